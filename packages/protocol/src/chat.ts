@@ -1,0 +1,180 @@
+import { z } from 'zod';
+
+const ContentPartSchema = z.looseObject({
+  type: z.string({ error: 'a content part needs a string `type`' }),
+});
+
+const MessageContentSchema = z.union([z.string(), z.array(ContentPartSchema), z.null()], {
+  error: '`content` must be a string, an array of content parts, or null',
+});
+
+/** Roles a chat message may have. */
+export const MESSAGE_ROLES = ['system', 'developer', 'user', 'assistant', 'tool'] as const;
+
+/** One chat message of a request (OpenAI shape; unknown keys are kept). */
+export const ChatMessageSchema = z.looseObject({
+  role: z.enum(MESSAGE_ROLES, {
+    error: `\`role\` must be one of ${MESSAGE_ROLES.join(', ')}`,
+  }),
+  content: MessageContentSchema.optional(),
+  name: z.string().optional(),
+  tool_call_id: z.string().optional(),
+  tool_calls: z.array(z.looseObject({})).optional(),
+});
+
+/** One chat message of a request. */
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+const positiveInt = z.int({ error: 'must be an integer' }).positive({ error: 'must be ≥ 1' });
+
+/**
+ * `POST /api/v1/chat/completions` request body: OpenAI's fields plus OpenRouter's additions.
+ * Fields Tollgate does not interpret are kept and forwarded (except OpenRouter-only ones).
+ */
+export const ChatCompletionRequestSchema = z.looseObject({
+  model: z.string({ error: '`model` must be a string' }).min(1, { error: '`model` is empty' }),
+  messages: z
+    .array(ChatMessageSchema, { error: '`messages` must be an array of messages' })
+    .min(1, { error: '`messages` must contain at least one message' }),
+  stream: z.boolean({ error: '`stream` must be a boolean' }).optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  max_tokens: positiveInt.nullable().optional(),
+  max_completion_tokens: positiveInt.nullable().optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+  seed: z.int().nullable().optional(),
+  n: z.literal(1, { error: 'only `n: 1` is supported' }).nullable().optional(),
+  stop: z
+    .union([z.string(), z.array(z.string()).max(4)])
+    .nullable()
+    .optional(),
+  user: z.string().max(512).optional(),
+  session_id: z
+    .string()
+    .max(256, { error: '`session_id` is limited to 256 characters' })
+    .optional(),
+  tools: z.array(z.looseObject({ type: z.string() })).optional(),
+  models: z.array(z.string().min(1)).optional(),
+  provider: z.looseObject({}).nullable().optional(),
+  usage: z.looseObject({ include: z.boolean().optional() }).optional(),
+});
+
+/** A validated chat completion request. */
+export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
+
+/** Request fields that belong to OpenRouter (or Tollgate) and are never sent upstream. */
+export const GATEWAY_ONLY_REQUEST_FIELDS = [
+  'models',
+  'provider',
+  'route',
+  'transforms',
+  'plugins',
+  'usage',
+  'session_id',
+  'debug',
+  'preset',
+  'trace',
+  'include_reasoning',
+] as const;
+
+/** Normalized finish reasons. */
+export const FINISH_REASONS = ['stop', 'length', 'tool_calls', 'content_filter', 'error'] as const;
+
+/** `usage` of a completion response, OpenRouter shape. */
+export const CompletionUsageSchema = z.object({
+  prompt_tokens: z.int(),
+  completion_tokens: z.int(),
+  total_tokens: z.int(),
+  prompt_tokens_details: z.object({
+    cached_tokens: z.int(),
+    cache_write_tokens: z.int().optional(),
+    audio_tokens: z.int().optional(),
+  }),
+  completion_tokens_details: z.object({
+    reasoning_tokens: z.int(),
+    image_tokens: z.int().optional(),
+  }),
+  cost: z.number(),
+  is_byok: z.boolean(),
+  cost_details: z.object({
+    upstream_inference_cost: z.number().nullable(),
+    upstream_inference_prompt_cost: z.number(),
+    upstream_inference_completions_cost: z.number(),
+  }),
+});
+
+/** `usage` of a completion response. */
+export type CompletionUsage = z.infer<typeof CompletionUsageSchema>;
+
+/** An assistant message in a non-stream response. */
+export const AssistantMessageSchema = z.looseObject({
+  role: z.literal('assistant'),
+  content: z.string().nullable(),
+  refusal: z.string().nullable().optional(),
+  reasoning: z.string().nullable().optional(),
+  tool_calls: z.array(z.looseObject({})).optional(),
+});
+
+/** One choice of a non-stream chat completion. */
+export const ChatChoiceSchema = z.looseObject({
+  index: z.int(),
+  message: AssistantMessageSchema,
+  finish_reason: z.string().nullable(),
+  native_finish_reason: z.string().nullable(),
+  logprobs: z.unknown().nullable(),
+});
+
+/** One choice of a non-stream chat completion. */
+export type ChatChoice = z.infer<typeof ChatChoiceSchema>;
+
+/** Non-stream `POST /chat/completions` response body. */
+export const ChatCompletionSchema = z.object({
+  id: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  object: z.literal('chat.completion'),
+  created: z.int(),
+  choices: z.array(ChatChoiceSchema),
+  system_fingerprint: z.string().nullable(),
+  service_tier: z.string().nullable().optional(),
+  usage: CompletionUsageSchema,
+});
+
+/** Non-stream chat completion response body. */
+export type ChatCompletion = z.infer<typeof ChatCompletionSchema>;
+
+/** One choice of a stream chunk. */
+export const ChatChunkChoiceSchema = z.looseObject({
+  index: z.int(),
+  delta: z.looseObject({}),
+  finish_reason: z.string().nullable(),
+  native_finish_reason: z.string().nullable().optional(),
+  logprobs: z.unknown().nullable().optional(),
+});
+
+/** One choice of a stream chunk. */
+export type ChatChunkChoice = z.infer<typeof ChatChunkChoiceSchema>;
+
+/** One SSE `data:` payload of a streamed chat completion. */
+export const ChatCompletionChunkSchema = z.object({
+  id: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  object: z.literal('chat.completion.chunk'),
+  created: z.int(),
+  choices: z.array(ChatChunkChoiceSchema),
+  system_fingerprint: z.string().optional(),
+  usage: CompletionUsageSchema.optional(),
+  error: z
+    .object({
+      code: z.int(),
+      message: z.string(),
+      metadata: z.looseObject({ error_type: z.string() }).optional(),
+    })
+    .optional(),
+});
+
+/** One streamed chunk. */
+export type ChatCompletionChunk = z.infer<typeof ChatCompletionChunkSchema>;

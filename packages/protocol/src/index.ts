@@ -1,0 +1,4 @@
+export * from './chat.js';
+export * from './error.js';
+export * from './generation.js';
+export * from './pricing.js';

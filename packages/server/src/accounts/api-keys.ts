@@ -1,0 +1,129 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { ApiKeyRow, ApiKeyStore } from '../storage/storage.js';
+
+/** Prefix of Tollgate keys, in the style of OpenRouter's `sk-or-v1-`. */
+export const KEY_PREFIX = 'sk-tg-v1-';
+
+/** The default workspace every key belongs to until workspaces exist. */
+export const DEFAULT_WORKSPACE_ID = 'default';
+
+/** Hex SHA-256 of a key: the only form in which keys are stored, and their public `hash`. */
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** A new secret key: 256 bits from the CSPRNG. */
+export function generateKey(): string {
+  return `${KEY_PREFIX}${randomBytes(32).toString('hex')}`;
+}
+
+/** A display label that identifies a key without revealing it: `sk-tg-v1-abc...f12`. */
+export function labelForKey(key: string): string {
+  return `${key.slice(0, KEY_PREFIX.length + 3)}...${key.slice(-3)}`;
+}
+
+/** The authenticated caller of a request. */
+export interface Caller {
+  key: ApiKeyRow;
+}
+
+/** Resolves bearer tokens to keys; caches rows by hash (keys change rarely). */
+export class ApiKeyAuthenticator {
+  readonly #store: ApiKeyStore;
+  readonly #cache = new Map<string, ApiKeyRow>();
+  readonly #now: () => number;
+
+  constructor(store: ApiKeyStore, now: () => number = Date.now) {
+    this.#store = store;
+    this.#now = now;
+  }
+
+  /** Authenticates an `Authorization` header value; throws a 401 GatewayError. */
+  async authenticate(authorization: string | undefined): Promise<Caller> {
+    const token = parseBearer(authorization);
+    const digest = createHash('sha256').update(token).digest();
+    const hash = digest.toString('hex');
+    let row = this.#cache.get(hash);
+    if (row === undefined) {
+      row = await this.#store.get(hash);
+      if (row !== undefined) this.#cache.set(hash, row);
+    }
+    // The lookup is by hash; the constant-time compare guards the final decision all the same.
+    if (row === undefined || !timingSafeEqual(Buffer.from(row.hash, 'hex'), digest)) {
+      throw new GatewayError('unauthenticated', 'Invalid API key');
+    }
+    if (row.disabled) throw new GatewayError('unauthenticated', 'This API key is disabled');
+    if (row.expiresAt !== null && Date.parse(row.expiresAt) <= this.#now()) {
+      throw new GatewayError('unauthenticated', 'This API key has expired');
+    }
+    return { key: row };
+  }
+
+  /** Drops a cached key after it changed. */
+  forget(hash: string): void {
+    this.#cache.delete(hash);
+  }
+}
+
+function parseBearer(authorization: string | undefined): string {
+  if (authorization === undefined || authorization.trim() === '') {
+    throw new GatewayError('unauthenticated', 'Missing Authentication header');
+  }
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (match?.[1] === undefined) {
+    throw new GatewayError(
+      'unauthenticated',
+      'Malformed Authorization header: expected "Bearer <key>"',
+    );
+  }
+  return match[1];
+}
+
+/** Result of {@link ensureBootstrapKey}: the key to print when one was generated. */
+export interface BootstrapResult {
+  generatedKey: string | null;
+  hash: string | null;
+}
+
+/**
+ * Makes sure a management key exists. With `adminKey` (TOLLGATE_ADMIN_KEY) it is registered if
+ * new; otherwise, when no management key exists yet, one is generated for the caller to print
+ * once. Only hashes are stored.
+ */
+export async function ensureBootstrapKey(
+  store: ApiKeyStore,
+  adminKey: string | undefined,
+  nowIso: string,
+): Promise<BootstrapResult> {
+  if (adminKey !== undefined && adminKey !== '') {
+    const hash = hashKey(adminKey);
+    if ((await store.get(hash)) === undefined) {
+      await store.insert(bootstrapRow(hash, labelForKey(adminKey), nowIso));
+    }
+    return { generatedKey: null, hash };
+  }
+  if ((await store.countManagementKeys()) > 0) return { generatedKey: null, hash: null };
+  const key = generateKey();
+  const hash = hashKey(key);
+  await store.insert(bootstrapRow(hash, labelForKey(key), nowIso));
+  return { generatedKey: key, hash };
+}
+
+function bootstrapRow(hash: string, label: string, nowIso: string): ApiKeyRow {
+  return {
+    hash,
+    name: 'bootstrap',
+    label,
+    isManagement: true,
+    disabled: false,
+    limitPico: null,
+    limitReset: null,
+    includeByokInLimit: false,
+    workspaceId: DEFAULT_WORKSPACE_ID,
+    creatorUserId: null,
+    createdAt: nowIso,
+    updatedAt: null,
+    expiresAt: null,
+  };
+}

@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { ApiKeyAuthenticator } from './accounts/api-keys.js';
+import type { Ledger } from './ledger/ledger.js';
+import type { ModelCatalog } from './routing/model-catalog.js';
+import type { Storage } from './storage/storage.js';
+
+/** Everything routes depend on; built by `startGateway` or by tests, never global. */
+export interface GatewayContext {
+  storage: Storage;
+  catalog: ModelCatalog;
+  ledger: Ledger;
+  authenticator: ApiKeyAuthenticator;
+  logger: Logger;
+  /** Region recorded as `data_region`. */
+  dataRegion: string;
+  /** Wall clock (ms since epoch); injectable for tests. */
+  now: () => number;
+}

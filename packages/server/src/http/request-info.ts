@@ -1,0 +1,27 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** A single header value (the first, when repeated), or null. */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | null {
+  const value = headers[name];
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value === undefined || value === '' ? null : value;
+}
+
+/** Counts of media parts in chat messages: images and files, and input audio. */
+export function countPromptMedia(messages: readonly { content?: unknown }[]): {
+  media: number;
+  audio: number;
+} {
+  let media = 0;
+  let audio = 0;
+  for (const message of messages) {
+    if (!Array.isArray(message.content)) continue;
+    for (const part of message.content as { type?: unknown }[]) {
+      if (part.type === 'input_audio') audio += 1;
+      else if (part.type === 'image_url' || part.type === 'file' || part.type === 'input_image') {
+        media += 1;
+      }
+    }
+  }
+  return { media, audio };
+}

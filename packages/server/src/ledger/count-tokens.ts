@@ -1,0 +1,267 @@
+import { type ResourceLimits, Worker, type WorkerOptions } from 'node:worker_threads';
+import type { CountReply, CountRequest, CountWorkerData } from './count-tokens-worker.js';
+
+/** Package, exact version and encoding behind every normalized count; store it with the counts. */
+export const TOKENIZER_ID = 'gpt-tokenizer@4.0.0/o200k_base';
+
+/** A normalized token count; `estimated` is true when the input was too large to tokenize. */
+export interface TokenCount {
+  tokens: number;
+  estimated: boolean;
+}
+
+/** Options of {@link createTokenCounter}. */
+export interface TokenCounterOptions {
+  /** Above this many characters in one count (default 1,000,000), return `ceil(utf8Bytes / 4)`. */
+  maxChars?: number;
+  /**
+   * Heap limits passed to the worker as-is; unset by default, since `maxChars` already bounds a
+   * count's memory. A limit too small to load the vocabulary (under about 40 MB) makes every
+   * worker crash at startup, which the tests use to exercise crash handling.
+   */
+  resourceLimits?: ResourceLimits;
+}
+
+/** Counts tokens with the reference tokenizer ({@link TOKENIZER_ID}) in a worker thread. */
+export interface TokenCounter {
+  /**
+   * Starts the worker if needed and resolves once the tokenizer is loaded (300-900 ms the first
+   * time). Await it at gateway startup so the first request does not pay the load.
+   */
+  ready(): Promise<void>;
+  /**
+   * Counts a chat prompt the way OpenAI's cookbook does:
+   * `3 + Σ over messages (3 + tokens(role) + tokens(texts) + [tokens(name) + 1])`, where
+   * `tokens(texts)` sums a string `content`, the `text` of array content parts, and the function
+   * name and arguments of each entry of `tool_calls`. Other parts (images, audio, files) add nothing.
+   * Entries that are not objects are skipped. Above `maxChars`, the text part becomes
+   * `ceil(utf8Bytes / 4)` over all those texts, plus the same overhead, flagged as estimated.
+   */
+  countPrompt(messages: unknown[]): Promise<TokenCount>;
+  /** Counts plain text, such as a completion, with no chat overhead. */
+  countText(text: string): Promise<TokenCount>;
+  /** Terminates the worker; counts still pending reject. Later counts reject too. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_CHARS = 1_000_000;
+const TOKENS_PER_MESSAGE = 3;
+const TOKENS_PER_NAME = 1;
+const REPLY_PRIMING_TOKENS = 3;
+
+/**
+ * Creates a token counter backed by one worker thread, started lazily by `ready()` or the first
+ * count. One worker is enough: counting is accounting off the request path, it runs at about
+ * 3 M tokens/s warm, and every extra worker would load its own copy of the vocabulary (about 64 MB).
+ * The worker is unref'ed whenever it is idle, so it never keeps the process alive; it is referenced
+ * only while it starts up or a count is in flight, so awaited counts always settle.
+ */
+export function createTokenCounter(options: TokenCounterOptions = {}): TokenCounter {
+  const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
+  if (Number.isNaN(maxChars) || maxChars < 0) {
+    throw new RangeError(`maxChars must be a number >= 0, got ${maxChars}`);
+  }
+  return new WorkerTokenCounter(maxChars, options.resourceLimits);
+}
+
+interface PendingCount {
+  overhead: number;
+  resolve: (count: TokenCount) => void;
+  reject: (error: Error) => void;
+}
+
+interface WorkerSession {
+  worker: Worker;
+  pending: Map<number, PendingCount>;
+  ready: Promise<void>;
+  settleReady: (error?: Error) => void;
+}
+
+class WorkerTokenCounter implements TokenCounter {
+  readonly #maxChars: number;
+  readonly #resourceLimits: ResourceLimits | undefined;
+  #session: WorkerSession | undefined;
+  #nextId = 0;
+  #closed = false;
+
+  constructor(maxChars: number, resourceLimits: ResourceLimits | undefined) {
+    this.#maxChars = maxChars;
+    this.#resourceLimits = resourceLimits;
+  }
+
+  ready(): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError());
+    return this.#open().ready;
+  }
+
+  countPrompt(messages: unknown[]): Promise<TokenCount> {
+    const { texts, overhead } = extractPromptTexts(messages);
+    return this.#count(texts, overhead);
+  }
+
+  countText(text: string): Promise<TokenCount> {
+    return this.#count([text], 0);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const session = this.#session;
+    if (session === undefined) return;
+    this.#session = undefined;
+    failSession(session, closedError());
+    await session.worker.terminate();
+  }
+
+  #count(texts: string[], overhead: number): Promise<TokenCount> {
+    if (this.#closed) return Promise.reject(closedError());
+    const session = this.#open();
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      session.pending.set(id, { overhead, resolve, reject });
+      // Referenced only while a count is in flight: an idle counter never keeps the process alive,
+      // but an awaited count is not cut short by the event loop emptying.
+      if (session.pending.size === 1) session.worker.ref();
+      session.worker.postMessage({ id, texts } satisfies CountRequest);
+    });
+  }
+
+  #open(): WorkerSession {
+    if (this.#session !== undefined) return this.#session;
+    const script = resolveWorkerScript();
+    const workerData: CountWorkerData = { maxChars: this.#maxChars };
+    const workerOptions: WorkerOptions = { workerData, eval: script.eval };
+    if (this.#resourceLimits !== undefined) workerOptions.resourceLimits = this.#resourceLimits;
+    const worker = new Worker(script.source, workerOptions);
+    const session = createSession(worker);
+    this.#session = session;
+    // The worker starts referenced so an awaited ready() completes; handleReply unrefs it once
+    // the tokenizer is loaded and no count is in flight.
+    worker.on('message', (reply: CountReply) => handleReply(session, reply));
+    // A crashed worker is dropped; the next count starts a fresh one (lazily, so a worker that
+    // cannot start does not restart in a loop).
+    const crash = (error: Error): void => {
+      if (this.#session !== session) return;
+      this.#session = undefined;
+      failSession(session, error);
+    };
+    worker.on('error', (error) =>
+      crash(new Error(`Token counting worker crashed: ${error.message}`)),
+    );
+    worker.on('messageerror', (error) => {
+      crash(new Error(`Token counting worker sent an unreadable reply: ${error.message}`));
+      void worker.terminate();
+    });
+    worker.on('exit', (code) => crash(new Error(`Token counting worker exited with code ${code}`)));
+    return session;
+  }
+}
+
+function createSession(worker: Worker): WorkerSession {
+  let settleReady: (error?: Error) => void = () => {};
+  const ready = new Promise<void>((resolve, reject) => {
+    settleReady = (error) => (error === undefined ? resolve() : reject(error));
+  });
+  // ready() callers still see the rejection; this only stops an unawaited one from crashing.
+  ready.catch(() => {});
+  return { worker, pending: new Map(), ready, settleReady };
+}
+
+function handleReply(session: WorkerSession, reply: CountReply): void {
+  if (reply.kind === 'ready') {
+    session.settleReady();
+    if (session.pending.size === 0) session.worker.unref();
+    return;
+  }
+  const pending = session.pending.get(reply.id);
+  if (pending === undefined) return;
+  session.pending.delete(reply.id);
+  if (session.pending.size === 0) session.worker.unref();
+  if (reply.kind === 'result') {
+    pending.resolve({ tokens: reply.tokens + pending.overhead, estimated: reply.estimated });
+  } else {
+    pending.reject(new Error(`Token counting failed: ${reply.message}`));
+  }
+}
+
+function failSession(session: WorkerSession, error: Error): void {
+  session.settleReady(error);
+  for (const pending of session.pending.values()) pending.reject(error);
+  session.pending.clear();
+}
+
+function closedError(): Error {
+  return new Error('Token counter is closed; the count was abandoned');
+}
+
+// Compiled JS (dist/) loads the compiled worker file. Under tsx (tests) this module is the .ts
+// source and so is the worker, but a worker thread does not get the tsx loader: Node 20 ignores
+// `execArgv: ['--import', 'tsx']` for workers (ERR_UNKNOWN_FILE_EXTENSION, nodejs/node#47747). So
+// a small eval'd bootstrap registers tsx inside the worker, then imports the .ts worker.
+function resolveWorkerScript(): { source: string | URL; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) {
+    return { source: new URL('./count-tokens-worker.js', import.meta.url), eval: false };
+  }
+  const tsxApi = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const worker = JSON.stringify(new URL('./count-tokens-worker.ts', import.meta.url).href);
+  return {
+    source: `import(${tsxApi}).then((tsx) => { tsx.register(); return import(${worker}); });`,
+    eval: true,
+  };
+}
+
+interface LooseMessage {
+  role?: unknown;
+  name?: unknown;
+  content?: unknown;
+  tool_calls?: unknown;
+}
+
+// Runs on the main thread: it only walks the message objects and collects string references, so
+// its cost grows with the number of parts, not characters, and image or file data never gets
+// copied to the worker (measured: a 1 MB prompt with a 4 MB base64 image costs the main thread
+// 0.14 ms instead of 1 ms at p50 when extracted here rather than cloned whole).
+function extractPromptTexts(messages: readonly unknown[]): { texts: string[]; overhead: number } {
+  const texts: string[] = [];
+  let overhead = REPLY_PRIMING_TOKENS;
+  for (const entry of messages) {
+    if (!isObject(entry)) continue;
+    const message: LooseMessage = entry;
+    overhead += TOKENS_PER_MESSAGE;
+    if (typeof message.role === 'string') texts.push(message.role);
+    if (typeof message.name === 'string') {
+      texts.push(message.name);
+      overhead += TOKENS_PER_NAME;
+    }
+    collectContent(message.content, texts);
+    collectToolCalls(message.tool_calls, texts);
+  }
+  return { texts, overhead };
+}
+
+function collectContent(content: unknown, texts: string[]): void {
+  if (typeof content === 'string') {
+    texts.push(content);
+    return;
+  }
+  if (!Array.isArray(content)) return;
+  for (const entry of content) {
+    if (!isObject(entry)) continue;
+    const part: { text?: unknown } = entry;
+    if (typeof part.text === 'string') texts.push(part.text);
+  }
+}
+
+function collectToolCalls(toolCalls: unknown, texts: string[]): void {
+  if (!Array.isArray(toolCalls)) return;
+  for (const entry of toolCalls) {
+    const toolCall: { function?: unknown } = isObject(entry) ? entry : {};
+    if (!isObject(toolCall.function)) continue;
+    const call: { name?: unknown; arguments?: unknown } = toolCall.function;
+    if (typeof call.name === 'string') texts.push(call.name);
+    if (typeof call.arguments === 'string') texts.push(call.arguments);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

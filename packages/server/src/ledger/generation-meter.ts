@@ -1,0 +1,147 @@
+import { performance } from 'node:perf_hooks';
+import type { ProviderResponse } from '@tollgate/protocol';
+import type { NativeUsage } from '../providers/provider-adapter.js';
+import type { ModelEndpoint } from '../routing/model-catalog.js';
+import { type FinishedGeneration, finishGeneration } from './generation-record.js';
+import { createGenerationId, createRequestId } from './ids.js';
+import type { Ledger } from './ledger.js';
+
+/** What is known about a generation when its request arrives. */
+export interface MeterInit {
+  keyHash: string;
+  workspaceId: string | null;
+  model: string;
+  streamed: boolean;
+  apiType: 'completions' | 'embeddings';
+  messages: unknown[];
+  httpReferer: string | null;
+  userAgent: string | null;
+  externalUser: string | null;
+  sessionId: string | null;
+  dataRegion: string;
+  numMediaPrompt: number;
+  numInputAudioPrompt: number;
+  nowMs: number;
+}
+
+/** How a generation ended. */
+export interface GenerationOutcome {
+  endpoint: ModelEndpoint;
+  upstreamId: string | null;
+  finishReason: string | null;
+  nativeFinishReason: string | null;
+  usage: NativeUsage | null;
+  completionText: string;
+  cancelled: boolean;
+  serviceTier: string | null;
+}
+
+const elapsed = (from: number | null, to: number | null): number | null =>
+  from === null || to === null ? null : Math.round(to - from);
+
+/**
+ * Follows one generation from arrival to commit: ids, timings, attempts. Prompt counting
+ * starts at once and overlaps the upstream call.
+ */
+export class GenerationMeter {
+  readonly id: string;
+  readonly requestId: string;
+  readonly createdAtMs: number;
+  readonly #init: MeterInit;
+  readonly #ledger: Ledger;
+  readonly #receivedAt = performance.now();
+  readonly #attempts: ProviderResponse[] = [];
+  readonly #promptTokens: Promise<number | null>;
+  #dispatchedAt: number | null = null;
+  #firstTokenAt: number | null = null;
+  #endedAt: number | null = null;
+
+  constructor(init: MeterInit, ledger: Ledger) {
+    this.#init = init;
+    this.#ledger = ledger;
+    this.createdAtMs = init.nowMs;
+    this.id = createGenerationId(init.nowMs);
+    this.requestId = createRequestId(init.nowMs);
+    this.#promptTokens = ledger.countPrompt(init.messages);
+  }
+
+  /** Unix seconds of `created` in responses. */
+  get created(): number {
+    return Math.floor(this.createdAtMs / 1000);
+  }
+
+  /** The upstream request is being sent. */
+  dispatched(): void {
+    this.#dispatchedAt = performance.now();
+  }
+
+  /** An upstream attempt answered (or failed with `status` null). */
+  attempted(endpoint: ModelEndpoint, status: number | null, upstreamId: string | null): void {
+    this.#attempts.push({
+      status,
+      id: upstreamId,
+      endpoint_id: endpoint.id,
+      model_permaslug: this.#init.model,
+      provider_name: endpoint.provider.name,
+      latency: elapsed(this.#dispatchedAt, performance.now()),
+      is_byok: false,
+    });
+  }
+
+  /** The first token arrived (idempotent). */
+  firstToken(): void {
+    this.#firstTokenAt ??= performance.now();
+  }
+
+  /** The upstream body ended. */
+  ended(): void {
+    this.#endedAt ??= performance.now();
+  }
+
+  /** Builds the record and commits it; resolves once it is durable. */
+  async finish(outcome: GenerationOutcome): Promise<FinishedGeneration> {
+    this.ended();
+    const lastAttempt = this.#attempts.at(-1);
+    if (lastAttempt !== undefined && outcome.upstreamId !== null)
+      lastAttempt.id = outcome.upstreamId;
+    const [promptTokens, completionTokens] = await Promise.all([
+      this.#promptTokens,
+      this.#ledger.countCompletion(outcome.completionText),
+    ]);
+    const init = this.#init;
+    const finished = finishGeneration({
+      id: this.id,
+      requestId: this.requestId,
+      keyHash: init.keyHash,
+      workspaceId: init.workspaceId,
+      createdAtMs: this.createdAtMs,
+      model: init.model,
+      providerName: outcome.endpoint.provider.name,
+      upstreamId: outcome.upstreamId,
+      apiType: init.apiType,
+      streamed: init.streamed,
+      cancelled: outcome.cancelled,
+      isByok: false,
+      latencyMs: elapsed(this.#receivedAt, this.#firstTokenAt),
+      generationTimeMs: elapsed(this.#dispatchedAt, this.#endedAt),
+      finishReason: outcome.finishReason,
+      nativeFinishReason: outcome.nativeFinishReason,
+      nativeUsage: outcome.usage,
+      normalizedPromptTokens: promptTokens,
+      normalizedCompletionTokens: completionTokens,
+      numMediaPrompt: init.numMediaPrompt,
+      numInputAudioPrompt: init.numInputAudioPrompt,
+      numMediaCompletion: 0,
+      httpReferer: init.httpReferer,
+      userAgent: init.userAgent,
+      externalUser: init.externalUser,
+      sessionId: init.sessionId,
+      serviceTier: outcome.serviceTier,
+      dataRegion: init.dataRegion,
+      providerResponses: this.#attempts,
+      prices: outcome.endpoint.prices,
+    });
+    await this.#ledger.commit(finished.row);
+    return finished;
+  }
+}

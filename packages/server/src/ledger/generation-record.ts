@@ -1,0 +1,205 @@
+import type { CompletionUsage, GenerationRecord, ProviderResponse } from '@tollgate/protocol';
+import type { NativeUsage } from '../providers/provider-adapter.js';
+import type { GenerationRow } from '../storage/storage.js';
+import {
+  type CostBreakdown,
+  completionSideCost,
+  computeCost,
+  type EndpointPrices,
+  promptSideCost,
+} from './cost-engine.js';
+import { toRecordTimestamp } from './ids.js';
+import { formatUsd, toUsdNumber } from './money.js';
+
+/** Version of the serialized record layout stored in `generations.record`. */
+export const RECORD_VERSION = 1;
+
+/** Everything known about a finished generation; the record is derived from it alone. */
+export interface GenerationFacts {
+  id: string;
+  requestId: string;
+  keyHash: string;
+  workspaceId: string | null;
+  createdAtMs: number;
+  model: string;
+  providerName: string | null;
+  upstreamId: string | null;
+  apiType: 'completions' | 'embeddings';
+  streamed: boolean;
+  cancelled: boolean;
+  isByok: boolean;
+  latencyMs: number | null;
+  generationTimeMs: number | null;
+  finishReason: string | null;
+  nativeFinishReason: string | null;
+  /** Usage the upstream reported; null when it reported none. */
+  nativeUsage: NativeUsage | null;
+  normalizedPromptTokens: number | null;
+  normalizedCompletionTokens: number | null;
+  numMediaPrompt: number;
+  numInputAudioPrompt: number;
+  numMediaCompletion: number;
+  httpReferer: string | null;
+  userAgent: string | null;
+  externalUser: string | null;
+  sessionId: string | null;
+  serviceTier: string | null;
+  dataRegion: string;
+  providerResponses: ProviderResponse[];
+  prices: EndpointPrices;
+}
+
+/** A finished generation: the stored row, the wire record and the response's `usage`. */
+export interface FinishedGeneration {
+  row: GenerationRow;
+  record: GenerationRecord;
+  usage: CompletionUsage;
+  cost: CostBreakdown;
+}
+
+/**
+ * Native usage to bill: the upstream's own counts, or — when it sent none — the reference
+ * tokenizer's counts, flagged as estimated in the record.
+ */
+function billableUsage(facts: GenerationFacts): { usage: NativeUsage; estimated: boolean } {
+  if (facts.nativeUsage !== null) return { usage: facts.nativeUsage, estimated: false };
+  return {
+    estimated: true,
+    usage: {
+      promptTokens: facts.normalizedPromptTokens ?? 0,
+      completionTokens: facts.normalizedCompletionTokens ?? 0,
+      cachedTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      completionImageTokens: 0,
+      audioPromptTokens: 0,
+      reportedCostUsd: null,
+    },
+  };
+}
+
+function breakdownStrings(cost: CostBreakdown): Record<string, string> {
+  return {
+    prompt: formatUsd(cost.prompt),
+    cache_read: formatUsd(cost.cacheRead),
+    cache_write: formatUsd(cost.cacheWrite),
+    completion: formatUsd(cost.completion),
+    reasoning: formatUsd(cost.reasoning),
+    request: formatUsd(cost.request),
+    image: formatUsd(cost.image),
+    web_search: formatUsd(cost.webSearch),
+    total: formatUsd(cost.total),
+    cache_discount: formatUsd(cost.cacheDiscount),
+  };
+}
+
+/** Computes the cost once and derives the record, the response usage and the row from it. */
+export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
+  const { usage: native, estimated } = billableUsage(facts);
+  const cost = computeCost(
+    {
+      promptTokens: native.promptTokens,
+      completionTokens: native.completionTokens,
+      cachedTokens: native.cachedTokens,
+      cacheWriteTokens: native.cacheWriteTokens,
+      reasoningTokens: native.reasoningTokens,
+      promptImages: 0,
+      webSearchResults: 0,
+    },
+    facts.prices,
+    facts.finishReason,
+  );
+  const totalUsd = toUsdNumber(cost.total);
+  const reported = facts.nativeUsage;
+  const record: GenerationRecord & Record<string, unknown> = {
+    id: facts.id,
+    upstream_id: facts.upstreamId,
+    total_cost: totalUsd,
+    cache_discount: toUsdNumber(cost.cacheDiscount),
+    upstream_inference_cost: totalUsd,
+    created_at: toRecordTimestamp(facts.createdAtMs),
+    model: facts.model,
+    app_id: null,
+    streamed: facts.streamed,
+    cancelled: facts.cancelled,
+    provider_name: facts.providerName,
+    latency: facts.latencyMs,
+    moderation_latency: null,
+    generation_time: facts.generationTimeMs,
+    finish_reason: facts.finishReason,
+    tokens_prompt: facts.normalizedPromptTokens,
+    tokens_completion: facts.normalizedCompletionTokens,
+    native_tokens_prompt: reported?.promptTokens ?? (estimated ? native.promptTokens : null),
+    native_tokens_completion:
+      reported?.completionTokens ?? (estimated ? native.completionTokens : null),
+    native_tokens_completion_images: reported?.completionImageTokens ?? null,
+    native_tokens_reasoning: reported?.reasoningTokens ?? null,
+    native_tokens_cached: reported?.cachedTokens ?? null,
+    num_media_prompt: facts.numMediaPrompt,
+    num_input_audio_prompt: facts.numInputAudioPrompt,
+    num_media_completion: facts.numMediaCompletion,
+    num_search_results: null,
+    origin: facts.httpReferer ?? '',
+    usage: totalUsd,
+    is_byok: facts.isByok,
+    native_finish_reason: facts.nativeFinishReason,
+    external_user: facts.externalUser,
+    api_type: facts.apiType,
+    router: null,
+    provider_responses: facts.providerResponses,
+    http_referer: facts.httpReferer,
+    user_agent: facts.userAgent,
+    request_id: facts.requestId,
+    session_id: facts.sessionId,
+    num_fetches: null,
+    web_search_engine: null,
+    response_cache_source_id: null,
+    service_tier: facts.serviceTier,
+    preset_id: null,
+    data_region: facts.dataRegion,
+    workspace_id: facts.workspaceId,
+    // Tollgate's extras (clients ignore unknown keys).
+    native_tokens_cache_write: reported?.cacheWriteTokens ?? null,
+    native_tokens_estimated: estimated,
+    upstream_reported_cost: reported?.reportedCostUsd ?? null,
+    cost_breakdown: breakdownStrings(cost),
+  };
+  const usage: CompletionUsage = {
+    prompt_tokens: native.promptTokens,
+    completion_tokens: native.completionTokens,
+    total_tokens: native.promptTokens + native.completionTokens,
+    prompt_tokens_details: {
+      cached_tokens: native.cachedTokens,
+      cache_write_tokens: native.cacheWriteTokens,
+      audio_tokens: native.audioPromptTokens,
+    },
+    completion_tokens_details: {
+      reasoning_tokens: native.reasoningTokens,
+      image_tokens: native.completionImageTokens,
+    },
+    cost: totalUsd,
+    is_byok: facts.isByok,
+    cost_details: {
+      upstream_inference_cost: totalUsd,
+      upstream_inference_prompt_cost: toUsdNumber(promptSideCost(cost)),
+      upstream_inference_completions_cost: toUsdNumber(completionSideCost(cost)),
+    },
+  };
+  const row: GenerationRow = {
+    id: facts.id,
+    keyHash: facts.keyHash,
+    requestId: facts.requestId,
+    createdAt: record.created_at,
+    model: facts.model,
+    providerName: facts.providerName,
+    apiType: facts.apiType,
+    isByok: facts.isByok,
+    cancelled: facts.cancelled,
+    usagePico: cost.total,
+    totalCostPico: cost.total,
+    upstreamCostPico: cost.total,
+    recordVersion: RECORD_VERSION,
+    record: JSON.stringify(record),
+  };
+  return { row, record, usage, cost };
+}

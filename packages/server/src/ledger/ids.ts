@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** 20 random alphanumerics (≈119 bits) from the CSPRNG, without modulo bias. */
+function randomAlphanumeric(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      // 62 * 4 = 248: reject bytes ≥ 248 so every character is equally likely.
+      if (byte < 248) out += ALPHABET[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+/** A generation id in OpenRouter's current form: `gen-<unix seconds>-<20 alphanumerics>`. */
+export function createGenerationId(nowMs: number): string {
+  return `gen-${Math.floor(nowMs / 1000)}-${randomAlphanumeric(20)}`;
+}
+
+/** An API request id: `req-<unix seconds>-<20 alphanumerics>`. */
+export function createRequestId(nowMs: number): string {
+  return `req-${Math.floor(nowMs / 1000)}-${randomAlphanumeric(20)}`;
+}
+
+/** ISO-8601 with microseconds and an explicit offset, as OpenRouter writes `created_at`. */
+export function toRecordTimestamp(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+}

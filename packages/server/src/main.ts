@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { pino } from 'pino';
+import { ConfigError } from './config/load-config.js';
+import { startGateway } from './start-gateway.js';
+
+/** Redacted wherever they appear in a log line. */
+const REDACT = [
+  'authorization',
+  '*.authorization',
+  '*.headers.authorization',
+  'api_key',
+  '*.api_key',
+  'apiKey',
+  '*.apiKey',
+];
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === '') return 8080;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be an integer from 0 to 65535, got "${value}"`);
+  }
+  return port;
+}
+
+async function main(): Promise<void> {
+  const environment = process.env;
+  const logger = pino({
+    level: environment['LOG_LEVEL'] ?? 'info',
+    redact: { paths: REDACT, censor: '[redacted]' },
+  });
+  const gateway = await startGateway({
+    port: parsePort(environment['PORT']),
+    host: environment['HOST'] || '127.0.0.1',
+    dataDir: environment['TOLLGATE_DATA_DIR'] || './data',
+    ...(environment['TOLLGATE_CONFIG'] ? { configPath: environment['TOLLGATE_CONFIG'] } : {}),
+    ...(environment['TOLLGATE_ADMIN_KEY'] ? { adminKey: environment['TOLLGATE_ADMIN_KEY'] } : {}),
+    environment,
+    logger,
+  });
+  logger.info(
+    { url: gateway.url, demo: gateway.demo },
+    `Tollgate listening on ${gateway.url} (OpenRouter API at ${gateway.url}/api/v1)`,
+  );
+  if (gateway.bootstrapKey !== null) {
+    // Printed once, to the terminal only; the database keeps just its SHA-256.
+    process.stdout.write(
+      `\nBootstrap management key (shown once, store it now):\n\n  ${gateway.bootstrapKey}\n\n`,
+    );
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    gateway.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`tollgate: ${error.message}\n`);
+  } else {
+    process.stderr.write(`tollgate: failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/** OpenAI's `usage` object (only the fields Tollgate reads; extra keys ignored). */
+export const OpenAIUsageSchema = z.looseObject({
+  prompt_tokens: z.int().nonnegative().optional().default(0),
+  completion_tokens: z.int().nonnegative().optional().default(0),
+  prompt_tokens_details: z
+    .looseObject({
+      cached_tokens: z.int().nonnegative().nullish(),
+      cache_write_tokens: z.int().nonnegative().nullish(),
+      audio_tokens: z.int().nonnegative().nullish(),
+    })
+    .nullish(),
+  completion_tokens_details: z
+    .looseObject({
+      reasoning_tokens: z.int().nonnegative().nullish(),
+      image_tokens: z.int().nonnegative().nullish(),
+    })
+    .nullish(),
+  cost: z.number().nullish(),
+});
+
+/** A non-stream chat completion from an OpenAI-compatible upstream. */
+export const OpenAIChatCompletionSchema = z.looseObject({
+  id: z.string().nullish(),
+  choices: z.array(
+    z.looseObject({
+      index: z.int().nonnegative().optional(),
+      message: z.looseObject({ content: z.string().nullish() }).nullish(),
+      finish_reason: z.string().nullish(),
+      logprobs: z.unknown().optional(),
+    }),
+  ),
+  usage: OpenAIUsageSchema.nullish(),
+  system_fingerprint: z.string().nullish(),
+  service_tier: z.string().nullish(),
+});
+
+/** One stream chunk from an OpenAI-compatible upstream. */
+export const OpenAIChatChunkSchema = z.looseObject({
+  id: z.string().nullish(),
+  choices: z
+    .array(
+      z.looseObject({
+        index: z.int().nonnegative().optional(),
+        delta: z.looseObject({}).nullish(),
+        finish_reason: z.string().nullish(),
+        logprobs: z.unknown().optional(),
+      }),
+    )
+    .nullish(),
+  usage: OpenAIUsageSchema.nullish(),
+  system_fingerprint: z.string().nullish(),
+  service_tier: z.string().nullish(),
+  error: z.unknown().optional(),
+});
+
+/** OpenAI's error body. */
+export const OpenAIErrorSchema = z.looseObject({
+  error: z.looseObject({ message: z.string() }),
+});

@@ -1,0 +1,159 @@
+import {
+  type ChatChoice,
+  type ChatChunkChoice,
+  type ChatCompletionRequest,
+  GATEWAY_ONLY_REQUEST_FIELDS,
+} from '@tollgate/protocol';
+import type { z } from 'zod';
+import { UpstreamError } from '../../errors/gateway-error.js';
+import { mapFinishReason } from '../map-finish-reason.js';
+import { mapUpstreamStatus } from '../map-upstream-status.js';
+import type {
+  AdapterSettings,
+  NativeUsage,
+  ProviderAdapter,
+  UpstreamCall,
+  UpstreamChunk,
+  UpstreamCompletion,
+} from '../provider-adapter.js';
+import {
+  OpenAIChatChunkSchema,
+  OpenAIChatCompletionSchema,
+  OpenAIErrorSchema,
+  type OpenAIUsageSchema,
+} from './openai-api-types.js';
+
+const DROPPED = new Set<string>(GATEWAY_ONLY_REQUEST_FIELDS);
+
+function toNativeUsage(usage: z.infer<typeof OpenAIUsageSchema> | null | undefined) {
+  if (usage === null || usage === undefined) return null;
+  return {
+    promptTokens: usage.prompt_tokens,
+    completionTokens: usage.completion_tokens,
+    cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    cacheWriteTokens: usage.prompt_tokens_details?.cache_write_tokens ?? 0,
+    reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+    completionImageTokens: usage.completion_tokens_details?.image_tokens ?? 0,
+    audioPromptTokens: usage.prompt_tokens_details?.audio_tokens ?? 0,
+    reportedCostUsd: usage.cost ?? null,
+  } satisfies NativeUsage;
+}
+
+function invalidResponse(settings: AdapterSettings, detail: string, raw: unknown): UpstreamError {
+  return new UpstreamError(
+    'upstream_error',
+    `Provider returned an invalid response: ${detail}`,
+    { provider_name: settings.providerName, raw },
+    { retryable: true },
+  );
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The adapter for OpenAI's Chat Completions protocol (OpenAI, vLLM, Ollama, Together, Groq…). */
+export const openAICompatibleAdapter: ProviderAdapter = {
+  kind: 'openai',
+
+  buildChatRequest(
+    request: ChatCompletionRequest,
+    upstreamModel: string,
+    settings: AdapterSettings,
+  ): UpstreamCall {
+    const body: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(request)) {
+      if (!DROPPED.has(key)) body[key] = value;
+    }
+    body['model'] = upstreamModel;
+    if (request.stream === true) {
+      // Usage is always metered, so always ask for it, whatever the client asked.
+      body['stream_options'] = { ...request.stream_options, include_usage: true };
+    }
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: request.stream === true ? 'text/event-stream' : 'application/json',
+      ...settings.headers,
+    };
+    if (settings.apiKey !== undefined && settings.apiKey !== '') {
+      headers['authorization'] = `Bearer ${settings.apiKey}`;
+    }
+    return { path: '/chat/completions', headers, body: JSON.stringify(body) };
+  },
+
+  parseChatResponse(body: unknown, settings: AdapterSettings): UpstreamCompletion {
+    const parsed = OpenAIChatCompletionSchema.safeParse(body);
+    if (!parsed.success) throw invalidResponse(settings, 'not a chat completion', body);
+    const completion = parsed.data;
+    const choices = completion.choices.map((choice, position): ChatChoice => {
+      const { finish_reason: nativeFinish, message, logprobs, index, ...rest } = choice;
+      return {
+        ...rest,
+        index: index ?? position,
+        message: { ...message, role: 'assistant', content: message?.content ?? null },
+        finish_reason: mapFinishReason(nativeFinish),
+        native_finish_reason: nativeFinish ?? null,
+        logprobs: logprobs ?? null,
+      };
+    });
+    return {
+      upstreamId: completion.id ?? null,
+      choices,
+      usage: toNativeUsage(completion.usage),
+      systemFingerprint: completion.system_fingerprint ?? null,
+      serviceTier: completion.service_tier ?? null,
+    };
+  },
+
+  parseChatStreamEvent(data: string, settings: AdapterSettings): UpstreamChunk | 'done' | 'skip' {
+    const trimmed = data.trim();
+    if (trimmed === '[DONE]') return 'done';
+    if (trimmed === '') return 'skip';
+    const json = parseJson(trimmed);
+    if (json === undefined) throw invalidResponse(settings, 'malformed stream event', trimmed);
+    const parsed = OpenAIChatChunkSchema.safeParse(json);
+    if (!parsed.success) throw invalidResponse(settings, 'not a chat completion chunk', json);
+    const chunk = parsed.data;
+    if (chunk.error !== undefined && chunk.error !== null) {
+      const message =
+        typeof chunk.error === 'object' && 'message' in chunk.error
+          ? String(chunk.error.message)
+          : 'Provider returned an error mid-stream';
+      throw new UpstreamError(
+        'upstream_error',
+        message,
+        { provider_name: settings.providerName, raw: chunk.error },
+        { retryable: false },
+      );
+    }
+    const choices = (chunk.choices ?? []).map((choice, position): ChatChunkChoice => {
+      const { finish_reason: nativeFinish, delta, logprobs, index, ...rest } = choice;
+      return {
+        ...rest,
+        index: index ?? position,
+        delta: delta ?? {},
+        finish_reason: mapFinishReason(nativeFinish),
+        native_finish_reason: nativeFinish ?? null,
+        logprobs: logprobs ?? null,
+      };
+    });
+    return {
+      upstreamId: chunk.id ?? null,
+      choices,
+      usage: toNativeUsage(chunk.usage),
+      systemFingerprint: chunk.system_fingerprint ?? null,
+      serviceTier: chunk.service_tier ?? null,
+    };
+  },
+
+  toUpstreamError(status, bodyText, headers, settings): UpstreamError {
+    const json = parseJson(bodyText);
+    const parsed = OpenAIErrorSchema.safeParse(json);
+    const message = parsed.success ? parsed.data.error.message : 'Provider returned error';
+    return mapUpstreamStatus(status, message, settings.providerName, bodyText, headers);
+  },
+};

@@ -1,0 +1,209 @@
+import type { ServerResponse } from 'node:http';
+import {
+  type ChatChoice,
+  type ChatCompletion,
+  type ChatCompletionRequest,
+  ChatCompletionRequestSchema,
+} from '@tollgate/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Dispatcher } from 'undici';
+import { GatewayError, UpstreamError } from '../errors/gateway-error.js';
+import { toGatewayError } from '../errors/to-error-response.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { countPromptMedia, headerValue } from '../http/request-info.js';
+import { validate } from '../http/validate.js';
+import { GenerationMeter } from '../ledger/generation-meter.js';
+import type { ModelEndpoint } from '../routing/model-catalog.js';
+import { streamChatCompletion } from './chat-completions-stream.js';
+
+/** Reads an upstream error body (bounded) and turns it into the adapter's UpstreamError. */
+export async function readUpstreamError(
+  endpoint: ModelEndpoint,
+  response: Dispatcher.ResponseData,
+): Promise<UpstreamError> {
+  let text = '';
+  try {
+    text = (await response.body.text()).slice(0, 64 * 1024);
+  } catch {
+    // A body that fails to arrive still leaves the status to report.
+  }
+  const { adapter, settings } = endpoint.provider;
+  return adapter.toUpstreamError(response.statusCode, text, response.headers, settings);
+}
+
+/** Aborts the upstream request when the client goes away before the response is complete. */
+export function abortOnClientClose(response: ServerResponse): AbortController {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller;
+}
+
+function createMeter(
+  context: GatewayContext,
+  request: FastifyRequest,
+  body: ChatCompletionRequest,
+  keyHash: string,
+  workspaceId: string,
+): GenerationMeter {
+  const media = countPromptMedia(body.messages);
+  return new GenerationMeter(
+    {
+      keyHash,
+      workspaceId,
+      model: body.model,
+      streamed: body.stream === true,
+      apiType: 'completions',
+      messages: body.messages,
+      httpReferer: headerValue(request.headers, 'http-referer'),
+      userAgent: headerValue(request.headers, 'user-agent'),
+      externalUser: body.user ?? null,
+      sessionId: body.session_id ?? headerValue(request.headers, 'x-session-id'),
+      dataRegion: context.dataRegion,
+      numMediaPrompt: media.media,
+      numInputAudioPrompt: media.audio,
+      nowMs: context.now(),
+    },
+    context.ledger,
+  );
+}
+
+/** Records a generation that produced nothing (upstream error or client gone), then rethrows. */
+export async function recordFailure(
+  meter: GenerationMeter,
+  endpoint: ModelEndpoint,
+  error: unknown,
+  cancelled: boolean,
+): Promise<never> {
+  await meter.finish({
+    endpoint,
+    upstreamId: null,
+    finishReason: cancelled ? null : 'error',
+    nativeFinishReason: null,
+    usage: null,
+    completionText: '',
+    cancelled,
+    serviceTier: null,
+  });
+  throw error;
+}
+
+/** Sends the request upstream; records and rethrows a failure that produced no response. */
+export async function dispatch(
+  meter: GenerationMeter,
+  endpoint: ModelEndpoint,
+  body: ChatCompletionRequest,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  const { adapter, client, settings } = endpoint.provider;
+  const call = adapter.buildChatRequest(body, endpoint.upstreamModel, settings);
+  meter.dispatched();
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await client.send(call, signal);
+  } catch (error) {
+    meter.attempted(endpoint, null, null);
+    return recordFailure(meter, endpoint, signal.aborted ? clientGone() : error, signal.aborted);
+  }
+  meter.attempted(endpoint, response.statusCode, null);
+  if (response.statusCode >= 400) {
+    return recordFailure(meter, endpoint, await readUpstreamError(endpoint, response), false);
+  }
+  return response;
+}
+
+/** The error used internally when the client disconnected (nobody is left to see it). */
+export function clientGone(): GatewayError {
+  return new GatewayError('request_timeout', 'Client closed the request');
+}
+
+async function completeNonStream(
+  meter: GenerationMeter,
+  endpoint: ModelEndpoint,
+  body: ChatCompletionRequest,
+  reply: FastifyReply,
+): Promise<string> {
+  const controller = abortOnClientClose(reply.raw);
+  const response = await dispatch(meter, endpoint, body, controller.signal);
+  const { adapter, settings } = endpoint.provider;
+  let completion: ReturnType<typeof adapter.parseChatResponse>;
+  try {
+    const json: unknown = await response.body.json().catch((error: unknown) => {
+      if (controller.signal.aborted) throw error;
+      throw new UpstreamError(
+        'upstream_error',
+        'Provider returned an invalid response: body is not JSON',
+        { provider_name: endpoint.provider.name },
+        { retryable: true, cause: error },
+      );
+    });
+    meter.firstToken();
+    completion = adapter.parseChatResponse(json, settings);
+  } catch (error) {
+    const cancelled = controller.signal.aborted;
+    return recordFailure(meter, endpoint, cancelled ? clientGone() : error, cancelled);
+  }
+  const first = completion.choices[0];
+  const finished = await meter.finish({
+    endpoint,
+    upstreamId: completion.upstreamId,
+    finishReason: first?.finish_reason ?? null,
+    nativeFinishReason: first?.native_finish_reason ?? null,
+    usage: completion.usage,
+    completionText: completionText(completion.choices),
+    cancelled: controller.signal.aborted,
+    serviceTier: completion.serviceTier,
+  });
+  const result: ChatCompletion = {
+    id: meter.id,
+    provider: endpoint.provider.name,
+    model: body.model,
+    object: 'chat.completion',
+    created: meter.created,
+    choices: completion.choices,
+    system_fingerprint: completion.systemFingerprint,
+    service_tier: completion.serviceTier,
+    usage: finished.usage,
+  };
+  return JSON.stringify(result);
+}
+
+function completionText(choices: readonly ChatChoice[]): string {
+  let text = '';
+  for (const choice of choices) {
+    if (typeof choice.message.content === 'string') text += choice.message.content;
+    if (typeof choice.message.reasoning === 'string') text += choice.message.reasoning;
+    for (const call of choice.message.tool_calls ?? []) text += JSON.stringify(call);
+  }
+  return text;
+}
+
+/** `POST /api/v1/chat/completions`, non-stream and stream (decided by `body.stream` only). */
+export function registerChatCompletions(app: FastifyInstance, context: GatewayContext): void {
+  app.post('/api/v1/chat/completions', async (request, reply) => {
+    const caller = await context.authenticator.authenticate(request.headers.authorization);
+    const body = validate(ChatCompletionRequestSchema, request.body, 'request body');
+    const model = context.catalog.get(body.model);
+    if (model === undefined) {
+      throw new GatewayError('not_found', `Model ${body.model} does not exist`, {
+        metadata: { model: body.model },
+      });
+    }
+    const endpoint = model.endpoints[0];
+    if (endpoint === undefined) {
+      throw new GatewayError('not_found', `No endpoints found for ${body.model}.`);
+    }
+    const meter = createMeter(context, request, body, caller.key.hash, caller.key.workspaceId);
+    reply.header('x-generation-id', meter.id);
+    if (body.stream === true) {
+      return streamChatCompletion(context, meter, endpoint, body, reply);
+    }
+    try {
+      const payload = await completeNonStream(meter, endpoint, body, reply);
+      return reply.type('application/json; charset=utf-8').send(payload);
+    } catch (error) {
+      throw toGatewayError(error);
+    }
+  });
+}

@@ -1,0 +1,21 @@
+import { GetGenerationQuerySchema } from '@tollgate/protocol';
+import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { validate } from '../http/validate.js';
+
+/**
+ * `GET /api/v1/generation?id=`: the stored record, byte for byte as committed. Another key's
+ * generation is answered exactly like a missing one (404); management keys read all.
+ */
+export function registerGeneration(app: FastifyInstance, context: GatewayContext): void {
+  app.get('/api/v1/generation', async (request, reply) => {
+    const caller = await context.authenticator.authenticate(request.headers.authorization);
+    const { id } = validate(GetGenerationQuerySchema, request.query, 'query');
+    const stored = id.length > 128 ? undefined : await context.storage.generations.get(id);
+    if (stored === undefined || (stored.keyHash !== caller.key.hash && !caller.key.isManagement)) {
+      throw new GatewayError('not_found', `Generation ${id.slice(0, 128)} not found`);
+    }
+    return reply.type('application/json; charset=utf-8').send(`{"data":${stored.record}}`);
+  });
+}

@@ -1,0 +1,107 @@
+import type { Pricing } from '@tollgate/protocol';
+import type { ConfigFile } from '../config/config-schema.js';
+import { type EndpointPrices, parsePricing } from '../ledger/cost-engine.js';
+import type { AdapterSettings, ProviderAdapter } from '../providers/provider-adapter.js';
+import { PROVIDER_ADAPTERS } from '../providers/registry.js';
+import { UpstreamClient } from '../providers/upstream-client.js';
+
+/** A configured provider, ready to call. */
+export interface ProviderRuntime {
+  name: string;
+  kind: string;
+  adapter: ProviderAdapter;
+  client: UpstreamClient;
+  settings: AdapterSettings;
+}
+
+/** One way to serve a model. */
+export interface ModelEndpoint {
+  /** Stable id: `<provider name>/<upstream model>`. */
+  id: string;
+  provider: ProviderRuntime;
+  upstreamModel: string;
+  pricing: Pricing;
+  prices: EndpointPrices;
+}
+
+/** A model clients can ask for. */
+export interface CatalogModel {
+  id: string;
+  name: string;
+  description: string;
+  contextLength: number | null;
+  maxCompletionTokens: number | null;
+  endpoints: ModelEndpoint[];
+}
+
+/** Models and providers from the config; built once at start, read on every request. */
+export class ModelCatalog {
+  readonly #models: Map<string, CatalogModel>;
+  readonly #providers: ProviderRuntime[];
+
+  private constructor(models: Map<string, CatalogModel>, providers: ProviderRuntime[]) {
+    this.#models = models;
+    this.#providers = providers;
+  }
+
+  /** Builds the catalog, one connection pool per provider. */
+  static fromConfig(config: ConfigFile): ModelCatalog {
+    const providers = new Map<string, ProviderRuntime>();
+    for (const provider of config.providers) {
+      providers.set(provider.name, {
+        name: provider.name,
+        kind: provider.kind,
+        adapter: PROVIDER_ADAPTERS[provider.kind],
+        client: new UpstreamClient({
+          providerName: provider.name,
+          baseUrl: provider.base_url,
+          timeoutMs: provider.timeout_ms,
+        }),
+        settings: {
+          providerName: provider.name,
+          apiKey: provider.api_key,
+          headers: provider.headers,
+        },
+      });
+    }
+    const models = new Map<string, CatalogModel>();
+    for (const model of config.models) {
+      const endpoints = model.endpoints.map((endpoint): ModelEndpoint => {
+        const provider = providers.get(endpoint.provider);
+        // The config schema already rejects unknown provider names.
+        if (provider === undefined) throw new Error(`unknown provider ${endpoint.provider}`);
+        return {
+          id: `${provider.name}/${endpoint.model}`,
+          provider,
+          upstreamModel: endpoint.model,
+          pricing: endpoint.pricing,
+          prices: parsePricing(endpoint.pricing),
+        };
+      });
+      models.set(model.id, {
+        id: model.id,
+        name: model.name ?? model.id,
+        description: model.description ?? '',
+        contextLength: model.context_length ?? null,
+        maxCompletionTokens: model.max_completion_tokens ?? null,
+        endpoints,
+      });
+    }
+    return new ModelCatalog(models, [...providers.values()]);
+  }
+
+  /** The model with this slug, if configured. */
+  get(id: string): CatalogModel | undefined {
+    return this.#models.get(id);
+  }
+
+  /** Every configured model. */
+  list(): CatalogModel[] {
+    return [...this.#models.values()];
+  }
+
+  /** Closes every provider's connection pool. */
+  async close(): Promise<void> {
+    await Promise.all(this.#providers.map((provider) => provider.client.destroy()));
+  }
+}

@@ -1,0 +1,48 @@
+import type { ColumnType } from 'kysely';
+
+/** Integers that may exceed 2^53 (money): bigint in, bigint or number or string out. */
+type BigIntColumn = ColumnType<bigint | number | string, bigint, bigint>;
+/** 0/1 flags as SQLite and PostgreSQL both store them. */
+type FlagColumn = ColumnType<number | bigint, number, number>;
+
+/** `api_keys`: one row per API key; the secret itself is never stored, only its SHA-256. */
+export interface ApiKeyTable {
+  hash: string;
+  name: string;
+  label: string;
+  is_management: FlagColumn;
+  disabled: FlagColumn;
+  limit_pico: BigIntColumn | null;
+  limit_reset: string | null;
+  include_byok_in_limit: FlagColumn;
+  workspace_id: string;
+  creator_user_id: string | null;
+  created_at: string;
+  updated_at: string | null;
+  expires_at: string | null;
+}
+
+/** `generations`: the immutable generation records, money columns for the ledger. */
+export interface GenerationTable {
+  id: string;
+  key_hash: string;
+  request_id: string;
+  created_at: string;
+  model: string;
+  provider_name: string | null;
+  api_type: string | null;
+  is_byok: FlagColumn;
+  cancelled: FlagColumn;
+  usage_pico: BigIntColumn;
+  total_cost_pico: BigIntColumn;
+  upstream_cost_pico: BigIntColumn | null;
+  record_version: number;
+  /** The wire record (`data` of `GET /generation`) as JSON, serialized once at commit. */
+  record: string;
+}
+
+/** The Kysely database schema. */
+export interface Database {
+  api_keys: ApiKeyTable;
+  generations: GenerationTable;
+}

@@ -1,0 +1,156 @@
+import { type Kysely, Migrator, type Selectable } from 'kysely';
+import type { ApiKeyTable, Database } from './database.js';
+import { migrationProvider } from './migrations/index.js';
+import type { ApiKeyRow, ApiKeyStore, GenerationRow, GenerationStore, Storage } from './storage.js';
+
+/** SQLite caps bound parameters per statement; 14 columns × 2,000 rows stays under 32,766. */
+const INSERT_CHUNK = 2000;
+
+const toBigInt = (value: bigint | number | string): bigint =>
+  typeof value === 'bigint' ? value : BigInt(value);
+const toFlag = (value: boolean): number => (value ? 1 : 0);
+const fromFlag = (value: number | bigint): boolean => Number(value) !== 0;
+
+function toApiKeyRow(row: Selectable<ApiKeyTable>): ApiKeyRow {
+  return {
+    hash: row.hash,
+    name: row.name,
+    label: row.label,
+    isManagement: fromFlag(row.is_management),
+    disabled: fromFlag(row.disabled),
+    limitPico: row.limit_pico === null ? null : toBigInt(row.limit_pico),
+    limitReset: row.limit_reset as ApiKeyRow['limitReset'],
+    includeByokInLimit: fromFlag(row.include_byok_in_limit),
+    workspaceId: row.workspace_id,
+    creatorUserId: row.creator_user_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+function createGenerationStore(database: Kysely<Database>): GenerationStore {
+  return {
+    async insertMany(rows: readonly GenerationRow[]) {
+      if (rows.length === 0) return;
+      const values = rows.map((row) => ({
+        id: row.id,
+        key_hash: row.keyHash,
+        request_id: row.requestId,
+        created_at: row.createdAt,
+        model: row.model,
+        provider_name: row.providerName,
+        api_type: row.apiType,
+        is_byok: toFlag(row.isByok),
+        cancelled: toFlag(row.cancelled),
+        usage_pico: row.usagePico,
+        total_cost_pico: row.totalCostPico,
+        upstream_cost_pico: row.upstreamCostPico,
+        record_version: row.recordVersion,
+        record: row.record,
+      }));
+      await database.transaction().execute(async (transaction) => {
+        for (let start = 0; start < values.length; start += INSERT_CHUNK) {
+          await transaction
+            .insertInto('generations')
+            .values(values.slice(start, start + INSERT_CHUNK))
+            .execute();
+        }
+      });
+    },
+    async get(id: string) {
+      const row = await database
+        .selectFrom('generations')
+        .select(['key_hash', 'record_version', 'record'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      return {
+        keyHash: row.key_hash,
+        recordVersion: Number(row.record_version),
+        record: row.record,
+      };
+    },
+    async sumUsage(keyHash: string) {
+      const row = await database
+        .selectFrom('generations')
+        .select((builder) =>
+          builder.fn.sum<bigint | number | string | null>('usage_pico').as('total'),
+        )
+        .where('key_hash', '=', keyHash)
+        .executeTakeFirst();
+      return row?.total === null || row?.total === undefined ? 0n : toBigInt(row.total);
+    },
+    async count() {
+      const row = await database
+        .selectFrom('generations')
+        .select((builder) => builder.fn.countAll<number | bigint | string>().as('count'))
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
+    },
+  };
+}
+
+function createApiKeyStore(database: Kysely<Database>): ApiKeyStore {
+  return {
+    async get(hash: string) {
+      const row = await database
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('hash', '=', hash)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toApiKeyRow(row);
+    },
+    async insert(row: ApiKeyRow) {
+      await database
+        .insertInto('api_keys')
+        .values({
+          hash: row.hash,
+          name: row.name,
+          label: row.label,
+          is_management: toFlag(row.isManagement),
+          disabled: toFlag(row.disabled),
+          limit_pico: row.limitPico,
+          limit_reset: row.limitReset,
+          include_byok_in_limit: toFlag(row.includeByokInLimit),
+          workspace_id: row.workspaceId,
+          creator_user_id: row.creatorUserId,
+          created_at: row.createdAt,
+          updated_at: row.updatedAt,
+          expires_at: row.expiresAt,
+        })
+        .execute();
+    },
+    async countManagementKeys() {
+      const row = await database
+        .selectFrom('api_keys')
+        .select((builder) => builder.fn.countAll<number | bigint | string>().as('count'))
+        .where('is_management', '=', 1)
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
+    },
+  };
+}
+
+/** Runs pending migrations; throws with the failing migration's name. */
+export async function migrateToLatest(database: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db: database, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    throw new Error(`storage migration ${failed ?? '(unknown)'} failed`, { cause: error });
+  }
+}
+
+/** The one Storage implementation, over any Kysely dialect. */
+export function createKyselyStorage(
+  database: Kysely<Database>,
+  dialect: Storage['dialect'],
+): Storage {
+  return {
+    dialect,
+    generations: createGenerationStore(database),
+    apiKeys: createApiKeyStore(database),
+    close: () => database.destroy(),
+  };
+}

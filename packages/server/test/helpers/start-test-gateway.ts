@@ -1,0 +1,94 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKey } from '../../src/accounts/api-keys.js';
+import type { ConfigFile } from '../../src/config/config-schema.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { type RunningGateway, startGateway } from '../../src/start-gateway.js';
+import { type FakeUpstream, startFakeUpstream } from './fake-upstream.js';
+
+/** A gateway on 127.0.0.1:0 with a fresh SQLite file, plus a fake upstream it routes to. */
+export interface TestGateway {
+  gateway: RunningGateway;
+  upstream: FakeUpstream;
+  /** `http://127.0.0.1:PORT/api/v1` */
+  apiUrl: string;
+  /** The bootstrap management key. */
+  key: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startTestGateway}. */
+export interface TestGatewayOptions {
+  /** Builds the config from the fake upstream's URL; default: model `test/model` on it. */
+  config?: (upstreamUrl: string) => unknown;
+  /** Use the built-in demo instead of a fake upstream. */
+  demo?: boolean;
+  countTokens?: boolean;
+  bodyLimit?: number;
+}
+
+/** The default test model: one OpenAI-compatible endpoint on the fake upstream. */
+export function defaultTestConfig(upstreamUrl: string, timeoutMs = 10_000): unknown {
+  return {
+    providers: [
+      {
+        name: 'Acme',
+        kind: 'openai',
+        base_url: `${upstreamUrl}/v1`,
+        api_key: 'sk-upstream-secret',
+        timeout_ms: timeoutMs,
+      },
+    ],
+    models: [
+      {
+        id: 'test/model',
+        name: 'Test Model',
+        endpoints: [
+          {
+            provider: 'Acme',
+            model: 'upstream-model-1',
+            pricing: {
+              prompt: '0.000001',
+              completion: '0.000002',
+              input_cache_read: '0.0000001',
+              internal_reasoning: '0.000003',
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Starts a fake upstream and a gateway; `close()` stops both and deletes the data. */
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const upstream = await startFakeUpstream();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-test-'));
+  const key = generateKey();
+  const config: ConfigFile | undefined = options.demo
+    ? undefined
+    : parseConfig((options.config ?? defaultTestConfig)(upstream.url), {}, 'test config');
+  const gateway = await startGateway({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    adminKey: key,
+    countTokens: options.countTokens ?? true,
+    ...(config === undefined ? {} : { config }),
+    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+  });
+  return {
+    gateway,
+    upstream,
+    apiUrl: `${gateway.url}/api/v1`,
+    key,
+    dataDir,
+    async close() {
+      await gateway.close();
+      await upstream.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
