@@ -7,21 +7,24 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
   return value === undefined || value === '' ? null : value;
 }
 
-/** Counts of media parts in chat messages: images and files, and input audio. */
+/** Counts of media parts in chat messages: images and files (media), images alone, audio. */
 export function countPromptMedia(messages: readonly { content?: unknown }[]): {
   media: number;
+  images: number;
   audio: number;
 } {
   let media = 0;
+  let images = 0;
   let audio = 0;
   for (const message of messages) {
     if (!Array.isArray(message.content)) continue;
     for (const part of message.content as { type?: unknown }[]) {
       if (part.type === 'input_audio') audio += 1;
-      else if (part.type === 'image_url' || part.type === 'file' || part.type === 'input_image') {
+      else if (part.type === 'image_url' || part.type === 'input_image') {
         media += 1;
-      }
+        images += 1;
+      } else if (part.type === 'file') media += 1;
     }
   }
-  return { media, audio };
+  return { media, images, audio };
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { ProviderResponse } from '@tollgate/protocol';
 import type { NativeUsage } from '../providers/provider-adapter.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
+import type { TokenCount } from './count-tokens.js';
 import { type FinishedGeneration, finishGeneration } from './generation-record.js';
 import { createGenerationId, createRequestId } from './ids.js';
 import type { Ledger } from './ledger.js';
@@ -20,6 +21,8 @@ export interface MeterInit {
   sessionId: string | null;
   dataRegion: string;
   numMediaPrompt: number;
+  /** Images in the prompt (charged at the endpoint's `image` price). */
+  numPromptImages: number;
   numInputAudioPrompt: number;
   nowMs: number;
 }
@@ -51,7 +54,7 @@ export class GenerationMeter {
   readonly #ledger: Ledger;
   readonly #receivedAt = performance.now();
   readonly #attempts: ProviderResponse[] = [];
-  readonly #promptTokens: Promise<number | null>;
+  readonly #promptTokens: Promise<TokenCount | null>;
   #dispatchedAt: number | null = null;
   #firstTokenAt: number | null = null;
   #endedAt: number | null = null;
@@ -127,9 +130,11 @@ export class GenerationMeter {
       finishReason: outcome.finishReason,
       nativeFinishReason: outcome.nativeFinishReason,
       nativeUsage: outcome.usage,
-      normalizedPromptTokens: promptTokens,
-      normalizedCompletionTokens: completionTokens,
+      normalizedPromptTokens: promptTokens?.tokens ?? null,
+      normalizedCompletionTokens: completionTokens?.tokens ?? null,
+      normalizedEstimated: promptTokens?.estimated === true || completionTokens?.estimated === true,
       numMediaPrompt: init.numMediaPrompt,
+      numPromptImages: init.numPromptImages,
       numInputAudioPrompt: init.numInputAudioPrompt,
       numMediaCompletion: 0,
       httpReferer: init.httpReferer,

@@ -36,7 +36,10 @@ export interface GenerationFacts {
   nativeUsage: NativeUsage | null;
   normalizedPromptTokens: number | null;
   normalizedCompletionTokens: number | null;
+  /** A normalized count was estimated (bytes/4) because the text exceeded the tokenizer's cap. */
+  normalizedEstimated: boolean;
   numMediaPrompt: number;
+  numPromptImages: number;
   numInputAudioPrompt: number;
   numMediaCompletion: number;
   httpReferer: string | null;
@@ -103,7 +106,7 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
       cachedTokens: native.cachedTokens,
       cacheWriteTokens: native.cacheWriteTokens,
       reasoningTokens: native.reasoningTokens,
-      promptImages: 0,
+      promptImages: facts.numPromptImages,
       webSearchResults: 0,
     },
     facts.prices,
@@ -161,6 +164,7 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     // Tollgate's extras (clients ignore unknown keys).
     native_tokens_cache_write: reported?.cacheWriteTokens ?? null,
     native_tokens_estimated: estimated,
+    tokens_estimated: facts.normalizedEstimated,
     upstream_reported_cost: reported?.reportedCostUsd ?? null,
     cost_breakdown: breakdownStrings(cost),
   };

@@ -27,7 +27,7 @@ export function createGroupCommit<T>(
   write: (items: readonly T[]) => Promise<void>,
   options: GroupCommitOptions = {},
 ): GroupCommit<T> {
-  const maxBatch = options.maxBatch ?? 5000;
+  const maxBatch = Math.max(1, Math.trunc(options.maxBatch ?? 5000));
   let queue: Waiter<T>[] = [];
   let writing = 0;
   let running: Promise<void> | null = null;

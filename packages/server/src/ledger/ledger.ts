@@ -1,19 +1,7 @@
 import type { Logger } from 'pino';
 import type { GenerationRow, GenerationStore } from '../storage/storage.js';
+import type { TokenCount, TokenCounter } from './count-tokens.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
-
-/** A token count from the reference tokenizer; `estimated` when the input was too large. */
-export interface TokenCount {
-  tokens: number;
-  estimated: boolean;
-}
-
-/** Normalized token counting (runs off the event loop). */
-export interface TokenCounter {
-  countPrompt(messages: unknown[]): Promise<TokenCount>;
-  countText(text: string): Promise<TokenCount>;
-  close(): Promise<void>;
-}
 
 /**
  * The one component that writes generation records: group-committed, durable before the
@@ -23,6 +11,7 @@ export class Ledger {
   readonly #commits: GroupCommit<GenerationRow>;
   readonly #counter: TokenCounter | null;
   readonly #logger: Logger;
+  readonly #listeners = new Set<(row: GenerationRow) => void>();
 
   constructor(store: GenerationStore, counter: TokenCounter | null, logger: Logger) {
     this.#commits = createGroupCommit((rows) => store.insertMany(rows));
@@ -31,8 +20,22 @@ export class Ledger {
   }
 
   /** Commits a record; resolves once it is durable. */
-  commit(row: GenerationRow): Promise<void> {
-    return this.#commits.commit(row);
+  async commit(row: GenerationRow): Promise<void> {
+    await this.#commits.commit(row);
+    for (const listener of this.#listeners) {
+      try {
+        listener(row);
+      } catch (error) {
+        // The record is durable already; an observer's failure must not fail the request.
+        this.#logger.error({ err: error }, 'commit listener failed');
+      }
+    }
+  }
+
+  /** Calls `listener` after each record is durably committed; returns the unsubscribe. */
+  onCommitted(listener: (row: GenerationRow) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Records waiting for or in a commit. */
@@ -46,10 +49,10 @@ export class Ledger {
   }
 
   /** Normalized prompt tokens, or null when counting is off or failed (never throws). */
-  async countPrompt(messages: unknown[]): Promise<number | null> {
+  async countPrompt(messages: unknown[]): Promise<TokenCount | null> {
     if (this.#counter === null) return null;
     try {
-      return (await this.#counter.countPrompt(messages)).tokens;
+      return await this.#counter.countPrompt(messages);
     } catch (error) {
       this.#logger.warn({ err: error }, 'prompt token count failed');
       return null;
@@ -57,11 +60,11 @@ export class Ledger {
   }
 
   /** Normalized tokens of a completion text, or null when counting is off or failed. */
-  async countCompletion(text: string): Promise<number | null> {
+  async countCompletion(text: string): Promise<TokenCount | null> {
     if (this.#counter === null) return null;
-    if (text === '') return 0;
+    if (text === '') return { tokens: 0, estimated: false };
     try {
-      return (await this.#counter.countText(text)).tokens;
+      return await this.#counter.countText(text);
     } catch (error) {
       this.#logger.warn({ err: error }, 'completion token count failed');
       return null;

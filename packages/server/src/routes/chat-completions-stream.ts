@@ -1,11 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '@tollgate/protocol';
 import type { FastifyReply } from 'fastify';
+import { GatewayError } from '../errors/gateway-error.js';
 import { toStreamError } from '../errors/to-error-response.js';
 import type { GatewayContext } from '../gateway-context.js';
 import type { GenerationMeter } from '../ledger/generation-meter.js';
 import type { FinishedGeneration } from '../ledger/generation-record.js';
 import type { NativeUsage, UpstreamChunk } from '../providers/provider-adapter.js';
+import { toTransportError } from '../providers/upstream-client.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
 import { readSseData, SSE_HEADERS, writeSse } from '../streaming/sse.js';
 import { abortOnClientClose, dispatch } from './chat-completions.js';
@@ -117,7 +119,7 @@ export async function streamChatCompletion(
   try {
     await pump(response, endpoint, raw, meter, write, state);
   } catch (error) {
-    failure = error;
+    failure = GatewayError.is(error) ? error : toTransportError(error, endpoint.provider.name);
   }
   const cancelled = controller.signal.aborted || raw.destroyed;
   if (!cancelled) response.body.destroy();
@@ -138,7 +140,10 @@ export async function streamChatCompletion(
     context.logger.error({ err: error, generationId: meter.id }, 'generation commit failed');
     failure = error;
   }
-  if (cancelled) return;
+  if (cancelled) {
+    raw.destroy();
+    return;
+  }
   const envelope = chunkEnvelope(meter, endpoint, body, state);
   if (failure !== null || finished === null) {
     const error = toStreamError(failure);

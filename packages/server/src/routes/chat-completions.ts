@@ -13,6 +13,7 @@ import type { GatewayContext } from '../gateway-context.js';
 import { countPromptMedia, headerValue } from '../http/request-info.js';
 import { validate } from '../http/validate.js';
 import { GenerationMeter } from '../ledger/generation-meter.js';
+import { toTransportError } from '../providers/upstream-client.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
 import { streamChatCompletion } from './chat-completions-stream.js';
 
@@ -31,12 +32,22 @@ export async function readUpstreamError(
   return adapter.toUpstreamError(response.statusCode, text, response.headers, settings);
 }
 
-/** Aborts the upstream request when the client goes away before the response is complete. */
+/**
+ * Aborts the upstream request when the client goes away before the response is complete: the
+ * connection closing, or the client half-closing it (a FIN: fetch's abort, curl's Ctrl-C), which
+ * Node's HTTP server alone would leave open until the response ends.
+ */
 export function abortOnClientClose(response: ServerResponse): AbortController {
   const controller = new AbortController();
-  response.once('close', () => {
+  const socket = response.socket;
+  const onGone = () => {
     if (!response.writableFinished) controller.abort();
-  });
+  };
+  response.once('close', onGone);
+  if (socket !== null) {
+    socket.once('end', onGone);
+    response.once('finish', () => socket.off('end', onGone));
+  }
   return controller;
 }
 
@@ -62,6 +73,7 @@ function createMeter(
       sessionId: body.session_id ?? headerValue(request.headers, 'x-session-id'),
       dataRegion: context.dataRegion,
       numMediaPrompt: media.media,
+      numPromptImages: media.images,
       numInputAudioPrompt: media.audio,
       nowMs: context.now(),
     },
@@ -131,6 +143,7 @@ async function completeNonStream(
   try {
     const json: unknown = await response.body.json().catch((error: unknown) => {
       if (controller.signal.aborted) throw error;
+      if (!(error instanceof SyntaxError)) throw toTransportError(error, endpoint.provider.name);
       throw new UpstreamError(
         'upstream_error',
         'Provider returned an invalid response: body is not JSON',

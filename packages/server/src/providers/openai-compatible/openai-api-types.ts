@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 /** OpenAI's `usage` object (only the fields Tollgate reads; extra keys ignored). */
 export const OpenAIUsageSchema = z.looseObject({
-  prompt_tokens: z.int().nonnegative().optional().default(0),
-  completion_tokens: z.int().nonnegative().optional().default(0),
+  prompt_tokens: z.int().nonnegative().optional(),
+  completion_tokens: z.int().nonnegative().optional(),
   prompt_tokens_details: z
     .looseObject({
       cached_tokens: z.int().nonnegative().nullish(),

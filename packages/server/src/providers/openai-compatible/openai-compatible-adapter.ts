@@ -26,10 +26,12 @@ import {
 const DROPPED = new Set<string>(GATEWAY_ONLY_REQUEST_FIELDS);
 
 function toNativeUsage(usage: z.infer<typeof OpenAIUsageSchema> | null | undefined) {
+  // A usage object without counts is no usage at all: the record falls back to estimates.
   if (usage === null || usage === undefined) return null;
+  if (usage.prompt_tokens === undefined && usage.completion_tokens === undefined) return null;
   return {
-    promptTokens: usage.prompt_tokens,
-    completionTokens: usage.completion_tokens,
+    promptTokens: usage.prompt_tokens ?? 0,
+    completionTokens: usage.completion_tokens ?? 0,
     cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
     cacheWriteTokens: usage.prompt_tokens_details?.cache_write_tokens ?? 0,
     reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
