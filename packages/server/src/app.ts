@@ -2,9 +2,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { GatewayError } from './errors/gateway-error.js';
 import type { GatewayContext } from './gateway-context.js';
 import { installErrorHandling } from './http/handle-errors.js';
+import { registerAccount } from './routes/account.js';
+import { registerCatalog } from './routes/catalog.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
 import { registerGeneration } from './routes/generation.js';
 import { registerHealth } from './routes/health.js';
+import { registerKeys } from './routes/keys.js';
 
 /** HTTP settings of the app. */
 export interface AppOptions {
@@ -47,5 +50,8 @@ export function createApp(context: GatewayContext, options: AppOptions = {}): Fa
   registerHealth(app);
   registerChatCompletions(app, context);
   registerGeneration(app, context);
+  registerKeys(app, context);
+  registerAccount(app, context);
+  registerCatalog(app, context);
   return app;
 }

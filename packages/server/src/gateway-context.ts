@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { ApiKeyAuthenticator } from './accounts/api-keys.js';
+import type { RateLimit, RateLimiter } from './accounts/rate-limiter.js';
+import type { SpendGuard } from './accounts/spend-guard.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { ModelCatalog } from './routing/model-catalog.js';
 import type { Storage } from './storage/storage.js';
@@ -11,6 +13,10 @@ export interface GatewayContext {
   ledger: Ledger;
   authenticator: ApiKeyAuthenticator;
   logger: Logger;
+  spendGuard: SpendGuard;
+  rateLimiter: RateLimiter;
+  /** Request-rate limit of keys without their own; null = unlimited. */
+  defaultRateLimit: RateLimit | null;
   /** Region recorded as `data_region`. */
   dataRegion: string;
   /** Wall clock (ms since epoch); injectable for tests. */

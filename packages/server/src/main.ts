@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
+import { runCommand } from './cli.js';
 import { ConfigError } from './config/load-config.js';
 import { startGateway } from './start-gateway.js';
 
@@ -65,7 +66,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((error: unknown) => {
+const command = process.argv.slice(2);
+const run =
+  command.length > 0
+    ? runCommand(command, process.env, (text) => process.stdout.write(text)).then((code) => {
+        process.exitCode = code;
+      })
+    : main();
+run.catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`tollgate: ${error.message}\n`);
   } else {

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './accounts/api-keys.js';
+import { MemoryRateLimiter } from './accounts/rate-limiter.js';
+import { SpendGuard } from './accounts/spend-guard.js';
 import { createApp } from './app.js';
 import type { ConfigFile } from './config/config-schema.js';
 import { loadConfigFile, parseConfig } from './config/load-config.js';
@@ -115,7 +117,26 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     const catalog = ModelCatalog.fromConfig(config);
     cleanups.push(() => catalog.close());
     const ledger = new Ledger(storage.generations, counter, logger);
+    const spendGuard = new SpendGuard(storage, { now });
+    await spendGuard.refreshCredits();
+    // Grants made by another process (the `credits add` CLI) take effect within two seconds.
+    const creditRefresh = setInterval(() => {
+      spendGuard.refreshCredits().catch((error: unknown) => {
+        logger.warn({ err: error }, 'credit refresh failed');
+      });
+    }, 2000);
+    creditRefresh.unref();
+    cleanups.push(async () => clearInterval(creditRefresh));
     const context: GatewayContext = {
+      spendGuard,
+      rateLimiter: new MemoryRateLimiter(),
+      defaultRateLimit:
+        config.rate_limit === undefined
+          ? null
+          : {
+              requests: config.rate_limit.requests,
+              intervalSeconds: config.rate_limit.interval_seconds,
+            },
       storage,
       catalog,
       ledger,

@@ -125,5 +125,6 @@ function bootstrapRow(hash: string, label: string, nowIso: string): ApiKeyRow {
     createdAt: nowIso,
     updatedAt: null,
     expiresAt: null,
+    rateLimit: null,
   };
 }

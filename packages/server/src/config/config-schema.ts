@@ -1,4 +1,4 @@
-import { PricingSchema } from '@tollgate/protocol';
+import { INPUT_MODALITIES, PricingSchema } from '@tollgate/protocol';
 import { z } from 'zod';
 
 /** Upstream wire protocols Tollgate speaks. */
@@ -32,6 +32,13 @@ export const ModelConfigSchema = z.strictObject({
   description: z.string().optional(),
   context_length: z.int().positive().nullable().optional(),
   max_completion_tokens: z.int().positive().nullable().optional(),
+  /** Unix seconds shown as the model's `created`; default: when the config was loaded. */
+  created: z.int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  /** Input modalities the model accepts (`text`, `image`, `file`, …); default `[text]`. */
+  input_modalities: z
+    .array(z.enum(INPUT_MODALITIES, { error: `must be one of: ${INPUT_MODALITIES.join(', ')}` }))
+    .min(1, { error: 'needs at least one modality' })
+    .optional(),
   endpoints: z.array(EndpointConfigSchema).min(1, { error: 'needs at least one endpoint' }),
 });
 
@@ -41,6 +48,13 @@ export const ConfigFileSchema = z
     providers: z.array(ProviderConfigSchema).default([]),
     models: z.array(ModelConfigSchema).default([]),
     data_region: z.string().min(1).default('global'),
+    /** Default per-key request-rate limit; absent = unlimited until an operator sets one. */
+    rate_limit: z
+      .strictObject({
+        requests: z.int().positive(),
+        interval_seconds: z.int().positive().max(86_400),
+      })
+      .optional(),
   })
   .superRefine((config, context) => {
     const providerNames = new Set<string>();

@@ -6,6 +6,7 @@ import type { TokenCount } from './count-tokens.js';
 import { type FinishedGeneration, finishGeneration } from './generation-record.js';
 import { createGenerationId, createRequestId } from './ids.js';
 import type { Ledger } from './ledger.js';
+import type { Pico } from './money.js';
 
 /** What is known about a generation when its request arrives. */
 export interface MeterInit {
@@ -25,6 +26,15 @@ export interface MeterInit {
   numPromptImages: number;
   numInputAudioPrompt: number;
   nowMs: number;
+  /** Credit accounting: settled with the actual cost once the record is durable. */
+  settlement: Settlement;
+}
+
+/** Where a generation's actual cost goes once committed (a reservation, or plain tracking). */
+export interface Settlement {
+  settle(actual: Pico, createdAtMs: number): void;
+  /** The record could not be committed: drop any hold without charging. */
+  release(): void;
 }
 
 /** How a generation ended. */
@@ -104,6 +114,25 @@ export class GenerationMeter {
   /** Builds the record and commits it; resolves once it is durable. */
   async finish(outcome: GenerationOutcome): Promise<FinishedGeneration> {
     this.ended();
+    let finished: FinishedGeneration;
+    try {
+      finished = await this.#build(outcome);
+    } catch (error) {
+      this.#init.settlement.release();
+      throw error;
+    }
+    const init = this.#init;
+    try {
+      await this.#ledger.commit(finished.row);
+    } catch (error) {
+      init.settlement.release();
+      throw error;
+    }
+    init.settlement.settle(finished.cost.total, this.createdAtMs);
+    return finished;
+  }
+
+  async #build(outcome: GenerationOutcome): Promise<FinishedGeneration> {
     const lastAttempt = this.#attempts.at(-1);
     if (lastAttempt !== undefined && outcome.upstreamId !== null)
       lastAttempt.id = outcome.upstreamId;
@@ -112,7 +141,7 @@ export class GenerationMeter {
       this.#ledger.countCompletion(outcome.completionText),
     ]);
     const init = this.#init;
-    const finished = finishGeneration({
+    return finishGeneration({
       id: this.id,
       requestId: this.requestId,
       keyHash: init.keyHash,
@@ -146,7 +175,5 @@ export class GenerationMeter {
       providerResponses: this.#attempts,
       prices: outcome.endpoint.prices,
     });
-    await this.#ledger.commit(finished.row);
-    return finished;
   }
 }

@@ -36,3 +36,10 @@ export function formatUsd(amount: Pico): string {
 export function toUsdNumber(amount: Pico): number {
   return Number(amount) / 1e12;
 }
+
+/** Converts a USD number from the wire (≥ −1e9, ≤ 1e9) to pico-USD, rounded to 12 decimals. */
+export function usdNumberToPico(value: number): Pico {
+  if (!Number.isFinite(value)) throw new RangeError(`not a finite USD amount: ${value}`);
+  const magnitude = parseUsd(Math.abs(value).toFixed(12));
+  return value < 0 ? -magnitude : magnitude;
+}

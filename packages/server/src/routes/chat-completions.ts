@@ -7,14 +7,17 @@ import {
 } from '@tollgate/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
+import { computeMaxCost } from '../accounts/max-cost.js';
 import { GatewayError, UpstreamError } from '../errors/gateway-error.js';
 import { toGatewayError } from '../errors/to-error-response.js';
 import type { GatewayContext } from '../gateway-context.js';
+import { authorize } from '../http/authorize.js';
 import { countPromptMedia, headerValue } from '../http/request-info.js';
 import { validate } from '../http/validate.js';
-import { GenerationMeter } from '../ledger/generation-meter.js';
+import { GenerationMeter, type Settlement } from '../ledger/generation-meter.js';
 import { toTransportError } from '../providers/upstream-client.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
+import type { ApiKeyRow } from '../storage/storage.js';
 import { streamChatCompletion } from './chat-completions-stream.js';
 
 /** Reads an upstream error body (bounded) and turns it into the adapter's UpstreamError. */
@@ -55,14 +58,15 @@ function createMeter(
   context: GatewayContext,
   request: FastifyRequest,
   body: ChatCompletionRequest,
-  keyHash: string,
-  workspaceId: string,
+  key: ApiKeyRow,
+  settlement: Settlement,
 ): GenerationMeter {
   const media = countPromptMedia(body.messages);
   return new GenerationMeter(
     {
-      keyHash,
-      workspaceId,
+      keyHash: key.hash,
+      workspaceId: key.workspaceId,
+      settlement,
       model: body.model,
       streamed: body.stream === true,
       apiType: 'completions',
@@ -195,8 +199,9 @@ function completionText(choices: readonly ChatChoice[]): string {
 /** `POST /api/v1/chat/completions`, non-stream and stream (decided by `body.stream` only). */
 export function registerChatCompletions(app: FastifyInstance, context: GatewayContext): void {
   app.post('/api/v1/chat/completions', async (request, reply) => {
-    const caller = await context.authenticator.authenticate(request.headers.authorization);
-    const body = validate(ChatCompletionRequestSchema, request.body, 'request body');
+    const caller = await authorize(context, request);
+    context.spendGuard.touch(caller.key);
+    let body = validate(ChatCompletionRequestSchema, request.body, 'request body');
     const model = context.catalog.get(body.model);
     if (model === undefined) {
       throw new GatewayError('not_found', `Model ${body.model} does not exist`, {
@@ -207,7 +212,19 @@ export function registerChatCompletions(app: FastifyInstance, context: GatewayCo
     if (endpoint === undefined) {
       throw new GatewayError('not_found', `No endpoints found for ${body.model}.`);
     }
-    const meter = createMeter(context, request, body, caller.key.hash, caller.key.workspaceId);
+    let settlement: Settlement = {
+      settle: (actual, createdAtMs) =>
+        context.spendGuard.record(caller.key.hash, actual, createdAtMs),
+      release: () => undefined,
+    };
+    if (context.spendGuard.isLimited(caller.key)) {
+      const images = countPromptMedia(body.messages).images;
+      const bound = computeMaxCost(body, model, endpoint, images);
+      settlement = await context.spendGuard.reserve(caller.key, bound.maxCost, bound.maxTokens);
+      // Without an output bound the reservation would not hold: send the one it assumed.
+      if (bound.injectMaxTokens) body = { ...body, max_tokens: bound.maxTokens };
+    }
+    const meter = createMeter(context, request, body, caller.key, settlement);
     reply.header('x-generation-id', meter.id);
     if (body.stream === true) {
       return streamChatCompletion(context, meter, endpoint, body, reply);

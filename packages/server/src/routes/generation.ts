@@ -2,6 +2,7 @@ import { GetGenerationQuerySchema } from '@tollgate/protocol';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayContext } from '../gateway-context.js';
+import { authorize } from '../http/authorize.js';
 import { validate } from '../http/validate.js';
 
 /**
@@ -10,7 +11,7 @@ import { validate } from '../http/validate.js';
  */
 export function registerGeneration(app: FastifyInstance, context: GatewayContext): void {
   app.get('/api/v1/generation', async (request, reply) => {
-    const caller = await context.authenticator.authenticate(request.headers.authorization);
+    const caller = await authorize(context, request);
     const { id } = validate(GetGenerationQuerySchema, request.query, 'query');
     const stored = id.length > 128 ? undefined : await context.storage.generations.get(id);
     if (stored === undefined || (stored.keyHash !== caller.key.hash && !caller.key.isManagement)) {

@@ -1,4 +1,4 @@
-import type { Pricing } from '@tollgate/protocol';
+import { INPUT_MODALITIES, type InputModality, type Pricing } from '@tollgate/protocol';
 import type { ConfigFile } from '../config/config-schema.js';
 import { type EndpointPrices, parsePricing } from '../ledger/cost-engine.js';
 import type { AdapterSettings, ProviderAdapter } from '../providers/provider-adapter.js';
@@ -31,6 +31,10 @@ export interface CatalogModel {
   description: string;
   contextLength: number | null;
   maxCompletionTokens: number | null;
+  /** Unix seconds: the config's `created`, else when the catalog was built from the config. */
+  created: number;
+  /** Accepted input modalities, in {@link INPUT_MODALITIES} order; at least `text` by default. */
+  inputModalities: InputModality[];
   endpoints: ModelEndpoint[];
 }
 
@@ -44,8 +48,9 @@ export class ModelCatalog {
     this.#providers = providers;
   }
 
-  /** Builds the catalog, one connection pool per provider. */
-  static fromConfig(config: ConfigFile): ModelCatalog {
+  /** Builds the catalog, one connection pool per provider; `loadedAt` (ms) dates unset `created`. */
+  static fromConfig(config: ConfigFile, loadedAt: number = Date.now()): ModelCatalog {
+    const loadedAtSeconds = Math.floor(loadedAt / 1000);
     const providers = new Map<string, ProviderRuntime>();
     for (const provider of config.providers) {
       providers.set(provider.name, {
@@ -78,12 +83,15 @@ export class ModelCatalog {
           prices: parsePricing(endpoint.pricing),
         };
       });
+      const accepted: readonly InputModality[] = model.input_modalities ?? ['text'];
       models.set(model.id, {
         id: model.id,
         name: model.name ?? model.id,
         description: model.description ?? '',
         contextLength: model.context_length ?? null,
         maxCompletionTokens: model.max_completion_tokens ?? null,
+        created: model.created ?? loadedAtSeconds,
+        inputModalities: INPUT_MODALITIES.filter((modality) => accepted.includes(modality)),
         endpoints,
       });
     }
@@ -98,6 +106,11 @@ export class ModelCatalog {
   /** Every configured model. */
   list(): CatalogModel[] {
     return [...this.#models.values()];
+  }
+
+  /** Every configured provider, in config order (including ones no model uses). */
+  listProviders(): ProviderRuntime[] {
+    return [...this.#providers];
   }
 
   /** Closes every provider's connection pool. */

@@ -20,6 +20,16 @@ export interface ApiKeyTable {
   created_at: string;
   updated_at: string | null;
   expires_at: string | null;
+  rate_limit_requests: number | bigint | null;
+  rate_limit_interval_seconds: number | bigint | null;
+}
+
+/** `credit_grants`: operator-granted credit; the balance is Σ grants − Σ generation usage. */
+export interface CreditGrantTable {
+  id: string;
+  amount_pico: BigIntColumn;
+  note: string | null;
+  created_at: string;
 }
 
 /** `generations`: the immutable generation records, money columns for the ledger. */
@@ -45,4 +55,5 @@ export interface GenerationTable {
 export interface Database {
   api_keys: ApiKeyTable;
   generations: GenerationTable;
+  credit_grants: CreditGrantTable;
 }

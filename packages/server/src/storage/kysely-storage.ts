@@ -1,7 +1,15 @@
-import { type Kysely, Migrator, type Selectable } from 'kysely';
+import { type Kysely, Migrator, type Selectable, type Updateable } from 'kysely';
 import type { ApiKeyTable, Database } from './database.js';
 import { migrationProvider } from './migrations/index.js';
-import type { ApiKeyRow, ApiKeyStore, GenerationRow, GenerationStore, Storage } from './storage.js';
+import type {
+  ApiKeyPatch,
+  ApiKeyRow,
+  ApiKeyStore,
+  CreditStore,
+  GenerationRow,
+  GenerationStore,
+  Storage,
+} from './storage.js';
 
 /** SQLite caps bound parameters per statement; 14 columns × 2,000 rows stays under 32,766. */
 const INSERT_CHUNK = 2000;
@@ -26,7 +34,33 @@ function toApiKeyRow(row: Selectable<ApiKeyTable>): ApiKeyRow {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     expiresAt: row.expires_at,
+    rateLimit:
+      row.rate_limit_requests === null || row.rate_limit_interval_seconds === null
+        ? null
+        : {
+            requests: Number(row.rate_limit_requests),
+            intervalSeconds: Number(row.rate_limit_interval_seconds),
+          },
   };
+}
+
+function toApiKeyColumns(patch: ApiKeyPatch): Updateable<ApiKeyTable> {
+  const columns: Updateable<ApiKeyTable> = {};
+  if (patch.name !== undefined) columns.name = patch.name;
+  if (patch.label !== undefined) columns.label = patch.label;
+  if (patch.disabled !== undefined) columns.disabled = toFlag(patch.disabled);
+  if (patch.limitPico !== undefined) columns.limit_pico = patch.limitPico;
+  if (patch.limitReset !== undefined) columns.limit_reset = patch.limitReset;
+  if (patch.includeByokInLimit !== undefined) {
+    columns.include_byok_in_limit = toFlag(patch.includeByokInLimit);
+  }
+  if (patch.expiresAt !== undefined) columns.expires_at = patch.expiresAt;
+  if (patch.updatedAt !== undefined) columns.updated_at = patch.updatedAt;
+  if (patch.rateLimit !== undefined) {
+    columns.rate_limit_requests = patch.rateLimit?.requests ?? null;
+    columns.rate_limit_interval_seconds = patch.rateLimit?.intervalSeconds ?? null;
+  }
+  return columns;
 }
 
 function createGenerationStore(database: Kysely<Database>): GenerationStore {
@@ -71,13 +105,35 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
         record: row.record,
       };
     },
-    async sumUsage(keyHash: string) {
+    async sumUsage(keyHash: string, sinceIso: string | null = null) {
+      let query = database
+        .selectFrom('generations')
+        .select((builder) =>
+          builder.fn.sum<bigint | number | string | null>('usage_pico').as('total'),
+        )
+        .where('key_hash', '=', keyHash);
+      if (sinceIso !== null) query = query.where('created_at', '>=', sinceIso);
+      const row = await query.executeTakeFirst();
+      return row?.total === null || row?.total === undefined ? 0n : toBigInt(row.total);
+    },
+    async sumUsageBefore(keyHash: string | null, sinceIso: string | null, beforeIso: string) {
+      let query = database
+        .selectFrom('generations')
+        .select((builder) =>
+          builder.fn.sum<bigint | number | string | null>('usage_pico').as('total'),
+        )
+        .where('created_at', '<', beforeIso);
+      if (keyHash !== null) query = query.where('key_hash', '=', keyHash);
+      if (sinceIso !== null) query = query.where('created_at', '>=', sinceIso);
+      const row = await query.executeTakeFirst();
+      return row?.total === null || row?.total === undefined ? 0n : toBigInt(row.total);
+    },
+    async sumAllUsage() {
       const row = await database
         .selectFrom('generations')
         .select((builder) =>
           builder.fn.sum<bigint | number | string | null>('usage_pico').as('total'),
         )
-        .where('key_hash', '=', keyHash)
         .executeTakeFirst();
       return row?.total === null || row?.total === undefined ? 0n : toBigInt(row.total);
     },
@@ -118,8 +174,35 @@ function createApiKeyStore(database: Kysely<Database>): ApiKeyStore {
           created_at: row.createdAt,
           updated_at: row.updatedAt,
           expires_at: row.expiresAt,
+          rate_limit_requests: row.rateLimit?.requests ?? null,
+          rate_limit_interval_seconds: row.rateLimit?.intervalSeconds ?? null,
         })
         .execute();
+    },
+    async list({ includeDisabled, offset, limit }) {
+      let query = database.selectFrom('api_keys').selectAll();
+      if (!includeDisabled) query = query.where('disabled', '=', 0);
+      const rows = await query
+        .orderBy('created_at', 'desc')
+        .orderBy('hash')
+        .offset(offset)
+        .limit(limit)
+        .execute();
+      return rows.map(toApiKeyRow);
+    },
+    async update(hash: string, patch: ApiKeyPatch) {
+      const columns = toApiKeyColumns(patch);
+      if (Object.keys(columns).length > 0) {
+        await database.updateTable('api_keys').set(columns).where('hash', '=', hash).execute();
+      }
+      return this.get(hash);
+    },
+    async delete(hash: string) {
+      const result = await database
+        .deleteFrom('api_keys')
+        .where('hash', '=', hash)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
     },
     async countManagementKeys() {
       const row = await database
@@ -128,6 +211,35 @@ function createApiKeyStore(database: Kysely<Database>): ApiKeyStore {
         .where('is_management', '=', 1)
         .executeTakeFirstOrThrow();
       return Number(row.count);
+    },
+  };
+}
+
+function createCreditStore(database: Kysely<Database>): CreditStore {
+  return {
+    async insert(row) {
+      await database
+        .insertInto('credit_grants')
+        .values({
+          id: row.id,
+          amount_pico: row.amountPico,
+          note: row.note,
+          created_at: row.createdAt,
+        })
+        .execute();
+    },
+    async totals() {
+      const row = await database
+        .selectFrom('credit_grants')
+        .select((builder) => [
+          builder.fn.sum<bigint | number | string | null>('amount_pico').as('total'),
+          builder.fn.countAll<number | bigint | string>().as('count'),
+        ])
+        .executeTakeFirstOrThrow();
+      return {
+        totalPico: row.total === null ? 0n : toBigInt(row.total),
+        count: Number(row.count),
+      };
     },
   };
 }
@@ -151,6 +263,7 @@ export function createKyselyStorage(
     dialect,
     generations: createGenerationStore(database),
     apiKeys: createApiKeyStore(database),
+    credits: createCreditStore(database),
     close: () => database.destroy(),
   };
 }

@@ -13,6 +13,8 @@ export interface ApiKeyRow {
   createdAt: string;
   updatedAt: string | null;
   expiresAt: string | null;
+  /** Per-key request-rate limit (overrides the config default); null = the default. */
+  rateLimit: { requests: number; intervalSeconds: number } | null;
 }
 
 /** A committed generation: ledger columns plus the serialized wire record. */
@@ -46,16 +48,64 @@ export interface GenerationStore {
   /** Inserts records atomically (one transaction); resolves once durably committed. */
   insertMany(rows: readonly GenerationRow[]): Promise<void>;
   get(id: string): Promise<StoredGeneration | undefined>;
-  /** Σ usage of a key's generations, pico-USD. */
-  sumUsage(keyHash: string): Promise<bigint>;
+  /** Σ usage of a key's generations created at or after `sinceIso` (all when null), pico-USD. */
+  sumUsage(keyHash: string, sinceIso?: string | null): Promise<bigint>;
+  /** Σ usage of every generation, pico-USD. */
+  sumAllUsage(): Promise<bigint>;
+  /**
+   * Σ usage of generations created in [`sinceIso`, `beforeIso`) — of one key, or of all when
+   * `keyHash` is null; `sinceIso` null = from the beginning.
+   */
+  sumUsageBefore(
+    keyHash: string | null,
+    sinceIso: string | null,
+    beforeIso: string,
+  ): Promise<bigint>;
   count(): Promise<number>;
 }
+
+/** The fields of a key that can change. */
+export type ApiKeyPatch = Partial<
+  Pick<
+    ApiKeyRow,
+    | 'name'
+    | 'label'
+    | 'disabled'
+    | 'limitPico'
+    | 'limitReset'
+    | 'includeByokInLimit'
+    | 'expiresAt'
+    | 'rateLimit'
+    | 'updatedAt'
+  >
+>;
 
 /** API keys. */
 export interface ApiKeyStore {
   get(hash: string): Promise<ApiKeyRow | undefined>;
   insert(row: ApiKeyRow): Promise<void>;
+  /** Newest first. */
+  list(options: { includeDisabled: boolean; offset: number; limit: number }): Promise<ApiKeyRow[]>;
+  /** Returns the updated row, or undefined when no such key exists. */
+  update(hash: string, patch: ApiKeyPatch): Promise<ApiKeyRow | undefined>;
+  /** Returns whether a key was deleted. */
+  delete(hash: string): Promise<boolean>;
   countManagementKeys(): Promise<number>;
+}
+
+/** One credit grant (positive adds credit, negative corrects it). */
+export interface CreditGrantRow {
+  id: string;
+  amountPico: bigint;
+  note: string | null;
+  createdAt: string;
+}
+
+/** Operator-granted credit. */
+export interface CreditStore {
+  insert(row: CreditGrantRow): Promise<void>;
+  /** Σ of all grants, and how many there are (none = credits are not enforced). */
+  totals(): Promise<{ totalPico: bigint; count: number }>;
 }
 
 /** The storage the gateway sees: small and domain-shaped. */
@@ -63,5 +113,6 @@ export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
   readonly generations: GenerationStore;
   readonly apiKeys: ApiKeyStore;
+  readonly credits: CreditStore;
   close(): Promise<void>;
 }

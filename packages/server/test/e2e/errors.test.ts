@@ -67,23 +67,9 @@ describe('authentication', () => {
     });
     const id = made.headers.get('x-generation-id') ?? '';
     await made.text();
-    const { generateKey, hashKey } = await import('../../src/accounts/api-keys.js');
-    const otherKey = generateKey();
-    await harness.gateway.context.storage.apiKeys.insert({
-      hash: hashKey(otherKey),
-      name: 'inference',
-      label: 'inference',
-      isManagement: false,
-      disabled: false,
-      limitPico: null,
-      limitReset: null,
-      includeByokInLimit: false,
-      workspaceId: 'default',
-      creatorUserId: null,
-      createdAt: new Date().toISOString(),
-      updatedAt: null,
-      expiresAt: null,
-    });
+    const created = await postJson(harness.apiUrl, '/keys', harness.key, { name: 'inference' });
+    assert.equal(created.status, 201);
+    const otherKey = ((await created.json()) as { key: string }).key;
     const foreign = await getGeneration(harness.apiUrl, otherKey, id);
     const missing = await getGeneration(
       harness.apiUrl,

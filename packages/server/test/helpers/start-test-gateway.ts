@@ -27,6 +27,8 @@ export interface TestGatewayOptions {
   demo?: boolean;
   countTokens?: boolean;
   bodyLimit?: number;
+  /** Wall clock for the gateway (ms since epoch). */
+  now?: () => number;
 }
 
 /** The default test model: one OpenAI-compatible endpoint on the fake upstream. */
@@ -78,6 +80,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     countTokens: options.countTokens ?? true,
     ...(config === undefined ? {} : { config }),
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   return {
     gateway,

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial.js';
+import * as accounts from './0002-accounts.js';
 
 /** All migrations, in order. Names sort lexically; never rename or edit a shipped one. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-accounts': accounts,
 };
 
 /** Provides the migrations from code (no filesystem scan, so the bundle is self-contained). */

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/** How a key's limit resets. */
+export const LIMIT_RESETS = ['daily', 'weekly', 'monthly'] as const;
+
+const usdAmount = z
+  .number({ error: 'must be a number of USD' })
+  .finite()
+  .nonnegative({ error: 'must not be negative' })
+  .max(1_000_000_000, { error: 'must be at most 1e9 USD' });
+
+/** An API key as the key-management endpoints return it (OpenRouter's shape). */
+export const ApiKeySchema = z.object({
+  hash: z.string().describe('Hex SHA-256 of the key: its public id.'),
+  name: z.string(),
+  label: z.string(),
+  disabled: z.boolean(),
+  limit: z.number().nullable().describe('Spending limit in USD; null = none.'),
+  limit_remaining: z.number().nullable(),
+  limit_reset: z.string().nullable(),
+  include_byok_in_limit: z.boolean(),
+  usage: z.number(),
+  usage_daily: z.number(),
+  usage_weekly: z.number(),
+  usage_monthly: z.number(),
+  byok_usage: z.number(),
+  byok_usage_daily: z.number(),
+  byok_usage_weekly: z.number(),
+  byok_usage_monthly: z.number(),
+  created_at: z.string(),
+  updated_at: z.string().nullable(),
+  expires_at: z.string().nullable(),
+  creator_user_id: z.string().nullable(),
+  external_user: z.string().nullable(),
+  workspace_id: z.string(),
+});
+
+/** An API key record. */
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+/** `POST /api/v1/keys` body. */
+export const CreateApiKeyRequestSchema = z.object({
+  name: z
+    .string({ error: '`name` is required' })
+    .min(1, { error: '`name` must not be empty' })
+    .max(200),
+  limit: usdAmount.nullable().optional(),
+  limit_reset: z.enum(LIMIT_RESETS).nullable().optional(),
+  include_byok_in_limit: z.boolean().optional(),
+  expires_at: z.iso
+    .datetime({ error: '`expires_at` must be an ISO-8601 UTC date-time (ending in Z)' })
+    .nullable()
+    .optional(),
+  creator_user_id: z.string().nullable().optional(),
+  workspace_id: z.string().optional(),
+});
+
+/** `PATCH /api/v1/keys/{hash}` body. */
+export const UpdateApiKeyRequestSchema = z.object({
+  name: z.string().min(1).max(200).optional(),
+  disabled: z.boolean().optional(),
+  limit: usdAmount.nullable().optional(),
+  limit_reset: z.enum(LIMIT_RESETS).nullable().optional(),
+  include_byok_in_limit: z.boolean().optional(),
+});
+
+/** `GET /api/v1/keys` query. */
+export const ListApiKeysQuerySchema = z.object({
+  include_disabled: z.enum(['true', 'false']).optional(),
+  offset: z.coerce.number().int().nonnegative().optional(),
+  workspace_id: z.string().optional(),
+});
+
+/** `GET /api/v1/key`: the calling key. */
+export const CurrentKeySchema = z.object({
+  label: z.string(),
+  limit: z.number().nullable(),
+  limit_remaining: z.number().nullable(),
+  limit_reset: z.string().nullable(),
+  include_byok_in_limit: z.boolean(),
+  usage: z.number(),
+  usage_daily: z.number(),
+  usage_weekly: z.number(),
+  usage_monthly: z.number(),
+  byok_usage: z.number(),
+  byok_usage_daily: z.number(),
+  byok_usage_weekly: z.number(),
+  byok_usage_monthly: z.number(),
+  is_free_tier: z.boolean(),
+  is_management_key: z.boolean(),
+  is_provisioning_key: z.boolean(),
+  creator_user_id: z.string().nullable(),
+  organization_id: z.string().nullable(),
+  workspace_id: z.string().nullable(),
+  expires_at: z.string().nullable(),
+  allowed_data_regions: z.array(z.string()),
+  free_model_daily_requests: z.object({ limit: z.int(), remaining: z.int(), used: z.int() }),
+  rate_limit: z.object({ requests: z.int(), interval: z.string(), note: z.string() }),
+});
+
+/** `GET /api/v1/credits`. */
+export const CreditsSchema = z.object({
+  total_credits: z.number(),
+  total_usage: z.number(),
+});
+
+/** `POST /api/v1/credits` (Tollgate operator extension): add or correct account credit. */
+export const AddCreditsRequestSchema = z.object({
+  amount: z
+    .number({ error: '`amount` must be a number of USD' })
+    .finite()
+    .refine((value) => value !== 0, { error: '`amount` must not be zero' })
+    .refine((value) => Math.abs(value) <= 1_000_000_000, { error: '`amount` is too large' }),
+  note: z.string().max(500).optional(),
+});

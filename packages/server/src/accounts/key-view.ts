@@ -1,0 +1,80 @@
+import type { ApiKey } from '@tollgate/protocol';
+import { toUsdNumber } from '../ledger/money.js';
+import type { ApiKeyRow, Storage } from '../storage/storage.js';
+import { windowStartIso } from './usage-windows.js';
+
+/** A key's committed usage (pico-USD), all time and per calendar window (UTC). */
+export interface KeyUsage {
+  total: bigint;
+  daily: bigint;
+  weekly: bigint;
+  monthly: bigint;
+}
+
+/** Sums a key's committed generations from the ledger. */
+export async function loadKeyUsage(
+  storage: Storage,
+  hash: string,
+  nowMs: number,
+): Promise<KeyUsage> {
+  const [total, daily, weekly, monthly] = await Promise.all([
+    storage.generations.sumUsage(hash, null),
+    storage.generations.sumUsage(hash, windowStartIso('daily', nowMs)),
+    storage.generations.sumUsage(hash, windowStartIso('weekly', nowMs)),
+    storage.generations.sumUsage(hash, windowStartIso('monthly', nowMs)),
+  ]);
+  return { total, daily, weekly, monthly };
+}
+
+/** Usage that counts against the key's limit: the window its `limit_reset` names. */
+export function usageInLimitWindow(row: ApiKeyRow, usage: KeyUsage): bigint {
+  switch (row.limitReset) {
+    case 'daily':
+      return usage.daily;
+    case 'weekly':
+      return usage.weekly;
+    case 'monthly':
+      return usage.monthly;
+    case null:
+      return usage.total;
+    default: {
+      const unreachable: never = row.limitReset;
+      return unreachable;
+    }
+  }
+}
+
+/** `limit_remaining`: null without a limit, never below zero. */
+export function limitRemaining(row: ApiKeyRow, usage: KeyUsage): number | null {
+  if (row.limitPico === null) return null;
+  const remaining = row.limitPico - usageInLimitWindow(row, usage);
+  return toUsdNumber(remaining < 0n ? 0n : remaining);
+}
+
+/** The wire form of a key (BYOK usage is 0: Tollgate has no BYOK yet). */
+export function toApiKey(row: ApiKeyRow, usage: KeyUsage): ApiKey {
+  return {
+    hash: row.hash,
+    name: row.name,
+    label: row.label,
+    disabled: row.disabled,
+    limit: row.limitPico === null ? null : toUsdNumber(row.limitPico),
+    limit_remaining: limitRemaining(row, usage),
+    limit_reset: row.limitReset,
+    include_byok_in_limit: row.includeByokInLimit,
+    usage: toUsdNumber(usage.total),
+    usage_daily: toUsdNumber(usage.daily),
+    usage_weekly: toUsdNumber(usage.weekly),
+    usage_monthly: toUsdNumber(usage.monthly),
+    byok_usage: 0,
+    byok_usage_daily: 0,
+    byok_usage_weekly: 0,
+    byok_usage_monthly: 0,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    expires_at: row.expiresAt,
+    creator_user_id: row.creatorUserId,
+    external_user: null,
+    workspace_id: row.workspaceId,
+  };
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { AddCreditsRequestSchema, type CurrentKeySchema } from '@tollgate/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { limitRemaining, loadKeyUsage } from '../accounts/key-view.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { authorize, authorizeManagement } from '../http/authorize.js';
+import { validate } from '../http/validate.js';
+import { toRecordTimestamp } from '../ledger/ids.js';
+import { toUsdNumber, usdNumberToPico } from '../ledger/money.js';
+
+function sendJson(reply: FastifyReply, status: number, body: unknown) {
+  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+/** `/key`, `/auth/key` (legacy alias) and `/credits`. */
+export function registerAccount(app: FastifyInstance, context: GatewayContext): void {
+  const currentKey = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { key } = await authorize(context, request);
+    const usage = await loadKeyUsage(context.storage, key.hash, context.now());
+    const rateLimit = key.rateLimit ?? context.defaultRateLimit;
+    const data: z.infer<typeof CurrentKeySchema> = {
+      label: key.label,
+      limit: key.limitPico === null ? null : toUsdNumber(key.limitPico),
+      limit_remaining: limitRemaining(key, usage),
+      limit_reset: key.limitReset,
+      include_byok_in_limit: key.includeByokInLimit,
+      usage: toUsdNumber(usage.total),
+      usage_daily: toUsdNumber(usage.daily),
+      usage_weekly: toUsdNumber(usage.weekly),
+      usage_monthly: toUsdNumber(usage.monthly),
+      byok_usage: 0,
+      byok_usage_daily: 0,
+      byok_usage_weekly: 0,
+      byok_usage_monthly: 0,
+      is_free_tier: false,
+      is_management_key: key.isManagement,
+      is_provisioning_key: key.isManagement,
+      creator_user_id: key.creatorUserId,
+      organization_id: null,
+      workspace_id: key.workspaceId,
+      expires_at: key.expiresAt,
+      allowed_data_regions: [context.dataRegion],
+      // Tollgate has no free-model quota: nothing is limited, nothing used.
+      free_model_daily_requests: { limit: -1, remaining: -1, used: 0 },
+      rate_limit:
+        rateLimit === null
+          ? { requests: -1, interval: '10s', note: 'No request-rate limit is configured.' }
+          : {
+              requests: rateLimit.requests,
+              interval: `${rateLimit.intervalSeconds}s`,
+              note: 'Requests per interval for this key.',
+            },
+    };
+    return sendJson(reply, 200, { data });
+  };
+  app.get('/api/v1/key', currentKey);
+  app.get('/api/v1/auth/key', currentKey);
+
+  const credits = async () => {
+    const [grants, usage] = await Promise.all([
+      context.storage.credits.totals(),
+      context.storage.generations.sumAllUsage(),
+    ]);
+    return { total_credits: toUsdNumber(grants.totalPico), total_usage: toUsdNumber(usage) };
+  };
+
+  app.get('/api/v1/credits', async (request, reply) => {
+    await authorizeManagement(context, request);
+    return sendJson(reply, 200, { data: await credits() });
+  });
+
+  // Tollgate extension: an operator adds (or, negative, corrects) the account's credit. Once any
+  // grant exists, requests that cannot be afforded are refused with 402.
+  app.post('/api/v1/credits', async (request, reply) => {
+    await authorizeManagement(context, request);
+    const body = validate(AddCreditsRequestSchema, request.body, 'request body');
+    await context.storage.credits.insert({
+      id: randomUUID(),
+      amountPico: usdNumberToPico(body.amount),
+      note: body.note ?? null,
+      createdAt: toRecordTimestamp(context.now()),
+    });
+    await context.spendGuard.refreshCredits();
+    return sendJson(reply, 201, { data: await credits() });
+  });
+}

@@ -1,0 +1,117 @@
+import {
+  CreateApiKeyRequestSchema,
+  ListApiKeysQuerySchema,
+  UpdateApiKeyRequestSchema,
+} from '@tollgate/protocol';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { DEFAULT_WORKSPACE_ID, generateKey, hashKey, labelForKey } from '../accounts/api-keys.js';
+import { loadKeyUsage, toApiKey } from '../accounts/key-view.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { authorizeManagement } from '../http/authorize.js';
+import { validate } from '../http/validate.js';
+import { toRecordTimestamp } from '../ledger/ids.js';
+import { usdNumberToPico } from '../ledger/money.js';
+import type { ApiKeyPatch, ApiKeyRow } from '../storage/storage.js';
+
+const PAGE_SIZE = 100;
+const HashParamsSchema = z.object({
+  hash: z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be a hex SHA-256 (64 characters)' }),
+});
+
+function sendJson(reply: FastifyReply, status: number, body: unknown) {
+  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+function keyNotFound(): GatewayError {
+  return new GatewayError('not_found', 'API key not found');
+}
+
+/** Key management (`/api/v1/keys…`), management keys only. */
+export function registerKeys(app: FastifyInstance, context: GatewayContext): void {
+  const view = async (row: ApiKeyRow) =>
+    toApiKey(row, await loadKeyUsage(context.storage, row.hash, context.now()));
+
+  app.get('/api/v1/keys', async (request, reply) => {
+    await authorizeManagement(context, request);
+    const query = validate(ListApiKeysQuerySchema, request.query, 'query');
+    const rows = await context.storage.apiKeys.list({
+      includeDisabled: query.include_disabled === 'true',
+      offset: query.offset ?? 0,
+      limit: PAGE_SIZE,
+    });
+    return sendJson(reply, 200, { data: await Promise.all(rows.map(view)) });
+  });
+
+  app.post('/api/v1/keys', async (request, reply) => {
+    const caller = await authorizeManagement(context, request);
+    const body = validate(CreateApiKeyRequestSchema, request.body, 'request body');
+    const nowMs = context.now();
+    if (body.expires_at != null && Date.parse(body.expires_at) <= nowMs) {
+      throw new GatewayError(
+        'invalid_request',
+        'Invalid request body: expires_at: must be in the future',
+      );
+    }
+    const key = generateKey();
+    const row: ApiKeyRow = {
+      hash: hashKey(key),
+      name: body.name,
+      label: labelForKey(key),
+      isManagement: false,
+      disabled: false,
+      limitPico: body.limit == null ? null : usdNumberToPico(body.limit),
+      limitReset: body.limit_reset ?? null,
+      includeByokInLimit: body.include_byok_in_limit ?? false,
+      workspaceId: body.workspace_id ?? caller.key.workspaceId ?? DEFAULT_WORKSPACE_ID,
+      creatorUserId: body.creator_user_id ?? null,
+      createdAt: toRecordTimestamp(nowMs),
+      updatedAt: null,
+      expiresAt: body.expires_at == null ? null : new Date(body.expires_at).toISOString(),
+      rateLimit: null,
+    };
+    await context.storage.apiKeys.insert(row);
+    // The secret is in this response only; storage keeps its hash.
+    return sendJson(reply, 201, { data: await view(row), key });
+  });
+
+  app.get('/api/v1/keys/:hash', async (request, reply) => {
+    await authorizeManagement(context, request);
+    const { hash } = validate(HashParamsSchema, request.params, 'path');
+    const row = await context.storage.apiKeys.get(hash);
+    if (row === undefined) throw keyNotFound();
+    return sendJson(reply, 200, { data: await view(row) });
+  });
+
+  app.patch('/api/v1/keys/:hash', async (request, reply) => {
+    await authorizeManagement(context, request);
+    const { hash } = validate(HashParamsSchema, request.params, 'path');
+    const body = validate(UpdateApiKeyRequestSchema, request.body, 'request body');
+    const patch: ApiKeyPatch = { updatedAt: toRecordTimestamp(context.now()) };
+    if (body.name !== undefined) patch.name = body.name;
+    if (body.disabled !== undefined) patch.disabled = body.disabled;
+    if (body.limit !== undefined) {
+      patch.limitPico = body.limit === null ? null : usdNumberToPico(body.limit);
+    }
+    if (body.limit_reset !== undefined) patch.limitReset = body.limit_reset;
+    if (body.include_byok_in_limit !== undefined) {
+      patch.includeByokInLimit = body.include_byok_in_limit;
+    }
+    const row = await context.storage.apiKeys.update(hash, patch);
+    if (row === undefined) throw keyNotFound();
+    context.authenticator.forget(hash);
+    return sendJson(reply, 200, { data: await view(row) });
+  });
+
+  app.delete('/api/v1/keys/:hash', async (request, reply) => {
+    const caller = await authorizeManagement(context, request);
+    const { hash } = validate(HashParamsSchema, request.params, 'path');
+    if (hash === caller.key.hash) {
+      throw new GatewayError('invalid_request', 'A key cannot delete itself');
+    }
+    if (!(await context.storage.apiKeys.delete(hash))) throw keyNotFound();
+    context.authenticator.forget(hash);
+    return sendJson(reply, 200, { deleted: true });
+  });
+}

@@ -1,0 +1,64 @@
+import {
+  type ModelEndpointsResponse,
+  type ModelResponse,
+  ModelsCountQuerySchema,
+  ModelsListQuerySchema,
+} from '@tollgate/protocol';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ModelListing } from '../catalog/model-listing.js';
+import { toModelEndpoints, toWireModel } from '../catalog/to-wire-model.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { validate } from '../http/validate.js';
+
+/** Path parameters naming a model: `<author>/<slug>`. */
+interface ModelPath {
+  Params: { author: string; slug: string };
+}
+
+function sendJson(reply: FastifyReply, body: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(body);
+}
+
+/** Looks up a prebuilt body by model id; an unknown id is a 404. */
+function bodyOf(bodies: ReadonlyMap<string, string>, params: ModelPath['Params']): string {
+  const id = `${params.author}/${params.slug}`;
+  const body = bodies.get(id);
+  if (body === undefined)
+    throw new GatewayError('not_found', `Model ${id.slice(0, 128)} not found`);
+  return body;
+}
+
+/**
+ * The model catalog: `GET /api/v1/models` (opt-in paging by `offset`/`limit`), `/models/count`,
+ * `/model/{author}/{slug}` and `/models/{author}/{slug}/endpoints`. Public, as on OpenRouter: no
+ * key is needed and an Authorization header is never read. Every body is built from the
+ * immutable catalog once (at registration, or on a query's first use) and then served as is.
+ */
+export function registerModels(app: FastifyInstance, context: GatewayContext): void {
+  const catalogModels = context.catalog.list();
+  const models = catalogModels.map(toWireModel);
+  const listing = new ModelListing(models);
+  const modelBodies = new Map(
+    models.map((model) => [model.id, JSON.stringify({ data: model } satisfies ModelResponse)]),
+  );
+  const endpointsBodies = new Map(
+    catalogModels.map((model) => {
+      const body: ModelEndpointsResponse = { data: toModelEndpoints(model) };
+      return [model.id, JSON.stringify(body)];
+    }),
+  );
+
+  app.get('/api/v1/models', async (request, reply) =>
+    sendJson(reply, listing.page(validate(ModelsListQuerySchema, request.query, 'query'))),
+  );
+  app.get('/api/v1/models/count', async (request, reply) =>
+    sendJson(reply, listing.count(validate(ModelsCountQuerySchema, request.query, 'query'))),
+  );
+  app.get<ModelPath>('/api/v1/model/:author/:slug', async (request, reply) =>
+    sendJson(reply, bodyOf(modelBodies, request.params)),
+  );
+  app.get<ModelPath>('/api/v1/models/:author/:slug/endpoints', async (request, reply) =>
+    sendJson(reply, bodyOf(endpointsBodies, request.params)),
+  );
+}
