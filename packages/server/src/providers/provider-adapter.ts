@@ -58,8 +58,12 @@ export interface ProviderAdapter {
     settings: AdapterSettings,
   ): UpstreamCall;
   parseChatResponse(body: unknown, settings: AdapterSettings): UpstreamCompletion;
-  /** Parses one SSE `data:` payload; `done` for the end marker, `skip` for events without data. */
-  parseChatStreamEvent(data: string, settings: AdapterSettings): UpstreamChunk | 'done' | 'skip';
+  /**
+   * A parser for one stream (it may keep state across events, e.g. usage split over several
+   * events). Each call takes one SSE `data:` payload and returns a chunk, `done` for the end
+   * marker, or `skip` for events that carry nothing for the client.
+   */
+  createStreamParser(settings: AdapterSettings): (data: string) => UpstreamChunk | 'done' | 'skip';
   toUpstreamError(
     status: number,
     bodyText: string,

@@ -78,8 +78,9 @@ async function pump(
   state: StreamState,
 ): Promise<void> {
   const { adapter, settings } = endpoint.provider;
+  const parse = adapter.createStreamParser(settings);
   for await (const data of readSseData(response.body)) {
-    const event = adapter.parseChatStreamEvent(data, settings);
+    const event = parse(data);
     if (event === 'done') return;
     if (event === 'skip') continue;
     if (absorb(state, event)) meter.firstToken();

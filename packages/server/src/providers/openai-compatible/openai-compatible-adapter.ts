@@ -58,6 +58,51 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** Parses one OpenAI stream event (stateless: every chunk is complete in itself). */
+function parseStreamEvent(
+  data: string,
+  settings: AdapterSettings,
+): UpstreamChunk | 'done' | 'skip' {
+  const trimmed = data.trim();
+  if (trimmed === '[DONE]') return 'done';
+  if (trimmed === '') return 'skip';
+  const json = parseJson(trimmed);
+  if (json === undefined) throw invalidResponse(settings, 'malformed stream event', trimmed);
+  const parsed = OpenAIChatChunkSchema.safeParse(json);
+  if (!parsed.success) throw invalidResponse(settings, 'not a chat completion chunk', json);
+  const chunk = parsed.data;
+  if (chunk.error !== undefined && chunk.error !== null) {
+    const message =
+      typeof chunk.error === 'object' && 'message' in chunk.error
+        ? String(chunk.error.message)
+        : 'Provider returned an error mid-stream';
+    throw new UpstreamError(
+      'upstream_error',
+      message,
+      { provider_name: settings.providerName, raw: chunk.error },
+      { retryable: false },
+    );
+  }
+  const choices = (chunk.choices ?? []).map((choice, position): ChatChunkChoice => {
+    const { finish_reason: nativeFinish, delta, logprobs, index, ...rest } = choice;
+    return {
+      ...rest,
+      index: index ?? position,
+      delta: delta ?? {},
+      finish_reason: mapFinishReason(nativeFinish),
+      native_finish_reason: nativeFinish ?? null,
+      logprobs: logprobs ?? null,
+    };
+  });
+  return {
+    upstreamId: chunk.id ?? null,
+    choices,
+    usage: toNativeUsage(chunk.usage),
+    systemFingerprint: chunk.system_fingerprint ?? null,
+    serviceTier: chunk.service_tier ?? null,
+  };
+}
+
 /** The adapter for OpenAI's Chat Completions protocol (OpenAI, vLLM, Ollama, Together, Groq…). */
 export const openAICompatibleAdapter: ProviderAdapter = {
   kind: 'openai',
@@ -111,45 +156,8 @@ export const openAICompatibleAdapter: ProviderAdapter = {
     };
   },
 
-  parseChatStreamEvent(data: string, settings: AdapterSettings): UpstreamChunk | 'done' | 'skip' {
-    const trimmed = data.trim();
-    if (trimmed === '[DONE]') return 'done';
-    if (trimmed === '') return 'skip';
-    const json = parseJson(trimmed);
-    if (json === undefined) throw invalidResponse(settings, 'malformed stream event', trimmed);
-    const parsed = OpenAIChatChunkSchema.safeParse(json);
-    if (!parsed.success) throw invalidResponse(settings, 'not a chat completion chunk', json);
-    const chunk = parsed.data;
-    if (chunk.error !== undefined && chunk.error !== null) {
-      const message =
-        typeof chunk.error === 'object' && 'message' in chunk.error
-          ? String(chunk.error.message)
-          : 'Provider returned an error mid-stream';
-      throw new UpstreamError(
-        'upstream_error',
-        message,
-        { provider_name: settings.providerName, raw: chunk.error },
-        { retryable: false },
-      );
-    }
-    const choices = (chunk.choices ?? []).map((choice, position): ChatChunkChoice => {
-      const { finish_reason: nativeFinish, delta, logprobs, index, ...rest } = choice;
-      return {
-        ...rest,
-        index: index ?? position,
-        delta: delta ?? {},
-        finish_reason: mapFinishReason(nativeFinish),
-        native_finish_reason: nativeFinish ?? null,
-        logprobs: logprobs ?? null,
-      };
-    });
-    return {
-      upstreamId: chunk.id ?? null,
-      choices,
-      usage: toNativeUsage(chunk.usage),
-      systemFingerprint: chunk.system_fingerprint ?? null,
-      serviceTier: chunk.service_tier ?? null,
-    };
+  createStreamParser(settings: AdapterSettings) {
+    return (data: string) => parseStreamEvent(data, settings);
   },
 
   toUpstreamError(status, bodyText, headers, settings): UpstreamError {
