@@ -25,6 +25,42 @@ export const ChatMessageSchema = z.looseObject({
 /** One chat message of a request. */
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 
+/** Sort orders for provider routing. */
+export const PROVIDER_SORTS = ['price', 'throughput', 'latency'] as const;
+
+const nonNegative = z.number().nonnegative();
+
+/** OpenRouter's `provider` routing preferences. Unknown keys are accepted and ignored. */
+export const ProviderPreferencesSchema = z.looseObject({
+  order: z.array(z.string().min(1)).optional(),
+  only: z.array(z.string().min(1)).optional(),
+  ignore: z.array(z.string().min(1)).optional(),
+  allow_fallbacks: z.boolean().optional(),
+  require_parameters: z.boolean().optional(),
+  sort: z
+    .union([
+      z.enum(PROVIDER_SORTS),
+      z.looseObject({
+        by: z.enum(PROVIDER_SORTS),
+        partition: z.enum(['model', 'none']).nullable().optional(),
+      }),
+    ])
+    .nullable()
+    .optional(),
+  /** USD per million tokens for prompt/completion; per request or image for the others. */
+  max_price: z
+    .looseObject({
+      prompt: nonNegative.optional(),
+      completion: nonNegative.optional(),
+      request: nonNegative.optional(),
+      image: nonNegative.optional(),
+    })
+    .optional(),
+});
+
+/** Provider routing preferences. */
+export type ProviderPreferences = z.infer<typeof ProviderPreferencesSchema>;
+
 const positiveInt = z.int({ error: 'must be an integer' }).positive({ error: 'must be ≥ 1' });
 
 /**
@@ -56,8 +92,9 @@ export const ChatCompletionRequestSchema = z.looseObject({
     .max(256, { error: '`session_id` is limited to 256 characters' })
     .optional(),
   tools: z.array(z.looseObject({ type: z.string() })).optional(),
-  models: z.array(z.string().min(1)).optional(),
-  provider: z.looseObject({}).nullable().optional(),
+  models: z.array(z.string().min(1)).max(16).optional(),
+  provider: ProviderPreferencesSchema.nullable().optional(),
+  route: z.enum(['fallback', 'sort']).nullable().optional(),
   usage: z.looseObject({ include: z.boolean().optional() }).optional(),
 });
 

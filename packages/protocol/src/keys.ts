@@ -7,7 +7,8 @@ const usdAmount = z
   .number({ error: 'must be a number of USD' })
   .finite()
   .nonnegative({ error: 'must not be negative' })
-  .max(1_000_000_000, { error: 'must be at most 1e9 USD' });
+  // Amounts are stored as int64 pico-USD (max ≈ $9.2M); a million dollars per key is ample.
+  .max(1_000_000, { error: 'must be at most 1,000,000 USD' });
 
 /** An API key as the key-management endpoints return it (OpenRouter's shape). */
 export const ApiKeySchema = z.object({
@@ -41,9 +42,12 @@ export type ApiKey = z.infer<typeof ApiKeySchema>;
 /** `POST /api/v1/keys` body. */
 export const CreateApiKeyRequestSchema = z.object({
   name: z
-    .string({ error: '`name` is required' })
+    .string({
+      error: (issue) =>
+        issue.input === undefined ? '`name` is required' : '`name` must be a string',
+    })
     .min(1, { error: '`name` must not be empty' })
-    .max(200),
+    .max(200, { error: '`name` is limited to 200 characters' }),
   limit: usdAmount.nullable().optional(),
   limit_reset: z.enum(LIMIT_RESETS).nullable().optional(),
   include_byok_in_limit: z.boolean().optional(),
@@ -110,6 +114,8 @@ export const AddCreditsRequestSchema = z.object({
     .number({ error: '`amount` must be a number of USD' })
     .finite()
     .refine((value) => value !== 0, { error: '`amount` must not be zero' })
-    .refine((value) => Math.abs(value) <= 1_000_000_000, { error: '`amount` is too large' }),
+    .refine((value) => Math.abs(value) <= 1_000_000, {
+      error: '`amount` must be at most 1,000,000 USD in absolute value',
+    }),
   note: z.string().max(500).optional(),
 });

@@ -3,6 +3,7 @@ import type { ApiKeyAuthenticator } from './accounts/api-keys.js';
 import type { RateLimit, RateLimiter } from './accounts/rate-limiter.js';
 import type { SpendGuard } from './accounts/spend-guard.js';
 import type { Ledger } from './ledger/ledger.js';
+import type { EndpointStats } from './routing/endpoint-stats.js';
 import type { ModelCatalog } from './routing/model-catalog.js';
 import type { Storage } from './storage/storage.js';
 
@@ -14,6 +15,7 @@ export interface GatewayContext {
   authenticator: ApiKeyAuthenticator;
   logger: Logger;
   spendGuard: SpendGuard;
+  endpointStats: EndpointStats;
   rateLimiter: RateLimiter;
   /** Request-rate limit of keys without their own; null = unlimited. */
   defaultRateLimit: RateLimit | null;

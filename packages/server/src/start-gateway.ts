@@ -12,6 +12,7 @@ import { createTokenCounter, type TokenCounter } from './ledger/count-tokens.js'
 import { toRecordTimestamp } from './ledger/ids.js';
 import { Ledger } from './ledger/ledger.js';
 import { DEMO_MODEL_DESCRIPTION, startDemoUpstream } from './providers/demo/demo-upstream.js';
+import { EndpointStats } from './routing/endpoint-stats.js';
 import { ModelCatalog } from './routing/model-catalog.js';
 import { createStorage, type StorageConfig } from './storage/create-storage.js';
 
@@ -129,6 +130,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     cleanups.push(async () => clearInterval(creditRefresh));
     const context: GatewayContext = {
       spendGuard,
+      endpointStats: new EndpointStats(),
       rateLimiter: new MemoryRateLimiter(),
       defaultRateLimit:
         config.rate_limit === undefined

@@ -39,6 +39,8 @@ export interface Settlement {
 
 /** How a generation ended. */
 export interface GenerationOutcome {
+  /** Slug of the model that served (or last tried to). */
+  model: string;
   endpoint: ModelEndpoint;
   upstreamId: string | null;
   finishReason: string | null;
@@ -89,12 +91,17 @@ export class GenerationMeter {
   }
 
   /** An upstream attempt answered (or failed with `status` null). */
-  attempted(endpoint: ModelEndpoint, status: number | null, upstreamId: string | null): void {
+  attempted(
+    candidate: { model: { id: string }; endpoint: ModelEndpoint },
+    status: number | null,
+    upstreamId: string | null,
+  ): void {
+    const { endpoint } = candidate;
     this.#attempts.push({
       status,
       id: upstreamId,
       endpoint_id: endpoint.id,
-      model_permaslug: this.#init.model,
+      model_permaslug: candidate.model.id,
       provider_name: endpoint.provider.name,
       latency: elapsed(this.#dispatchedAt, performance.now()),
       is_byok: false,
@@ -147,7 +154,7 @@ export class GenerationMeter {
       keyHash: init.keyHash,
       workspaceId: init.workspaceId,
       createdAtMs: this.createdAtMs,
-      model: init.model,
+      model: outcome.model,
       providerName: outcome.endpoint.provider.name,
       upstreamId: outcome.upstreamId,
       apiType: init.apiType,

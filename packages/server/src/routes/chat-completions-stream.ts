@@ -8,9 +8,11 @@ import type { GenerationMeter } from '../ledger/generation-meter.js';
 import type { FinishedGeneration } from '../ledger/generation-record.js';
 import type { NativeUsage, UpstreamChunk } from '../providers/provider-adapter.js';
 import { toTransportError } from '../providers/upstream-client.js';
+import { abortOnClientClose } from '../routing/dispatch.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
+import type { Candidate, RoutePlan } from '../routing/select-candidates.js';
 import { readSseData, SSE_HEADERS, writeSse } from '../streaming/sse.js';
-import { abortOnClientClose, dispatch } from './chat-completions.js';
+import { dispatchChat, recordServed } from './chat-completions.js';
 
 /** What the stream has produced so far. */
 interface StreamState {
@@ -53,14 +55,13 @@ function absorb(state: StreamState, chunk: UpstreamChunk): boolean {
 
 function chunkEnvelope(
   meter: GenerationMeter,
-  endpoint: ModelEndpoint,
-  body: ChatCompletionRequest,
+  candidate: Candidate,
   state: StreamState,
 ): Omit<ChatCompletionChunk, 'choices'> {
   const envelope: Omit<ChatCompletionChunk, 'choices'> = {
     id: meter.id,
-    provider: endpoint.provider.name,
-    model: body.model,
+    provider: candidate.endpoint.provider.name,
+    model: candidate.model.id,
     object: 'chat.completion.chunk',
     created: meter.created,
   };
@@ -96,12 +97,13 @@ async function pump(
 export async function streamChatCompletion(
   context: GatewayContext,
   meter: GenerationMeter,
-  endpoint: ModelEndpoint,
+  plan: RoutePlan,
   body: ChatCompletionRequest,
   reply: FastifyReply,
 ): Promise<void> {
   const controller = abortOnClientClose(reply.raw);
-  const response = await dispatch(meter, endpoint, body, controller.signal);
+  const { response, candidate } = await dispatchChat(context, meter, plan, body, controller.signal);
+  const { endpoint } = candidate;
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, { ...SSE_HEADERS, 'x-generation-id': meter.id });
@@ -115,7 +117,7 @@ export async function streamChatCompletion(
     systemFingerprint: null,
   };
   const write = (chunk: UpstreamChunk) =>
-    JSON.stringify({ ...chunkEnvelope(meter, endpoint, body, state), choices: chunk.choices });
+    JSON.stringify({ ...chunkEnvelope(meter, candidate, state), choices: chunk.choices });
   let failure: unknown = null;
   try {
     await pump(response, endpoint, raw, meter, write, state);
@@ -128,6 +130,7 @@ export async function streamChatCompletion(
   let finished: FinishedGeneration | null = null;
   try {
     finished = await meter.finish({
+      model: candidate.model.id,
       endpoint,
       upstreamId: state.upstreamId,
       finishReason: state.finishReason,
@@ -141,11 +144,12 @@ export async function streamChatCompletion(
     context.logger.error({ err: error, generationId: meter.id }, 'generation commit failed');
     failure = error;
   }
+  if (finished !== null && failure === null) recordServed(context, candidate, finished);
   if (cancelled) {
     raw.destroy();
     return;
   }
-  const envelope = chunkEnvelope(meter, endpoint, body, state);
+  const envelope = chunkEnvelope(meter, candidate, state);
   if (failure !== null || finished === null) {
     const error = toStreamError(failure);
     const choices = [{ index: 0, delta: { content: '' }, finish_reason: 'error' }];
