@@ -150,6 +150,11 @@ export class SpendGuard {
     };
   }
 
+  /** What is currently held for in-flight requests: of one key, and of the whole account. */
+  held(keyHash: string): { key: Pico; account: Pico } {
+    return { key: this.#keys.get(keyHash)?.reserved ?? 0n, account: this.#account.reserved };
+  }
+
   /** Records a settled charge that had no reservation (an unlimited key). */
   record(keyHash: string, actual: Pico, createdAtMs: number): void {
     this.#keyState(keyHash).settle(actual, createdAtMs);

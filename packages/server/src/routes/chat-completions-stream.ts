@@ -77,6 +77,7 @@ async function pump(
   meter: GenerationMeter,
   write: (chunk: UpstreamChunk) => string,
   state: StreamState,
+  controller: AbortController,
 ): Promise<void> {
   const { adapter, settings } = endpoint.provider;
   const parse = adapter.createStreamParser(settings);
@@ -85,7 +86,12 @@ async function pump(
     if (event === 'done') return;
     if (event === 'skip') continue;
     if (absorb(state, event)) meter.firstToken();
-    if (event.choices.length > 0 && !(await writeSse(raw, write(event)))) return;
+    if (event.choices.length > 0 && !(await writeSse(raw, write(event)))) {
+      // The client is gone. Abort before leaving the loop: leaving first would end the body
+      // normally, and undici would then keep draining the stalled upstream to reuse its socket.
+      controller.abort();
+      return;
+    }
   }
 }
 
@@ -120,12 +126,15 @@ export async function streamChatCompletion(
     JSON.stringify({ ...chunkEnvelope(meter, candidate, state), choices: chunk.choices });
   let failure: unknown = null;
   try {
-    await pump(response, endpoint, raw, meter, write, state);
+    await pump(response, endpoint, raw, meter, write, state, controller);
   } catch (error) {
     failure = GatewayError.is(error) ? error : toTransportError(error, endpoint.provider.name);
   }
   const cancelled = controller.signal.aborted || raw.destroyed;
-  if (!cancelled) response.body.destroy();
+  // Abort (not just destroy) the upstream request: undici drains a merely destroyed body to reuse
+  // the socket, which keeps a stalled upstream generating (and its socket open) for nothing.
+  if (cancelled || failure !== null) controller.abort();
+  response.body.destroy();
   if (failure !== null && !cancelled) state.finishReason = 'error';
   let finished: FinishedGeneration | null = null;
   try {

@@ -43,6 +43,10 @@ export interface FakeUpstream {
   readonly requests: RecordedRequest[];
   /** Adds or replaces the handler for an exact path (query string ignored). */
   route(path: string, handler: FakeHandler): void;
+  /** Requests whose response is neither finished nor closed. */
+  readonly openRequests: number;
+  /** Resolves once every request received so far is finished or closed (at once if so). */
+  settled(): Promise<void>;
   /** Stops the server and destroys open sockets, hanging requests included. */
   close(): Promise<void>;
 }
@@ -54,7 +58,14 @@ export async function startFakeUpstream(
   const handlers = new Map<string, FakeHandler>(Object.entries(routes));
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  const settledWaiters: Array<() => void> = [];
+  let openRequests = 0;
   const server = createServer((request, response) => {
+    openRequests += 1;
+    response.once('close', () => {
+      openRequests -= 1;
+      if (openRequests === 0) for (const resolve of settledWaiters.splice(0)) resolve();
+    });
     handle(request, response).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       if (response.headersSent) response.destroy();
@@ -76,7 +87,9 @@ export async function startFakeUpstream(
 
   server.on('connection', (socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -90,6 +103,13 @@ export async function startFakeUpstream(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get openRequests() {
+      return openRequests;
+    },
+    settled() {
+      if (openRequests === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => settledWaiters.push(resolve));
+    },
     route(path, handler) {
       handlers.set(path, handler);
     },

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
+import { PROVIDER_KINDS } from '../../src/config/config-schema.js';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load-config.js';
 
 const VALID_YAML = `
@@ -234,10 +235,10 @@ describe('parseConfig errors', () => {
     {
       title: 'a provider kind Tollgate does not speak',
       edit: (document) => {
-        Object.assign(document.providers[0] ?? {}, { kind: 'anthropic' });
+        Object.assign(document.providers[0] ?? {}, { kind: 'cohere' });
         return document;
       },
-      line: 'providers[0].kind: must be one of: openai',
+      line: `providers[0].kind: must be one of: ${PROVIDER_KINDS.join(', ')}`,
     },
     {
       title: 'a base URL that is not http(s)',

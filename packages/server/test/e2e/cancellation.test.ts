@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { test } from 'node:test';
+import { hashKey } from '../../src/accounts/api-keys.js';
+import { openStreamUntil, postJson } from '../helpers/http.js';
+import { openAIStreamEvents } from '../helpers/openai-fixtures.js';
+import { startTestGateway } from '../helpers/start-test-gateway.js';
+
+const STREAMS = 1000;
+const BATCH = 100;
+
+function countResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of process.getActiveResourcesInfo())
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  return counts;
+}
+
+test('cancelling 1,000 streams leaves 1,000 billed records and leaks no socket, timer or hold', async (t) => {
+  const harness = await startTestGateway();
+  t.after(() => harness.close());
+  const created = await postJson(harness.apiUrl, '/keys', harness.key, { name: 'c', limit: 1000 });
+  const key = ((await created.json()) as { key: string }).key;
+
+  // Every stream sends its first words, then the upstream stalls forever.
+  harness.upstream.route('/v1/chat/completions', {
+    kind: 'sse',
+    events: openAIStreamEvents({ contents: ['first words', ' never sent'] }),
+    gate: new Promise<void>(() => undefined),
+    gateAfter: 2,
+  });
+  const serverSockets = new Set<Socket>();
+  harness.gateway.app.server.on('connection', (socket: Socket) => {
+    serverSockets.add(socket);
+    socket.once('close', () => serverSockets.delete(socket));
+  });
+  const before = countResources();
+
+  let cancelled = 0;
+  let billed = 0;
+  const allCommitted = new Promise<void>((resolve) => {
+    const unsubscribe = harness.gateway.context.ledger.onCommitted((row) => {
+      if (!row.cancelled) return;
+      cancelled += 1;
+      if (row.usagePico > 0n) billed += 1;
+      if (cancelled === STREAMS) {
+        unsubscribe();
+        resolve();
+      }
+    });
+  });
+  const body = { model: 'test/model', messages: [{ role: 'user', content: 'go' }], stream: true };
+  for (let round = 0; round < STREAMS / BATCH; round += 1) {
+    const streams = await Promise.all(
+      Array.from({ length: BATCH }, () =>
+        openStreamUntil(harness.apiUrl, key, body, 'first words'),
+      ),
+    );
+    for (const stream of streams) stream.abandon();
+  }
+  await allCommitted;
+  await harness.upstream.settled();
+  await Promise.all(
+    [...serverSockets].map((socket) => new Promise((resolve) => socket.once('close', resolve))),
+  );
+
+  assert.equal(cancelled, STREAMS);
+  assert.equal(billed, STREAMS, 'each cancelled stream is billed for the words it produced');
+  assert.equal(harness.upstream.openRequests, 0, 'every upstream request was aborted');
+  const held = harness.gateway.context.spendGuard.held(hashKey(key));
+  assert.deepEqual(held, { key: 0n, account: 0n }, 'no credit stays held');
+  const after = countResources();
+  // Idle keep-alive sockets the upstream pool may keep are bounded by its size, not by streams.
+  for (const [name, slack] of [
+    ['TCPSocketWrap', 16],
+    ['Timeout', 2],
+  ] as const) {
+    assert.ok(
+      (after.get(name) ?? 0) <= (before.get(name) ?? 0) + slack,
+      `${name}: ${before.get(name) ?? 0} before, ${after.get(name) ?? 0} after`,
+    );
+  }
+});
