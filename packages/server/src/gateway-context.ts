@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ApiKeyAuthenticator } from './accounts/api-keys.js';
 import type { RateLimit, RateLimiter } from './accounts/rate-limiter.js';
-import type { SpendGuard } from './accounts/spend-guard.js';
+import type { SpendControl } from './accounts/spend-guard.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { EndpointStats } from './routing/endpoint-stats.js';
 import type { ModelCatalog } from './routing/model-catalog.js';
@@ -14,7 +14,7 @@ export interface GatewayContext {
   ledger: Ledger;
   authenticator: ApiKeyAuthenticator;
   logger: Logger;
-  spendGuard: SpendGuard;
+  spendGuard: SpendControl;
   endpointStats: EndpointStats;
   rateLimiter: RateLimiter;
   /** Request-rate limit of keys without their own; null = unlimited. */

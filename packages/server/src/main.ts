@@ -2,18 +2,8 @@
 import { pino } from 'pino';
 import { runCommand } from './cli.js';
 import { ConfigError } from './config/load-config.js';
+import { LOG_REDACT_PATHS } from './logging.js';
 import { startGateway } from './start-gateway.js';
-
-/** Redacted wherever they appear in a log line. */
-const REDACT = [
-  'authorization',
-  '*.authorization',
-  '*.headers.authorization',
-  'api_key',
-  '*.api_key',
-  'apiKey',
-  '*.apiKey',
-];
 
 function parsePort(value: string | undefined): number {
   if (value === undefined || value === '') return 8080;
@@ -28,7 +18,7 @@ async function main(): Promise<void> {
   const environment = process.env;
   const logger = pino({
     level: environment['LOG_LEVEL'] ?? 'info',
-    redact: { paths: REDACT, censor: '[redacted]' },
+    redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
   });
   const gateway = await startGateway({
     port: parsePort(environment['PORT']),

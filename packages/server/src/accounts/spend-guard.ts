@@ -53,6 +53,19 @@ class SpenderState {
   }
 }
 
+/**
+ * Credit control as routes see it. {@link SpendGuard} is the single-node implementation; the
+ * multi-node work backs the same interface with shared storage.
+ */
+export interface SpendControl {
+  refreshCredits(): Promise<void>;
+  isLimited(key: ApiKeyRow): boolean;
+  touch(key: ApiKeyRow): void;
+  reserve(key: ApiKeyRow, maxCost: Pico, maxTokens: number): Promise<Reservation>;
+  record(keyHash: string, actual: Pico, createdAtMs: number): void;
+  held(keyHash: string): { key: Pico; account: Pico };
+}
+
 /** Options of the {@link SpendGuard}. */
 export interface SpendGuardOptions {
   now: () => number;
@@ -64,7 +77,7 @@ export interface SpendGuardOptions {
  * one synchronous step, so concurrent requests can never together exceed a limit. Single node;
  * the multi-node issue backs the same interface with shared storage.
  */
-export class SpendGuard {
+export class SpendGuard implements SpendControl {
   readonly #storage: Storage;
   readonly #now: () => number;
   readonly #keys = new Map<string, SpenderState>();

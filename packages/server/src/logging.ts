@@ -1,0 +1,16 @@
+/** Log fields that may hold secrets; pino replaces them wherever they appear (one level deep). */
+export const LOG_REDACT_PATHS = [
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'api_key',
+  '*.api_key',
+  'apiKey',
+  '*.apiKey',
+  'key',
+  '*.key',
+  'x-api-key',
+  '*["x-api-key"]',
+  '*["x-goog-api-key"]',
+];
