@@ -5,6 +5,8 @@ import { installErrorHandling } from './http/handle-errors.js';
 import { registerAccount } from './routes/account.js';
 import { registerCatalog } from './routes/catalog.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
+import { registerCompletions } from './routes/completions.js';
+import { registerEmbeddings } from './routes/embeddings.js';
 import { registerGeneration } from './routes/generation.js';
 import { registerHealth } from './routes/health.js';
 import { registerKeys } from './routes/keys.js';
@@ -49,6 +51,8 @@ export function createApp(context: GatewayContext, options: AppOptions = {}): Fa
   installErrorHandling(app, context);
   registerHealth(app);
   registerChatCompletions(app, context);
+  registerCompletions(app, context);
+  registerEmbeddings(app, context);
   registerGeneration(app, context);
   registerKeys(app, context);
   registerAccount(app, context);

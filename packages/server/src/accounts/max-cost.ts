@@ -16,6 +16,53 @@ export interface MaxCost {
 const larger = (left: Pico, right: Pico | null): Pico =>
   right !== null && right > left ? right : left;
 
+/** What bounds a request's cost, whatever its route. */
+export interface CostBounds {
+  /** At least the prompt's tokens (UTF-8 bytes bound them: a token covers at least one byte). */
+  promptTokens: bigint;
+  /** The output bound the request set (`max_tokens`…), or null for none. */
+  requestedOutput: number | null;
+  /** Completions the request may produce: one per legacy prompt; 0 for embeddings. */
+  outputs: number;
+  promptImages: number;
+}
+
+/**
+ * An upper bound on a request's cost at an endpoint's prices. Each output is bounded by the
+ * request's bound, else the model's max output, else its context length, else
+ * {@link DEFAULT_MAX_OUTPUT_TOKENS}; a request with no output (embeddings) needs no bound.
+ */
+export function boundCost(
+  bounds: CostBounds,
+  model: CatalogModel,
+  endpoint: ModelEndpoint,
+): MaxCost {
+  const requested = bounds.requestedOutput;
+  const maxTokens =
+    bounds.outputs === 0
+      ? 0
+      : (requested ??
+        model.maxCompletionTokens ??
+        model.contextLength ??
+        DEFAULT_MAX_OUTPUT_TOKENS);
+  const prices = endpoint.prices;
+  const promptPrice = larger(prices.prompt, prices.inputCacheWrite);
+  const outputPrice = larger(prices.completion, prices.internalReasoning);
+  const maxCost =
+    bounds.promptTokens * promptPrice +
+    BigInt(maxTokens) * BigInt(bounds.outputs) * outputPrice +
+    prices.request +
+    BigInt(bounds.promptImages) * prices.image;
+  return { maxCost, maxTokens, injectMaxTokens: bounds.outputs > 0 && requested === null };
+}
+
+/** Prompt tokens of plain texts are at most their UTF-8 bytes, plus a few special tokens each. */
+export function textsTokenBound(texts: readonly string[]): bigint {
+  let bytes = 16;
+  for (const text of texts) bytes += Buffer.byteLength(text) + 8;
+  return BigInt(bytes);
+}
+
 /**
  * An upper bound on a chat request's cost at an endpoint's prices. Prompt tokens are bounded by
  * the prompt's UTF-8 bytes (a token covers at least one byte) plus per-message overhead; output
@@ -28,19 +75,9 @@ export function computeMaxCost(
   endpoint: ModelEndpoint,
   promptImages: number,
 ): MaxCost {
-  const requested = body.max_completion_tokens ?? body.max_tokens ?? null;
-  const maxTokens =
-    requested ?? model.maxCompletionTokens ?? model.contextLength ?? DEFAULT_MAX_OUTPUT_TOKENS;
-  const promptBound = BigInt(
+  const promptTokens = BigInt(
     Buffer.byteLength(JSON.stringify(body.messages)) + 8 * body.messages.length + 16,
   );
-  const prices = endpoint.prices;
-  const promptPrice = larger(prices.prompt, prices.inputCacheWrite);
-  const outputPrice = larger(prices.completion, prices.internalReasoning);
-  const maxCost =
-    promptBound * promptPrice +
-    BigInt(maxTokens) * outputPrice +
-    prices.request +
-    BigInt(promptImages) * prices.image;
-  return { maxCost, maxTokens, injectMaxTokens: requested === null };
+  const requestedOutput = body.max_completion_tokens ?? body.max_tokens ?? null;
+  return boundCost({ promptTokens, requestedOutput, outputs: 1, promptImages }, model, endpoint);
 }

@@ -2,7 +2,7 @@ import { INPUT_MODALITIES, PricingSchema } from '@tollgate/protocol';
 import { z } from 'zod';
 
 /** Upstream wire protocols Tollgate speaks. */
-export const PROVIDER_KINDS = ['openai'] as const;
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini'] as const;
 
 /** One upstream provider. */
 export const ProviderConfigSchema = z.strictObject({

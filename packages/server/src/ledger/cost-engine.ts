@@ -64,9 +64,16 @@ export interface CostBreakdown {
 /**
  * Zero-completion insurance, as OpenRouter's: no token or request charge when nothing was
  * completed and the finish reason is blank, or when the generation ended in an error.
+ * Embeddings complete nothing and have no finish reason by nature, so the zero-completion rule
+ * would waive every one of them: for them, only an error (`finish_reason: "error"`) is insured.
  */
-export function isInsured(completionTokens: number, finishReason: string | null): boolean {
+export function isInsured(
+  completionTokens: number,
+  finishReason: string | null,
+  apiType: 'completions' | 'embeddings' = 'completions',
+): boolean {
   if (finishReason === 'error') return true;
+  if (apiType === 'embeddings') return false;
   return completionTokens === 0 && (finishReason === null || finishReason === '');
 }
 
@@ -77,8 +84,9 @@ export function computeCost(
   usage: MeteredUsage,
   prices: EndpointPrices,
   finishReason: string | null,
+  apiType: 'completions' | 'embeddings' = 'completions',
 ): CostBreakdown {
-  const insured = isInsured(usage.completionTokens, finishReason);
+  const insured = isInsured(usage.completionTokens, finishReason, apiType);
   const cached = big(Math.min(usage.cachedTokens, usage.promptTokens));
   const cacheWrites = big(
     Math.min(usage.cacheWriteTokens, usage.promptTokens - usage.cachedTokens),

@@ -40,6 +40,8 @@ export interface TokenCounter {
   countPrompt(messages: unknown[]): Promise<TokenCount>;
   /** Counts plain text, such as a completion, with no chat overhead. */
   countText(text: string): Promise<TokenCount>;
+  /** Counts several plain texts (embeddings inputs, legacy prompts), summed, with no overhead. */
+  countTexts(texts: readonly string[]): Promise<TokenCount>;
   /** Terminates the worker; counts still pending reject. Later counts reject too. */
   close(): Promise<void>;
 }
@@ -101,6 +103,10 @@ class WorkerTokenCounter implements TokenCounter {
 
   countText(text: string): Promise<TokenCount> {
     return this.#count([text], 0);
+  }
+
+  countTexts(texts: readonly string[]): Promise<TokenCount> {
+    return this.#count([...texts], 0);
   }
 
   async close(): Promise<void> {

@@ -16,6 +16,8 @@ export interface MeterInit {
   streamed: boolean;
   apiType: 'completions' | 'embeddings';
   messages: unknown[];
+  /** A prompt that is not chat messages (legacy completions, embeddings). */
+  plainPrompt?: PlainPrompt;
   httpReferer: string | null;
   userAgent: string | null;
   externalUser: string | null;
@@ -28,6 +30,20 @@ export interface MeterInit {
   nowMs: number;
   /** Credit accounting: settled with the actual cost once the record is durable. */
   settlement: Settlement;
+}
+
+/**
+ * A prompt that is not chat messages; `messages` is then ignored. Texts are counted with no chat
+ * overhead. Token ids already are tokens — the model's, not the reference tokenizer's — so their
+ * number is the normalized count, flagged as estimated.
+ */
+export type PlainPrompt = { texts: readonly string[] } | { tokenIds: number };
+
+function countPromptOf(init: MeterInit, ledger: Ledger): Promise<TokenCount | null> {
+  const prompt = init.plainPrompt;
+  if (prompt === undefined) return ledger.countPrompt(init.messages);
+  if ('texts' in prompt) return ledger.countTexts(prompt.texts);
+  return Promise.resolve({ tokens: prompt.tokenIds, estimated: true });
 }
 
 /** Where a generation's actual cost goes once committed (a reservation, or plain tracking). */
@@ -77,7 +93,7 @@ export class GenerationMeter {
     this.createdAtMs = init.nowMs;
     this.id = createGenerationId(init.nowMs);
     this.requestId = createRequestId(init.nowMs);
-    this.#promptTokens = ledger.countPrompt(init.messages);
+    this.#promptTokens = countPromptOf(init, ledger);
   }
 
   /** Unix seconds of `created` in responses. */

@@ -111,6 +111,7 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     },
     facts.prices,
     facts.finishReason,
+    facts.apiType,
   );
   const totalUsd = toUsdNumber(cost.total);
   const reported = facts.nativeUsage;

@@ -49,24 +49,31 @@ export class Ledger {
   }
 
   /** Normalized prompt tokens, or null when counting is off or failed (never throws). */
-  async countPrompt(messages: unknown[]): Promise<TokenCount | null> {
-    if (this.#counter === null) return null;
-    try {
-      return await this.#counter.countPrompt(messages);
-    } catch (error) {
-      this.#logger.warn({ err: error }, 'prompt token count failed');
-      return null;
-    }
+  countPrompt(messages: unknown[]): Promise<TokenCount | null> {
+    return this.#count('prompt', (counter) => counter.countPrompt(messages));
+  }
+
+  /** Normalized tokens of plain prompt texts (no chat overhead), or null when off or failed. */
+  countTexts(texts: readonly string[]): Promise<TokenCount | null> {
+    return this.#count('prompt', (counter) => counter.countTexts(texts));
   }
 
   /** Normalized tokens of a completion text, or null when counting is off or failed. */
-  async countCompletion(text: string): Promise<TokenCount | null> {
+  countCompletion(text: string): Promise<TokenCount | null> {
+    return this.#count('completion', (counter) =>
+      text === '' ? Promise.resolve({ tokens: 0, estimated: false }) : counter.countText(text),
+    );
+  }
+
+  async #count(
+    what: 'prompt' | 'completion',
+    count: (counter: TokenCounter) => Promise<TokenCount>,
+  ): Promise<TokenCount | null> {
     if (this.#counter === null) return null;
-    if (text === '') return { tokens: 0, estimated: false };
     try {
-      return await this.#counter.countText(text);
+      return await count(this.#counter);
     } catch (error) {
-      this.#logger.warn({ err: error }, 'completion token count failed');
+      this.#logger.warn({ err: error }, `${what} token count failed`);
       return null;
     }
   }

@@ -1,4 +1,13 @@
-import type { ChatChoice, ChatChunkChoice, ChatCompletionRequest } from '@tollgate/protocol';
+import type {
+  ChatChoice,
+  ChatChunkChoice,
+  ChatCompletionRequest,
+  EmbeddingsRequest,
+  EmbeddingVector,
+  TextCompletionChoice,
+  TextCompletionChunkChoice,
+  TextCompletionRequest,
+} from '@tollgate/protocol';
 import type { UpstreamError } from '../errors/gateway-error.js';
 
 /** Token usage as an upstream reported it, in OpenRouter's conventions (prompt ⊇ cached). */
@@ -21,22 +30,56 @@ export interface UpstreamCall {
   body: string;
 }
 
-/** A non-stream completion translated to OpenRouter's choice shape. */
-export interface UpstreamCompletion {
+/** A non-stream completion translated to OpenRouter's choice shape (chat, or legacy text). */
+export interface UpstreamCompletion<Choice = ChatChoice> {
   upstreamId: string | null;
-  choices: ChatChoice[];
+  choices: Choice[];
   usage: NativeUsage | null;
   systemFingerprint: string | null;
   serviceTier: string | null;
 }
 
-/** One stream event translated to OpenRouter's chunk-choice shape. */
-export interface UpstreamChunk {
+/** One stream event translated to OpenRouter's chunk-choice shape (chat, or legacy text). */
+export interface UpstreamChunk<Choice = ChatChunkChoice> {
   upstreamId: string | null;
-  choices: ChatChunkChoice[];
+  choices: Choice[];
   usage: NativeUsage | null;
   systemFingerprint: string | null;
   serviceTier: string | null;
+}
+
+/** Embeddings as an upstream returned them, in input order. */
+export interface UpstreamEmbeddings {
+  upstreamId: string | null;
+  /** One vector per input, as the upstream encoded it (the route re-encodes as asked). */
+  embeddings: EmbeddingVector[];
+  usage: NativeUsage | null;
+}
+
+/** A parser for one stream: an SSE `data:` payload in, a chunk, `done` or `skip` out. */
+export type StreamParser<Choice = ChatChunkChoice> = (
+  data: string,
+) => UpstreamChunk<Choice> | 'done' | 'skip';
+
+/** How an adapter serves `POST /embeddings`. */
+export interface EmbeddingsSupport {
+  buildRequest(
+    request: EmbeddingsRequest,
+    upstreamModel: string,
+    settings: AdapterSettings,
+  ): UpstreamCall;
+  parseResponse(body: unknown, settings: AdapterSettings): UpstreamEmbeddings;
+}
+
+/** How an adapter serves legacy `POST /completions`, non-stream and stream. */
+export interface TextCompletionSupport {
+  buildRequest(
+    request: TextCompletionRequest,
+    upstreamModel: string,
+    settings: AdapterSettings,
+  ): UpstreamCall;
+  parseResponse(body: unknown, settings: AdapterSettings): UpstreamCompletion<TextCompletionChoice>;
+  createStreamParser(settings: AdapterSettings): StreamParser<TextCompletionChunkChoice>;
 }
 
 /** Provider settings an adapter needs to build requests. */
@@ -64,6 +107,10 @@ export interface ProviderAdapter {
    * marker, or `skip` for events that carry nothing for the client.
    */
   createStreamParser(settings: AdapterSettings): (data: string) => UpstreamChunk | 'done' | 'skip';
+  /** Embeddings over this protocol; without it, the adapter's endpoints never serve embeddings. */
+  readonly embeddings?: EmbeddingsSupport;
+  /** Legacy text completions; without it, the adapter's endpoints never serve `/completions`. */
+  readonly textCompletions?: TextCompletionSupport;
   toUpstreamError(
     status: number,
     bodyText: string,

@@ -1,5 +1,6 @@
 import type { ModelParameter, ToolChoiceSupport } from '@tollgate/protocol';
 import { PROVIDER_KINDS, type ProviderConfig } from '../config/config-schema.js';
+import { GEMINI_CAPABILITIES } from './gemini/gemini-capabilities.js';
 
 /** What an upstream of one kind honours, as the catalog advertises it. */
 export interface ProviderCapabilities {
@@ -35,6 +36,23 @@ export const PROVIDER_CAPABILITIES: Record<ProviderConfig['kind'], ProviderCapab
     ],
     toolChoice: { auto: true, function: true, none: true, required: true },
   },
+  // The fields the Anthropic adapter translates (see providers/anthropic/anthropic-adapter.ts);
+  // everything else an OpenAI client may send is dropped by the translation.
+  anthropic: {
+    supportedParameters: [
+      'temperature',
+      'top_p',
+      'top_k',
+      'max_tokens',
+      'max_completion_tokens',
+      'stop',
+      'tools',
+      'tool_choice',
+      'parallel_tool_calls',
+    ],
+    toolChoice: { auto: true, function: true, none: true, required: true },
+  },
+  gemini: GEMINI_CAPABILITIES,
 };
 
 /** The capabilities of a provider kind (kinds are validated by the config schema). */

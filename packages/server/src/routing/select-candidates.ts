@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest, ProviderPreferences } from '@tollgate/protocol';
+import type { ProviderPreferences } from '@tollgate/protocol';
 import { GatewayError } from '../errors/gateway-error.js';
 import { capabilitiesOf } from '../providers/provider-capabilities.js';
 import type { EndpointStats } from './endpoint-stats.js';
@@ -14,6 +14,13 @@ export interface Candidate {
 export interface RoutePlan {
   candidates: Candidate[];
   allowFallbacks: boolean;
+}
+
+/** What routing reads of a request (chat, legacy completions, embeddings). */
+export interface RoutableRequest {
+  model: string;
+  models?: string[] | undefined;
+  provider?: ProviderPreferences | null | undefined;
 }
 
 const MILLION = 1_000_000n;
@@ -34,6 +41,9 @@ const NOT_PARAMETERS = new Set([
   'plugins',
   'metadata',
   'n',
+  // Embeddings: the payload, and an encoding the gateway converts itself when the upstream differs.
+  'input',
+  'encoding_format',
 ]);
 
 function slug(name: string): string {
@@ -121,12 +131,14 @@ function orderEndpoints(
  * Plans which endpoints to try, in order: the requested model, then each of `models` (fallback
  * models); within a model, configuration order unless `provider.order`/`sort` say otherwise;
  * `only`, `ignore`, `max_price` and `require_parameters` filter. With `order` and
- * `allow_fallbacks: false`, only the ordered providers are tried.
+ * `allow_fallbacks: false`, only the ordered providers are tried. `serves` keeps only endpoints
+ * able to serve the route's API (an adapter without embeddings support…).
  */
 export function selectCandidates(
-  request: ChatCompletionRequest,
+  request: RoutableRequest,
   catalog: ModelCatalog,
   stats: EndpointStats,
+  serves: (endpoint: ModelEndpoint) => boolean = () => true,
 ): RoutePlan {
   const preferences: ProviderPreferences = request.provider ?? {};
   const modelIds = [request.model, ...(request.models ?? [])].filter(
@@ -146,7 +158,8 @@ export function selectCandidates(
   const excluded: Record<string, string> = {};
   for (const model of models) {
     let endpoints = model.endpoints.filter((endpoint) => {
-      const reason = exclusion(endpoint, preferences, parameters);
+      // An endpoint whose protocol lacks the requested API (embeddings…) is never a candidate.
+      const reason = serves(endpoint) ? exclusion(endpoint, preferences, parameters) : 'api';
       if (reason !== null) excluded[endpoint.id] = reason;
       return reason === null;
     });

@@ -59,3 +59,33 @@ export const OpenAIChatChunkSchema = z.looseObject({
 export const OpenAIErrorSchema = z.looseObject({
   error: z.looseObject({ message: z.string() }),
 });
+
+/** One choice of a legacy text completion (`/completions`), non-stream or stream. */
+const OpenAITextChoiceSchema = z.looseObject({
+  index: z.int().nonnegative().optional(),
+  text: z.string().nullish(),
+  finish_reason: z.string().nullish(),
+  logprobs: z.unknown().optional(),
+});
+
+/** A non-stream legacy text completion from an OpenAI-compatible upstream. */
+export const OpenAITextCompletionSchema = OpenAIChatCompletionSchema.extend({
+  choices: z.array(OpenAITextChoiceSchema),
+});
+
+/** One stream chunk of a legacy text completion. */
+export const OpenAITextCompletionChunkSchema = OpenAIChatChunkSchema.extend({
+  choices: z.array(OpenAITextChoiceSchema).nullish(),
+});
+
+/** An embeddings list (`/embeddings`); each vector is floats, or base64 of float32. */
+export const OpenAIEmbeddingsSchema = z.looseObject({
+  id: z.string().nullish(),
+  data: z.array(
+    z.looseObject({
+      index: z.int().nonnegative().optional(),
+      embedding: z.union([z.array(z.number()), z.string()]),
+    }),
+  ),
+  usage: OpenAIUsageSchema.nullish(),
+});

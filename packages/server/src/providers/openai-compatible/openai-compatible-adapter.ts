@@ -3,6 +3,8 @@ import {
   type ChatChunkChoice,
   type ChatCompletionRequest,
   GATEWAY_ONLY_REQUEST_FIELDS,
+  type TextCompletionChoice,
+  type TextCompletionChunkChoice,
 } from '@tollgate/protocol';
 import type { z } from 'zod';
 import { UpstreamError } from '../../errors/gateway-error.js';
@@ -10,8 +12,10 @@ import { mapFinishReason } from '../map-finish-reason.js';
 import { mapUpstreamStatus } from '../map-upstream-status.js';
 import type {
   AdapterSettings,
+  EmbeddingsSupport,
   NativeUsage,
   ProviderAdapter,
+  TextCompletionSupport,
   UpstreamCall,
   UpstreamChunk,
   UpstreamCompletion,
@@ -19,7 +23,10 @@ import type {
 import {
   OpenAIChatChunkSchema,
   OpenAIChatCompletionSchema,
+  OpenAIEmbeddingsSchema,
   OpenAIErrorSchema,
+  OpenAITextCompletionChunkSchema,
+  OpenAITextCompletionSchema,
   type OpenAIUsageSchema,
 } from './openai-api-types.js';
 
@@ -58,18 +65,31 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** The fields of an OpenAI stream chunk Tollgate reads, whatever its choices look like. */
+interface OpenAIStreamChunk<RawChoice> {
+  id?: string | null | undefined;
+  choices?: RawChoice[] | null | undefined;
+  usage?: z.infer<typeof OpenAIUsageSchema> | null | undefined;
+  system_fingerprint?: string | null | undefined;
+  service_tier?: string | null | undefined;
+  error?: unknown;
+}
+
 /** Parses one OpenAI stream event (stateless: every chunk is complete in itself). */
-function parseStreamEvent(
+function parseStreamEvent<RawChoice, Choice>(
   data: string,
   settings: AdapterSettings,
-): UpstreamChunk | 'done' | 'skip' {
+  schema: z.ZodType<OpenAIStreamChunk<RawChoice>>,
+  mapChoice: (choice: RawChoice, position: number) => Choice,
+  what: string,
+): UpstreamChunk<Choice> | 'done' | 'skip' {
   const trimmed = data.trim();
   if (trimmed === '[DONE]') return 'done';
   if (trimmed === '') return 'skip';
   const json = parseJson(trimmed);
   if (json === undefined) throw invalidResponse(settings, 'malformed stream event', trimmed);
-  const parsed = OpenAIChatChunkSchema.safeParse(json);
-  if (!parsed.success) throw invalidResponse(settings, 'not a chat completion chunk', json);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw invalidResponse(settings, `not a ${what} chunk`, json);
   const chunk = parsed.data;
   if (chunk.error !== undefined && chunk.error !== null) {
     const message =
@@ -83,25 +103,130 @@ function parseStreamEvent(
       { retryable: false },
     );
   }
-  const choices = (chunk.choices ?? []).map((choice, position): ChatChunkChoice => {
-    const { finish_reason: nativeFinish, delta, logprobs, index, ...rest } = choice;
-    return {
-      ...rest,
-      index: index ?? position,
-      delta: delta ?? {},
-      finish_reason: mapFinishReason(nativeFinish),
-      native_finish_reason: nativeFinish ?? null,
-      logprobs: logprobs ?? null,
-    };
-  });
   return {
     upstreamId: chunk.id ?? null,
-    choices,
+    choices: (chunk.choices ?? []).map(mapChoice),
     usage: toNativeUsage(chunk.usage),
     systemFingerprint: chunk.system_fingerprint ?? null,
     serviceTier: chunk.service_tier ?? null,
   };
 }
+
+function toChatChunkChoice(
+  choice: NonNullable<z.infer<typeof OpenAIChatChunkSchema>['choices']>[number],
+  position: number,
+): ChatChunkChoice {
+  const { finish_reason: nativeFinish, delta, logprobs, index, ...rest } = choice;
+  return {
+    ...rest,
+    index: index ?? position,
+    delta: delta ?? {},
+    finish_reason: mapFinishReason(nativeFinish),
+    native_finish_reason: nativeFinish ?? null,
+    logprobs: logprobs ?? null,
+  };
+}
+
+/** A legacy text choice in OpenRouter's shape (non-stream and stream choices alike). */
+function toTextChoice(
+  choice: z.infer<typeof OpenAITextCompletionSchema>['choices'][number],
+  position: number,
+): TextCompletionChoice & TextCompletionChunkChoice {
+  const { finish_reason: nativeFinish, text, logprobs, index, ...rest } = choice;
+  return {
+    ...rest,
+    index: index ?? position,
+    text: text ?? '',
+    finish_reason: mapFinishReason(nativeFinish),
+    native_finish_reason: nativeFinish ?? null,
+    logprobs: logprobs ?? null,
+  };
+}
+
+/**
+ * An OpenAI-protocol call: the request minus gateway-only fields, with the upstream's model name;
+ * a stream always asks for usage, since usage is always metered, whatever the client asked.
+ */
+function buildOpenAICall(
+  path: string,
+  request: Record<string, unknown> & { stream?: boolean | undefined },
+  upstreamModel: string,
+  settings: AdapterSettings,
+): UpstreamCall {
+  const body: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(request)) {
+    if (!DROPPED.has(key)) body[key] = value;
+  }
+  body['model'] = upstreamModel;
+  if (request.stream === true) {
+    const asked = request['stream_options'];
+    body['stream_options'] = { ...(typeof asked === 'object' ? asked : {}), include_usage: true };
+  }
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: request.stream === true ? 'text/event-stream' : 'application/json',
+    ...settings.headers,
+  };
+  if (settings.apiKey !== undefined && settings.apiKey !== '') {
+    headers['authorization'] = `Bearer ${settings.apiKey}`;
+  }
+  return { path, headers, body: JSON.stringify(body) };
+}
+
+/** Embeddings over `POST /embeddings`; `encoding_format` goes upstream as the client asked. */
+const openAIEmbeddings: EmbeddingsSupport = {
+  buildRequest(request, upstreamModel, settings) {
+    // Embeddings never stream (OpenRouter ignores `stream` here): never ask the upstream to.
+    const { stream: _stream, stream_options: _streamOptions, ...rest } = request;
+    return buildOpenAICall('/embeddings', rest, upstreamModel, settings);
+  },
+
+  parseResponse(body, settings) {
+    const parsed = OpenAIEmbeddingsSchema.safeParse(body);
+    if (!parsed.success) throw invalidResponse(settings, 'not an embeddings list', body);
+    const items = parsed.data.data.map((item, position) => ({
+      ...item,
+      at: item.index ?? position,
+    }));
+    items.sort((left, right) => left.at - right.at);
+    return {
+      upstreamId: parsed.data.id ?? null,
+      embeddings: items.map((item) => item.embedding),
+      usage: toNativeUsage(parsed.data.usage),
+    };
+  },
+};
+
+/** Legacy text completions over `POST /completions`, non-stream and stream. */
+const openAITextCompletions: TextCompletionSupport = {
+  buildRequest(request, upstreamModel, settings) {
+    return buildOpenAICall('/completions', request, upstreamModel, settings);
+  },
+
+  parseResponse(body, settings): UpstreamCompletion<TextCompletionChoice> {
+    const parsed = OpenAITextCompletionSchema.safeParse(body);
+    if (!parsed.success) throw invalidResponse(settings, 'not a text completion', body);
+    const completion = parsed.data;
+    return {
+      upstreamId: completion.id ?? null,
+      choices: completion.choices.map(toTextChoice),
+      usage: toNativeUsage(completion.usage),
+      systemFingerprint: completion.system_fingerprint ?? null,
+      serviceTier: completion.service_tier ?? null,
+    };
+  },
+
+  createStreamParser(settings) {
+    return (data) =>
+      parseStreamEvent(
+        data,
+        settings,
+        OpenAITextCompletionChunkSchema,
+        toTextChoice,
+        'text completion',
+      );
+  },
+};
 
 /** The adapter for OpenAI's Chat Completions protocol (OpenAI, vLLM, Ollama, Together, Groq…). */
 export const openAICompatibleAdapter: ProviderAdapter = {
@@ -112,24 +237,7 @@ export const openAICompatibleAdapter: ProviderAdapter = {
     upstreamModel: string,
     settings: AdapterSettings,
   ): UpstreamCall {
-    const body: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(request)) {
-      if (!DROPPED.has(key)) body[key] = value;
-    }
-    body['model'] = upstreamModel;
-    if (request.stream === true) {
-      // Usage is always metered, so always ask for it, whatever the client asked.
-      body['stream_options'] = { ...request.stream_options, include_usage: true };
-    }
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: request.stream === true ? 'text/event-stream' : 'application/json',
-      ...settings.headers,
-    };
-    if (settings.apiKey !== undefined && settings.apiKey !== '') {
-      headers['authorization'] = `Bearer ${settings.apiKey}`;
-    }
-    return { path: '/chat/completions', headers, body: JSON.stringify(body) };
+    return buildOpenAICall('/chat/completions', request, upstreamModel, settings);
   },
 
   parseChatResponse(body: unknown, settings: AdapterSettings): UpstreamCompletion {
@@ -157,8 +265,12 @@ export const openAICompatibleAdapter: ProviderAdapter = {
   },
 
   createStreamParser(settings: AdapterSettings) {
-    return (data: string) => parseStreamEvent(data, settings);
+    return (data: string) =>
+      parseStreamEvent(data, settings, OpenAIChatChunkSchema, toChatChunkChoice, 'chat completion');
   },
+
+  embeddings: openAIEmbeddings,
+  textCompletions: openAITextCompletions,
 
   toUpstreamError(status, bodyText, headers, settings): UpstreamError {
     const json = parseJson(bodyText);

@@ -1,0 +1,169 @@
+import type { ChatChunkChoice } from '@tollgate/protocol';
+import type { AdapterSettings, UpstreamChunk } from '../provider-adapter.js';
+import {
+  ANTHROPIC_STREAM_EVENT_TYPES,
+  type AnthropicStreamEvent,
+  AnthropicStreamEventSchema,
+  AnthropicToolUseBlockSchema,
+  type AnthropicUsage,
+} from './anthropic-api-types.js';
+import { invalidAnthropicResponse, parseJson, toAnthropicStreamError } from './anthropic-error.js';
+import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
+import { type AnthropicTokenCounts, mapAnthropicUsage } from './map-anthropic-usage.js';
+
+/** What one stream has told so far. */
+interface StreamState {
+  upstreamId: string | null;
+  serviceTier: string | null;
+  counts: AnthropicTokenCounts;
+  /** OpenAI tool-call index (0, 1, …) per Anthropic content-block index. */
+  toolCallIndexes: Map<number, number>;
+}
+
+type ParseResult = UpstreamChunk | 'done' | 'skip';
+type Delta = Record<string, unknown>;
+
+/** Takes every count the event carries; `message_delta`'s counts are cumulative, so they win. */
+function absorbUsage(state: StreamState, usage: AnthropicUsage | null | undefined): void {
+  if (usage === null || usage === undefined) return;
+  const { counts } = state;
+  counts.inputTokens = usage.input_tokens ?? counts.inputTokens;
+  counts.outputTokens = usage.output_tokens ?? counts.outputTokens;
+  counts.cacheReadTokens = usage.cache_read_input_tokens ?? counts.cacheReadTokens;
+  counts.cacheWriteTokens = usage.cache_creation_input_tokens ?? counts.cacheWriteTokens;
+  state.serviceTier = usage.service_tier ?? state.serviceTier;
+}
+
+function chunk(state: StreamState, choice: Partial<ChatChunkChoice>, final = false): UpstreamChunk {
+  return {
+    upstreamId: state.upstreamId,
+    choices: [{ index: 0, delta: {}, finish_reason: null, native_finish_reason: null, ...choice }],
+    // Usage only once complete: an interrupted stream then falls back to counted estimates
+    // instead of billing the prompt with a placeholder output count.
+    usage: final ? mapAnthropicUsage(state.counts) : null,
+    systemFingerprint: null,
+    serviceTier: state.serviceTier,
+  };
+}
+
+function deltaChunk(state: StreamState, delta: Delta): UpstreamChunk {
+  return chunk(state, { delta });
+}
+
+type BlockStart = Extract<AnthropicStreamEvent, { type: 'content_block_start' }>;
+type BlockDelta = Extract<AnthropicStreamEvent, { type: 'content_block_delta' }>;
+
+function onBlockStart(event: BlockStart, state: StreamState, settings: AdapterSettings) {
+  const block = event.content_block;
+  if (block.type === 'tool_use') {
+    const toolUse = AnthropicToolUseBlockSchema.safeParse(block);
+    if (!toolUse.success) throw invalidAnthropicResponse(settings, 'malformed tool_use', block);
+    const index = state.toolCallIndexes.size;
+    state.toolCallIndexes.set(event.index, index);
+    const { id, name } = toolUse.data;
+    const call = { index, id, type: 'function', function: { name, arguments: '' } };
+    return deltaChunk(state, { tool_calls: [call] });
+  }
+  // Text and thinking blocks start empty in practice; anything they do carry is passed on.
+  const text = block['text'];
+  if (block.type === 'text' && typeof text === 'string' && text !== '') {
+    return deltaChunk(state, { content: text });
+  }
+  const thinking = block['thinking'];
+  if (block.type === 'thinking' && typeof thinking === 'string' && thinking !== '') {
+    return deltaChunk(state, { reasoning: thinking });
+  }
+  return 'skip';
+}
+
+function onBlockDelta(event: BlockDelta, state: StreamState, settings: AdapterSettings) {
+  const { delta } = event;
+  switch (delta.type) {
+    case 'text_delta':
+      return delta.text === undefined ? 'skip' : deltaChunk(state, { content: delta.text });
+    case 'thinking_delta':
+      return delta.thinking === undefined
+        ? 'skip'
+        : deltaChunk(state, { reasoning: delta.thinking });
+    case 'input_json_delta': {
+      const index = state.toolCallIndexes.get(event.index);
+      if (index === undefined) {
+        throw invalidAnthropicResponse(settings, 'input_json_delta outside a tool_use', event);
+      }
+      if (delta.partial_json === undefined || delta.partial_json === '') return 'skip';
+      const call = { index, function: { arguments: delta.partial_json } };
+      return deltaChunk(state, { tool_calls: [call] });
+    }
+    default:
+      // signature_delta, citations_delta and future kinds carry nothing OpenRouter's shape has.
+      return 'skip';
+  }
+}
+
+function onEvent(
+  event: AnthropicStreamEvent,
+  state: StreamState,
+  settings: AdapterSettings,
+): ParseResult {
+  switch (event.type) {
+    case 'message_start':
+      state.upstreamId = event.message.id ?? null;
+      absorbUsage(state, event.message.usage);
+      return deltaChunk(state, { role: 'assistant', content: '' });
+    case 'content_block_start':
+      return onBlockStart(event, state, settings);
+    case 'content_block_delta':
+      return onBlockDelta(event, state, settings);
+    case 'message_delta': {
+      absorbUsage(state, event.usage);
+      const native = event.delta.stop_reason ?? null;
+      const finish = { finish_reason: mapAnthropicFinishReason(native) };
+      return chunk(state, { ...finish, native_finish_reason: native }, true);
+    }
+    case 'message_stop':
+      return 'done';
+    case 'content_block_stop':
+    case 'ping':
+      return 'skip';
+    case 'error':
+      throw toAnthropicStreamError(event.error, settings);
+    default: {
+      const unknownEvent: never = event;
+      throw invalidAnthropicResponse(settings, 'unknown stream event', unknownEvent);
+    }
+  }
+}
+
+function eventType(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null || !('type' in json)) return undefined;
+  return typeof json.type === 'string' ? json.type : undefined;
+}
+
+/**
+ * Creates the parser of one Anthropic stream. It remembers the message id, the token counts of
+ * `message_start` (input and cache) and `message_delta` (output), and which content blocks are
+ * tool calls, and emits the complete usage on the chunk that carries the finish reason.
+ */
+export function createAnthropicStreamParser(
+  settings: AdapterSettings,
+): (data: string) => ParseResult {
+  const state: StreamState = {
+    upstreamId: null,
+    serviceTier: null,
+    counts: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    toolCallIndexes: new Map(),
+  };
+  return (data) => {
+    const trimmed = data.trim();
+    if (trimmed === '') return 'skip';
+    const json = parseJson(trimmed);
+    if (json === undefined)
+      throw invalidAnthropicResponse(settings, 'malformed stream event', data);
+    const type = eventType(json);
+    // Anthropic may add event types; its versioning policy asks clients to ignore unknown ones.
+    if (type === undefined || !ANTHROPIC_STREAM_EVENT_TYPES.has(type)) return 'skip';
+    const parsed = AnthropicStreamEventSchema.safeParse(json);
+    if (!parsed.success) throw invalidAnthropicResponse(settings, `malformed ${type} event`, json);
+    return onEvent(parsed.data, state, settings);
+  };
+}

@@ -1,0 +1,220 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { MaxCost } from '../accounts/max-cost.js';
+import { UpstreamError } from '../errors/gateway-error.js';
+import { toGatewayError } from '../errors/to-error-response.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { authorize } from '../http/authorize.js';
+import { headerValue } from '../http/request-info.js';
+import { validate } from '../http/validate.js';
+import { GenerationMeter, type MeterInit, type Settlement } from '../ledger/generation-meter.js';
+import type { FinishedGeneration } from '../ledger/generation-record.js';
+import type { UpstreamCompletion } from '../providers/provider-adapter.js';
+import { toTransportError } from '../providers/upstream-client.js';
+import { clientGone, type Dispatched, recordFailure } from '../routing/dispatch.js';
+import type { ModelEndpoint } from '../routing/model-catalog.js';
+import {
+  type Candidate,
+  type RoutableRequest,
+  type RoutePlan,
+  selectCandidates,
+} from '../routing/select-candidates.js';
+import type { ApiKeyRow } from '../storage/storage.js';
+
+// The steps every metered route (chat, legacy completions, embeddings) shares, in request order.
+
+/** An authorized, validated request and the endpoints that may serve it. */
+export interface Admitted<Body> {
+  key: ApiKeyRow;
+  body: Body;
+  plan: RoutePlan;
+}
+
+/**
+ * Admits a metered request: authorizes its key (401, 429), validates its body (400) and plans its
+ * candidates among the endpoints that `serves` (404 when none can).
+ */
+export async function admitRequest<Schema extends z.ZodType<RoutableRequest>>(
+  context: GatewayContext,
+  request: FastifyRequest,
+  schema: Schema,
+  serves?: (endpoint: ModelEndpoint) => boolean,
+): Promise<Admitted<z.infer<Schema>>> {
+  const caller = await authorize(context, request);
+  context.spendGuard.touch(caller.key);
+  const body = validate(schema, request.body, 'request body');
+  const plan = selectCandidates(body, context.catalog, context.endpointStats, serves);
+  return { key: caller.key, body, plan };
+}
+
+/** Prompt media counts; chat messages only ever have any. */
+type MediaFields = 'numMediaPrompt' | 'numPromptImages' | 'numInputAudioPrompt';
+
+/** What a route knows of its generation beyond the caller and the HTTP request. */
+export type MeterFields = Omit<
+  MeterInit,
+  | 'keyHash'
+  | 'workspaceId'
+  | 'settlement'
+  | 'httpReferer'
+  | 'userAgent'
+  | 'sessionId'
+  | 'dataRegion'
+  | 'nowMs'
+  | 'messages'
+  | MediaFields
+> &
+  Partial<Pick<MeterInit, 'messages' | MediaFields>> & {
+    /** The body's `session_id`, which wins over the `x-session-id` header. */
+    sessionId: string | undefined;
+  };
+
+/** Starts metering a generation: ids, clock, attribution headers and prompt counting. */
+export function createRequestMeter(
+  context: GatewayContext,
+  request: FastifyRequest,
+  key: ApiKeyRow,
+  settlement: Settlement,
+  fields: MeterFields,
+): GenerationMeter {
+  const { sessionId, ...known } = fields;
+  return new GenerationMeter(
+    {
+      messages: [],
+      numMediaPrompt: 0,
+      numPromptImages: 0,
+      numInputAudioPrompt: 0,
+      ...known,
+      keyHash: key.hash,
+      workspaceId: key.workspaceId,
+      settlement,
+      httpReferer: headerValue(request.headers, 'http-referer'),
+      userAgent: headerValue(request.headers, 'user-agent'),
+      sessionId: sessionId ?? headerValue(request.headers, 'x-session-id'),
+      dataRegion: context.dataRegion,
+      nowMs: context.now(),
+    },
+    context.ledger,
+  );
+}
+
+/**
+ * Holds the request's worst-case cost when a limit applies — the bound of the most expensive
+ * candidate, since any may serve — otherwise just tracks usage. Without an output bound the hold
+ * would not hold, so the body gets the `max_tokens` the bound assumed.
+ */
+export async function holdSpend<Body extends object>(
+  context: GatewayContext,
+  key: ApiKeyRow,
+  plan: RoutePlan,
+  body: Body,
+  boundOf: (candidate: Candidate) => MaxCost,
+): Promise<{ settlement: Settlement; body: Body }> {
+  if (!context.spendGuard.isLimited(key)) {
+    const settlement: Settlement = {
+      settle: (actual, createdAtMs) => context.spendGuard.record(key.hash, actual, createdAtMs),
+      release: () => undefined,
+    };
+    return { settlement, body };
+  }
+  const bound = plan.candidates
+    .map(boundOf)
+    .reduce((most, next) => (next.maxCost > most.maxCost ? next : most));
+  const settlement = await context.spendGuard.reserve(key, bound.maxCost, bound.maxTokens);
+  const bounded = bound.injectMaxTokens ? { ...body, max_tokens: bound.maxTokens } : body;
+  return { settlement, body: bounded };
+}
+
+/**
+ * Reads a non-stream upstream body as JSON and translates it with `parse` (the adapter's). A
+ * failure — a body that is not JSON or not the expected shape, or the client leaving — is
+ * recorded, then thrown.
+ */
+export async function parseUpstreamJson<Parsed>(
+  meter: GenerationMeter,
+  dispatched: Dispatched,
+  signal: AbortSignal,
+  parse: (json: unknown) => Parsed,
+): Promise<Parsed> {
+  const { response, candidate } = dispatched;
+  const providerName = candidate.endpoint.provider.name;
+  try {
+    const json: unknown = await response.body.json().catch((error: unknown) => {
+      if (signal.aborted) throw error;
+      if (!(error instanceof SyntaxError)) throw toTransportError(error, providerName);
+      throw new UpstreamError(
+        'upstream_error',
+        'Provider returned an invalid response: body is not JSON',
+        { provider_name: providerName },
+        { retryable: true, cause: error },
+      );
+    });
+    meter.firstToken();
+    return parse(json);
+  } catch (error) {
+    const cancelled = signal.aborted;
+    return recordFailure(meter, candidate, cancelled ? clientGone() : error, cancelled);
+  }
+}
+
+/** Feeds a served generation's latency and throughput into the endpoint statistics. */
+export function recordServed(
+  context: GatewayContext,
+  candidate: Candidate,
+  finished: FinishedGeneration,
+): void {
+  const {
+    latency,
+    generation_time: generationTime,
+    native_tokens_completion: tokens,
+    api_type: apiType,
+  } = finished.record;
+  // Embeddings produce no tokens: they say nothing about an endpoint's throughput.
+  const throughput =
+    apiType !== 'embeddings' && generationTime !== null && generationTime > 0 && tokens !== null
+      ? (tokens * 1000) / generationTime
+      : null;
+  context.endpointStats.recordSuccess(candidate.endpoint.id, latency, throughput);
+}
+
+/** Commits a non-stream completion (chat or legacy text) and records the endpoint's service. */
+export async function finishCompletion(
+  context: GatewayContext,
+  meter: GenerationMeter,
+  candidate: Candidate,
+  completion: UpstreamCompletion<{
+    finish_reason: string | null;
+    native_finish_reason: string | null;
+  }>,
+  completionText: string,
+  cancelled: boolean,
+): Promise<FinishedGeneration> {
+  const first = completion.choices[0];
+  const finished = await meter.finish({
+    model: candidate.model.id,
+    endpoint: candidate.endpoint,
+    upstreamId: completion.upstreamId,
+    finishReason: first?.finish_reason ?? null,
+    nativeFinishReason: first?.native_finish_reason ?? null,
+    usage: completion.usage,
+    completionText,
+    cancelled,
+    serviceTier: completion.serviceTier,
+  });
+  recordServed(context, candidate, finished);
+  return finished;
+}
+
+/** Sends a non-stream route's JSON body; any failure leaves as OpenRouter's error envelope. */
+export async function sendJson(
+  reply: FastifyReply,
+  produce: () => Promise<string>,
+): Promise<FastifyReply> {
+  let payload: string;
+  try {
+    payload = await produce();
+  } catch (error) {
+    throw toGatewayError(error);
+  }
+  return reply.type('application/json; charset=utf-8').send(payload);
+}

@@ -1,0 +1,197 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
+import { GatewayError } from '../errors/gateway-error.js';
+import { toStreamError } from '../errors/to-error-response.js';
+import type { GatewayContext } from '../gateway-context.js';
+import type { GenerationMeter } from '../ledger/generation-meter.js';
+import type { FinishedGeneration } from '../ledger/generation-record.js';
+import type { NativeUsage, StreamParser, UpstreamChunk } from '../providers/provider-adapter.js';
+import { toTransportError } from '../providers/upstream-client.js';
+import { abortOnClientClose, type Dispatched } from '../routing/dispatch.js';
+import type { ModelEndpoint } from '../routing/model-catalog.js';
+import type { Candidate } from '../routing/select-candidates.js';
+import { readSseData, SSE_HEADERS, writeSse } from '../streaming/sse.js';
+import { recordServed } from './metered-request.js';
+
+/** What the meter reads of a stream chunk's choice, whatever the API. */
+export interface StreamedChoice {
+  finish_reason: string | null;
+  native_finish_reason?: string | null | undefined;
+}
+
+/** How one API's stream (chat, legacy text completions) is read upstream and written out. */
+export interface StreamCodec<Choice extends StreamedChoice> {
+  /** `object` of every chunk sent to the client. */
+  object: string;
+  /** A parser for one upstream stream of this API. */
+  createParser(endpoint: ModelEndpoint): StreamParser<Choice>;
+  /** The completion text a choice carries (`''` when it carries none). */
+  textOf(choice: Choice): string;
+  /** The choice of the error chunk that ends a stream failed midway. */
+  errorChoice: Record<string, unknown>;
+}
+
+/** What the stream has produced so far. */
+interface StreamState {
+  text: string;
+  upstreamId: string | null;
+  finishReason: string | null;
+  nativeFinishReason: string | null;
+  usage: NativeUsage | null;
+  serviceTier: string | null;
+  systemFingerprint: string | null;
+}
+
+/** The fields every chunk sent to the client carries besides its choices. */
+interface ChunkEnvelope {
+  id: string;
+  provider: string;
+  model: string;
+  object: string;
+  created: number;
+  system_fingerprint?: string;
+}
+
+function absorb<Choice extends StreamedChoice>(
+  state: StreamState,
+  chunk: UpstreamChunk<Choice>,
+  codec: StreamCodec<Choice>,
+): boolean {
+  let produced = false;
+  state.upstreamId ??= chunk.upstreamId;
+  state.serviceTier = chunk.serviceTier ?? state.serviceTier;
+  state.systemFingerprint = chunk.systemFingerprint ?? state.systemFingerprint;
+  if (chunk.usage !== null) state.usage = chunk.usage;
+  for (const choice of chunk.choices) {
+    const text = codec.textOf(choice);
+    if (text !== '') {
+      state.text += text;
+      produced = true;
+    }
+    if (choice.finish_reason !== null) {
+      state.finishReason = choice.finish_reason;
+      state.nativeFinishReason = choice.native_finish_reason ?? null;
+    }
+  }
+  return produced;
+}
+
+function chunkEnvelope(
+  meter: GenerationMeter,
+  candidate: Candidate,
+  state: StreamState,
+  object: string,
+): ChunkEnvelope {
+  const envelope: ChunkEnvelope = {
+    id: meter.id,
+    provider: candidate.endpoint.provider.name,
+    model: candidate.model.id,
+    object,
+    created: meter.created,
+  };
+  // Clients reject `system_fingerprint: null` in chunks: send it only as a string.
+  if (state.systemFingerprint !== null) envelope.system_fingerprint = state.systemFingerprint;
+  return envelope;
+}
+
+async function pump<Choice extends StreamedChoice>(
+  response: { body: AsyncIterable<Uint8Array> },
+  parse: StreamParser<Choice>,
+  raw: ServerResponse,
+  meter: GenerationMeter,
+  write: (chunk: UpstreamChunk<Choice>) => string,
+  state: StreamState,
+  codec: StreamCodec<Choice>,
+  controller: AbortController,
+): Promise<void> {
+  for await (const data of readSseData(response.body)) {
+    const event = parse(data);
+    if (event === 'done') return;
+    if (event === 'skip') continue;
+    if (absorb(state, event, codec)) meter.firstToken();
+    if (event.choices.length > 0 && !(await writeSse(raw, write(event)))) {
+      // The client is gone. Abort before leaving the loop: leaving first would end the body
+      // normally, and undici would then keep draining the stalled upstream to reuse its socket.
+      controller.abort();
+      return;
+    }
+  }
+}
+
+/**
+ * Streams a generation: upstream chunks are rewritten to OpenRouter's shape as they come; then
+ * one usage chunk; the record is committed; only then `data: [DONE]`. A client that goes away
+ * aborts the upstream at once and leaves a `cancelled` record billed for what was produced.
+ */
+export async function streamGeneration<Choice extends StreamedChoice>(
+  context: GatewayContext,
+  meter: GenerationMeter,
+  reply: FastifyReply,
+  codec: StreamCodec<Choice>,
+  dispatch: (signal: AbortSignal) => Promise<Dispatched>,
+): Promise<void> {
+  const controller = abortOnClientClose(reply.raw);
+  const { response, candidate } = await dispatch(controller.signal);
+  const { endpoint } = candidate;
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, { ...SSE_HEADERS, 'x-generation-id': meter.id });
+  const state: StreamState = {
+    text: '',
+    upstreamId: null,
+    finishReason: null,
+    nativeFinishReason: null,
+    usage: null,
+    serviceTier: null,
+    systemFingerprint: null,
+  };
+  const write = (chunk: UpstreamChunk<Choice>) =>
+    JSON.stringify({
+      ...chunkEnvelope(meter, candidate, state, codec.object),
+      choices: chunk.choices,
+    });
+  const parse = codec.createParser(endpoint);
+  let failure: unknown = null;
+  try {
+    await pump(response, parse, raw, meter, write, state, codec, controller);
+  } catch (error) {
+    failure = GatewayError.is(error) ? error : toTransportError(error, endpoint.provider.name);
+  }
+  const cancelled = controller.signal.aborted || raw.destroyed;
+  // Abort (not just destroy) the upstream request: undici drains a merely destroyed body to reuse
+  // the socket, which keeps a stalled upstream generating (and its socket open) for nothing.
+  if (cancelled || failure !== null) controller.abort();
+  response.body.destroy();
+  if (failure !== null && !cancelled) state.finishReason = 'error';
+  let finished: FinishedGeneration | null = null;
+  try {
+    finished = await meter.finish({
+      model: candidate.model.id,
+      endpoint,
+      upstreamId: state.upstreamId,
+      finishReason: state.finishReason,
+      nativeFinishReason: state.nativeFinishReason,
+      usage: state.usage,
+      completionText: state.text,
+      cancelled,
+      serviceTier: state.serviceTier,
+    });
+  } catch (error) {
+    context.logger.error({ err: error, generationId: meter.id }, 'generation commit failed');
+    failure = error;
+  }
+  if (finished !== null && failure === null) recordServed(context, candidate, finished);
+  if (cancelled) {
+    raw.destroy();
+    return;
+  }
+  const envelope = chunkEnvelope(meter, candidate, state, codec.object);
+  if (failure !== null || finished === null) {
+    const error = toStreamError(failure);
+    await writeSse(raw, JSON.stringify({ ...envelope, error, choices: [codec.errorChoice] }));
+    raw.end();
+    return;
+  }
+  await writeSse(raw, JSON.stringify({ ...envelope, choices: [], usage: finished.usage }));
+  raw.end('data: [DONE]\n\n');
+}
