@@ -130,7 +130,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     cleanups.push(async () => clearInterval(creditRefresh));
     const context: GatewayContext = {
       spendGuard,
-      endpointStats: new EndpointStats(),
+      endpointStats: new EndpointStats(now),
       rateLimiter: new MemoryRateLimiter(),
       defaultRateLimit:
         config.rate_limit === undefined

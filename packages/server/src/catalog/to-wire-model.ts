@@ -7,6 +7,7 @@ import {
   type PublicEndpoint,
 } from '@tollgate/protocol';
 import { capabilitiesOf } from '../providers/provider-capabilities.js';
+import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { CatalogModel, ModelEndpoint } from '../routing/model-catalog.js';
 import { toProviderSlug } from './to-wire-provider.js';
 
@@ -65,7 +66,12 @@ export function toWireModel(model: CatalogModel): Model {
   };
 }
 
-function toPublicEndpoint(model: CatalogModel, endpoint: ModelEndpoint): PublicEndpoint {
+function toPublicEndpoint(
+  model: CatalogModel,
+  endpoint: ModelEndpoint,
+  stats: EndpointStats,
+): PublicEndpoint {
+  const windows = stats.windows(endpoint.id);
   const capabilities = capabilitiesOf(endpoint.provider.kind);
   return {
     name: `${endpoint.provider.name} | ${model.id}`,
@@ -81,12 +87,12 @@ function toPublicEndpoint(model: CatalogModel, endpoint: ModelEndpoint): PublicE
     max_prompt_tokens: null,
     supported_parameters: [...capabilities.supportedParameters],
     status: 0,
-    // Tollgate keeps no uptime or performance statistics: null, never invented numbers.
-    uptime_last_30m: null,
-    uptime_last_5m: null,
-    uptime_last_1d: null,
-    latency_last_30m: null,
-    throughput_last_30m: null,
+    // Measured by this node from the requests it served; null when it has served none.
+    uptime_last_30m: windows.uptimeLast30m,
+    uptime_last_5m: windows.uptimeLast5m,
+    uptime_last_1d: windows.uptimeLast1d,
+    latency_last_30m: windows.latencyLast30m,
+    throughput_last_30m: windows.throughputLast30m,
     supports_implicit_caching: false,
     supports_tool_choice: { ...capabilities.toolChoice },
     supports_voice_cloning: false,
@@ -94,13 +100,13 @@ function toPublicEndpoint(model: CatalogModel, endpoint: ModelEndpoint): PublicE
 }
 
 /** A catalog model with its endpoints, as `GET /api/v1/models/{author}/{slug}/endpoints`. */
-export function toModelEndpoints(model: CatalogModel): ModelEndpoints {
+export function toModelEndpoints(model: CatalogModel, stats: EndpointStats): ModelEndpoints {
   return {
     id: model.id,
     name: model.name,
     created: model.created,
     description: model.description,
     architecture: toArchitecture(model),
-    endpoints: model.endpoints.map((endpoint) => toPublicEndpoint(model, endpoint)),
+    endpoints: model.endpoints.map((endpoint) => toPublicEndpoint(model, endpoint, stats)),
   };
 }

@@ -32,7 +32,7 @@ function bodyOf(bodies: ReadonlyMap<string, string>, params: ModelPath['Params']
 /**
  * The model catalog: `GET /api/v1/models` (opt-in paging by `offset`/`limit`), `/models/count`,
  * `/model/{author}/{slug}` and `/models/{author}/{slug}/endpoints`. Public, as on OpenRouter: no
- * key is needed and an Authorization header is never read. Every body is built from the
+ * key is needed and an Authorization header is never read. Every body but the endpoints listing (which carries live figures) is built from the
  * immutable catalog once (at registration, or on a query's first use) and then served as is.
  */
 export function registerModels(app: FastifyInstance, context: GatewayContext): void {
@@ -42,12 +42,7 @@ export function registerModels(app: FastifyInstance, context: GatewayContext): v
   const modelBodies = new Map(
     models.map((model) => [model.id, JSON.stringify({ data: model } satisfies ModelResponse)]),
   );
-  const endpointsBodies = new Map(
-    catalogModels.map((model) => {
-      const body: ModelEndpointsResponse = { data: toModelEndpoints(model) };
-      return [model.id, JSON.stringify(body)];
-    }),
-  );
+  const catalogById = new Map(catalogModels.map((model) => [model.id, model]));
 
   app.get('/api/v1/models', async (request, reply) =>
     sendJson(reply, listing.page(validate(ModelsListQuerySchema, request.query, 'query'))),
@@ -58,7 +53,16 @@ export function registerModels(app: FastifyInstance, context: GatewayContext): v
   app.get<ModelPath>('/api/v1/model/:author/:slug', async (request, reply) =>
     sendJson(reply, bodyOf(modelBodies, request.params)),
   );
-  app.get<ModelPath>('/api/v1/models/:author/:slug/endpoints', async (request, reply) =>
-    sendJson(reply, bodyOf(endpointsBodies, request.params)),
-  );
+  app.get<ModelPath>('/api/v1/models/:author/:slug/endpoints', async (request, reply) => {
+    // Built per request: the listing carries this node's live uptime and latency figures.
+    const id = `${request.params.author}/${request.params.slug}`;
+    const model = catalogById.get(id);
+    if (model === undefined) {
+      throw new GatewayError('not_found', `Model ${id.slice(0, 128)} not found`);
+    }
+    const body: ModelEndpointsResponse = {
+      data: toModelEndpoints(model, context.endpointStats),
+    };
+    return sendJson(reply, JSON.stringify(body));
+  });
 }

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ChatCompletionSchema, GenerationRecordSchema } from '@tollgate/protocol';
+import {
+  ChatCompletionSchema,
+  GenerationRecordSchema,
+  ModelEndpointsResponseSchema,
+} from '@tollgate/protocol';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 import { getGeneration, postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
@@ -174,5 +178,21 @@ describe('provider routing and fallbacks', () => {
     assert.equal(none.status, 404);
     const body = (await none.json()) as { error: { message: string } };
     assert.match(body.error.message, /No endpoints found/);
+  });
+
+  test('lists live uptime and latency per endpoint from the requests this node served', async () => {
+    const response = await fetch(`${harness.apiUrl}/models/test/multi/endpoints`);
+    assert.equal(response.status, 200);
+    const body = ModelEndpointsResponseSchema.parse(await response.json());
+    const byProvider = new Map(
+      body.data.endpoints.map((endpoint) => [endpoint.provider_name, endpoint]),
+    );
+    const alpha = byProvider.get('Alpha');
+    const beta = byProvider.get('Beta Cloud');
+    assert.ok(alpha && beta);
+    // Alpha failed several times above (529, 400, 500, 503…) and served some requests.
+    assert.ok(alpha.uptime_last_30m !== null && alpha.uptime_last_30m < 100);
+    assert.ok(alpha.uptime_last_30m > 0);
+    assert.ok(beta.latency_last_30m !== null && beta.latency_last_30m.p50 >= 0);
   });
 });
