@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COST_STATUSES } from './pricing.js';
 
 const ContentPartSchema = z.looseObject({
   type: z.string({ error: 'a content part needs a string `type`' }),
@@ -140,6 +141,10 @@ export const CompletionUsageSchema = z.object({
     upstream_inference_prompt_cost: z.number(),
     upstream_inference_completions_cost: z.number(),
   }),
+  /** Tollgate: version of the prices charged (`null` when unpriced); see the generation record. */
+  price_version: z.string().nullable().optional(),
+  /** Tollgate: how the cost was determined. */
+  cost_status: z.enum(COST_STATUSES).optional(),
 });
 
 /** `usage` of a completion response. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChatCompletionRequestSchema } from './chat.js';
+import { COST_STATUSES } from './pricing.js';
 
 /** Most inputs one embeddings request may carry (OpenAI's limit). */
 export const MAX_EMBEDDING_INPUTS = 2048;
@@ -88,6 +89,10 @@ export const EmbeddingsUsageSchema = z.object({
   prompt_tokens: z.int(),
   total_tokens: z.int(),
   cost: z.number(),
+  /** Tollgate: version of the prices charged (`null` when unpriced); see the generation record. */
+  price_version: z.string().nullable().optional(),
+  /** Tollgate: how the cost was determined. */
+  cost_status: z.enum(COST_STATUSES).optional(),
 });
 
 /** `usage` of an embeddings response. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PricingSchema } from './pricing.js';
+import { ListedPricingSchema } from './pricing.js';
 
 /** Input modalities OpenRouter lists on models (`architecture.input_modalities`). */
 export const INPUT_MODALITIES = ['text', 'image', 'file', 'audio', 'video'] as const;
@@ -85,7 +85,7 @@ export const ModelSchema = z.object({
   description: z.string(),
   context_length: z.int().positive().nullable().describe('Context window in tokens, if known.'),
   architecture: ModelArchitectureSchema,
-  pricing: PricingSchema.describe("The first endpoint's prices (USD decimal strings)."),
+  pricing: ListedPricingSchema.describe("The first endpoint's prices (USD decimal strings)."),
   top_provider: TopProviderSchema,
   per_request_limits: PerRequestLimitsSchema.nullable(),
   supported_parameters: z.array(z.string()).describe('Request parameters the model honours.'),
@@ -154,7 +154,7 @@ export const PublicEndpointSchema = z.object({
     .int()
     .nonnegative()
     .describe('Context window in tokens; 0 when the config does not say.'),
-  pricing: PricingSchema,
+  pricing: ListedPricingSchema,
   provider_name: z.string(),
   tag: z.string().describe('Provider slug, as used in `provider.order`.'),
   quantization: z.string().nullable(),

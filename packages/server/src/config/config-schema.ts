@@ -1,5 +1,6 @@
-import { INPUT_MODALITIES, PricingSchema } from '@tollgate/protocol';
+import { INPUT_MODALITIES, type Pricing, PricingSchema } from '@tollgate/protocol';
 import { z } from 'zod';
+import { catalogKeyOf, findEndpointPrice } from '../catalog/resolve-endpoint-price.js';
 
 /** Upstream wire protocols Tollgate speaks. */
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini'] as const;
@@ -16,11 +17,43 @@ export const ProviderConfigSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
 });
 
-/** One way to serve a model: a provider, its model name, and the prices charged. */
+/** The explicit opt-in to serve an endpoint whose price is not known (no charge is computed). */
+export const UNPRICED = 'unpriced';
+
+/**
+ * `pricing`: a pricing object or `unpriced`. Not a `z.union`, whose error for a malformed object
+ * would hide the field at fault (`pricing.prompt: …`) behind one generic message.
+ */
+const EndpointPricingSchema = z.unknown().transform((value, context): Pricing | typeof UNPRICED => {
+  if (value === UNPRICED) return UNPRICED;
+  if (typeof value === 'string') {
+    context.addIssue({ code: 'custom', message: `must be a pricing object or "${UNPRICED}"` });
+    return z.NEVER;
+  }
+  const result = PricingSchema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    context.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  }
+  return z.NEVER;
+});
+
+/**
+ * One way to serve a model: a provider, its model name, and the prices charged. Prices come from
+ * `pricing` when set, else from the price catalog under `price` (default: the provider kind's
+ * catalog id and `model`). An endpoint with neither is refused unless `pricing: unpriced`.
+ */
 export const EndpointConfigSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
-  pricing: PricingSchema,
+  pricing: EndpointPricingSchema.optional(),
+  /** Where to look the endpoint up in the price catalog, when it has no `pricing`. */
+  price: z
+    .strictObject({
+      provider: z.string().min(1).optional(),
+      model: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 /** A model clients can ask for by slug. */
@@ -79,16 +112,36 @@ export const ConfigFileSchema = z
       }
       modelIds.add(model.id);
       model.endpoints.forEach((endpoint, endpointIndex) => {
-        if (!providerNames.has(endpoint.provider)) {
+        const path = ['models', modelIndex, 'endpoints', endpointIndex];
+        const provider = config.providers.find((candidate) => candidate.name === endpoint.provider);
+        if (provider === undefined) {
           context.addIssue({
             code: 'custom',
-            path: ['models', modelIndex, 'endpoints', endpointIndex, 'provider'],
+            path: [...path, 'provider'],
             message: `unknown provider "${endpoint.provider}" (declare it under providers)`,
           });
+          return;
         }
+        const message = priceIssue(endpoint, provider.kind);
+        if (message !== null) context.addIssue({ code: 'custom', path, message });
       });
     });
   });
+
+/** Why an endpoint's price cannot be settled, or null when it can (no silent $0). */
+function priceIssue(endpoint: EndpointConfig, kind: ProviderKind): string | null {
+  if (endpoint.pricing !== undefined) {
+    return endpoint.price === undefined
+      ? null
+      : '`price` selects a catalog entry and `pricing` replaces it: set only one';
+  }
+  if (findEndpointPrice(endpoint, kind) !== undefined) return null;
+  const key = catalogKeyOf(endpoint, kind);
+  return (
+    `no price for ${key.provider}/${key.model} in the price catalog ${key.version}; ` +
+    `set pricing (USD per token), price.model to a catalog entry, or pricing: ${UNPRICED}`
+  );
+}
 
 /** A validated config file. */
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
@@ -96,3 +149,7 @@ export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
 /** A validated model. */
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+/** A validated model endpoint. */
+export type EndpointConfig = z.infer<typeof EndpointConfigSchema>;
+/** An upstream wire protocol. */
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];

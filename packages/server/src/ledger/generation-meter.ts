@@ -197,6 +197,7 @@ export class GenerationMeter {
       dataRegion: init.dataRegion,
       providerResponses: this.#attempts,
       prices: outcome.endpoint.prices,
+      priceVersion: outcome.endpoint.priceVersion,
     });
   }
 }

@@ -1,4 +1,9 @@
-import type { CompletionUsage, GenerationRecord, ProviderResponse } from '@tollgate/protocol';
+import type {
+  CompletionUsage,
+  CostStatus,
+  GenerationRecord,
+  ProviderResponse,
+} from '@tollgate/protocol';
 import type { NativeUsage } from '../providers/provider-adapter.js';
 import type { GenerationRow } from '../storage/storage.js';
 import {
@@ -50,6 +55,8 @@ export interface GenerationFacts {
   dataRegion: string;
   providerResponses: ProviderResponse[];
   prices: EndpointPrices;
+  /** Version of `prices` (see `ModelEndpoint.priceVersion`); `null` = served unpriced. */
+  priceVersion: string | null;
 }
 
 /** A finished generation: the stored row, the wire record and the response's `usage`. */
@@ -96,7 +103,17 @@ function breakdownStrings(cost: CostBreakdown): Record<string, string> {
   };
 }
 
-/** Computes the cost once and derives the record, the response usage and the row from it. */
+function costStatusOf(facts: GenerationFacts, cost: CostBreakdown): CostStatus {
+  if (facts.priceVersion === null) return 'unpriced';
+  return cost.insured ? 'insured' : 'priced';
+}
+
+/**
+ * Computes the cost once and derives the record, the response usage and the row from it. An
+ * unpriced generation charges nothing: `total_cost`, `usage` and `usage.cost` are 0 (the SDK
+ * requires numbers there) and every amount that may be null is null, flagged by `cost_status`
+ * (docs/decisions/0006-price-catalog.md).
+ */
 export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
   const { usage: native, estimated } = billableUsage(facts);
   const cost = computeCost(
@@ -113,14 +130,16 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     facts.finishReason,
     facts.apiType,
   );
+  const costStatus = costStatusOf(facts, cost);
+  const priced = costStatus !== 'unpriced';
   const totalUsd = toUsdNumber(cost.total);
   const reported = facts.nativeUsage;
   const record: GenerationRecord & Record<string, unknown> = {
     id: facts.id,
     upstream_id: facts.upstreamId,
     total_cost: totalUsd,
-    cache_discount: toUsdNumber(cost.cacheDiscount),
-    upstream_inference_cost: totalUsd,
+    cache_discount: priced ? toUsdNumber(cost.cacheDiscount) : null,
+    upstream_inference_cost: priced ? totalUsd : null,
     created_at: toRecordTimestamp(facts.createdAtMs),
     model: facts.model,
     app_id: null,
@@ -167,7 +186,9 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     native_tokens_estimated: estimated,
     tokens_estimated: facts.normalizedEstimated,
     upstream_reported_cost: reported?.reportedCostUsd ?? null,
-    cost_breakdown: breakdownStrings(cost),
+    cost_breakdown: priced ? breakdownStrings(cost) : null,
+    price_version: facts.priceVersion,
+    cost_status: costStatus,
   };
   const usage: CompletionUsage = {
     prompt_tokens: native.promptTokens,
@@ -185,10 +206,12 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     cost: totalUsd,
     is_byok: facts.isByok,
     cost_details: {
-      upstream_inference_cost: totalUsd,
+      upstream_inference_cost: priced ? totalUsd : null,
       upstream_inference_prompt_cost: toUsdNumber(promptSideCost(cost)),
       upstream_inference_completions_cost: toUsdNumber(completionSideCost(cost)),
     },
+    price_version: facts.priceVersion,
+    cost_status: costStatus,
   };
   const row: GenerationRow = {
     id: facts.id,

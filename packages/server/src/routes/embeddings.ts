@@ -136,6 +136,8 @@ async function embed(
       prompt_tokens: finished.usage.prompt_tokens,
       total_tokens: finished.usage.total_tokens,
       cost: finished.usage.cost,
+      price_version: finished.usage.price_version,
+      cost_status: finished.usage.cost_status,
     },
   };
   return JSON.stringify(response);

@@ -1,6 +1,7 @@
-import { INPUT_MODALITIES, type InputModality, type Pricing } from '@tollgate/protocol';
-import type { ConfigFile } from '../config/config-schema.js';
-import { type EndpointPrices, parsePricing } from '../ledger/cost-engine.js';
+import { INPUT_MODALITIES, type InputModality, type ListedPricing } from '@tollgate/protocol';
+import { resolveEndpointPrice } from '../catalog/resolve-endpoint-price.js';
+import type { ConfigFile, ProviderKind } from '../config/config-schema.js';
+import type { EndpointPrices } from '../ledger/cost-engine.js';
 import type { AdapterSettings, ProviderAdapter } from '../providers/provider-adapter.js';
 import { PROVIDER_ADAPTERS } from '../providers/registry.js';
 import { UpstreamClient } from '../providers/upstream-client.js';
@@ -8,7 +9,7 @@ import { UpstreamClient } from '../providers/upstream-client.js';
 /** A configured provider, ready to call. */
 export interface ProviderRuntime {
   name: string;
-  kind: string;
+  kind: ProviderKind;
   adapter: ProviderAdapter;
   client: UpstreamClient;
   settings: AdapterSettings;
@@ -20,8 +21,15 @@ export interface ModelEndpoint {
   id: string;
   provider: ProviderRuntime;
   upstreamModel: string;
-  pricing: Pricing;
+  /** Prices as `/models` lists them (`"-1"` for prompt and completion when unpriced). */
+  pricing: ListedPricing;
+  /** Exact prices for the cost engine (all zero when unpriced). */
   prices: EndpointPrices;
+  /**
+   * Version of the prices charged, stored in each record: `config:<12 hex>` (config `pricing`),
+   * the price catalog's version id, or `null` for an endpoint served unpriced.
+   */
+  priceVersion: string | null;
 }
 
 /** A model clients can ask for. */
@@ -79,8 +87,7 @@ export class ModelCatalog {
           id: `${provider.name}/${endpoint.model}`,
           provider,
           upstreamModel: endpoint.model,
-          pricing: endpoint.pricing,
-          prices: parsePricing(endpoint.pricing),
+          ...resolveEndpointPrice(endpoint, provider.kind),
         };
       });
       const accepted: readonly InputModality[] = model.input_modalities ?? ['text'];

@@ -70,6 +70,8 @@ function exclusion(
   if (maxPrice !== undefined) {
     // max_price is USD per million tokens for prompt and completion; compare in pico exactly.
     const perMillion = (usd: number) => BigInt(Math.round(usd * 1e6)) * MILLION;
+    // An unpriced endpoint's cost is unknown: it cannot be shown to stay under any cap.
+    if (endpoint.priceVersion === null) return 'max_price.unpriced';
     const prices = endpoint.prices;
     if (maxPrice.prompt !== undefined && prices.prompt * MILLION > perMillion(maxPrice.prompt)) {
       return 'max_price.prompt';
@@ -105,10 +107,16 @@ function orderEndpoints(
   const ordered = [...endpoints];
   const by = sortKey(preferences);
   if (by === 'price') {
-    const price = (endpoint: ModelEndpoint) => endpoint.prices.prompt + endpoint.prices.completion;
-    ordered.sort((left, right) =>
-      price(left) < price(right) ? -1 : price(left) > price(right) ? 1 : 0,
-    );
+    // Unpriced endpoints sort last: their zero prices are unknown prices, not free ones.
+    const price = (endpoint: ModelEndpoint) =>
+      endpoint.priceVersion === null ? null : endpoint.prices.prompt + endpoint.prices.completion;
+    ordered.sort((left, right) => {
+      const [leftPrice, rightPrice] = [price(left), price(right)];
+      if (leftPrice === null || rightPrice === null) {
+        return Number(leftPrice === null) - Number(rightPrice === null);
+      }
+      return leftPrice < rightPrice ? -1 : leftPrice > rightPrice ? 1 : 0;
+    });
   } else if (by === 'latency') {
     const latency = (endpoint: ModelEndpoint) => stats.get(endpoint.id).latencyMs ?? Infinity;
     ordered.sort((left, right) => latency(left) - latency(right));

@@ -14,6 +14,7 @@ import {
 } from '@tollgate/protocol';
 import { embed, embedMany } from 'ai';
 import OpenAI from 'openai';
+import { configPriceVersion } from '../../src/catalog/resolve-endpoint-price.js';
 import type { FakeHandler, RecordedRequest } from '../helpers/fake-upstream.js';
 import { getGeneration, postJson } from '../helpers/http.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
@@ -161,6 +162,8 @@ describe('POST /api/v1/embeddings with the openai client', () => {
       prompt_tokens: PROMPT_TOKENS,
       total_tokens: PROMPT_TOKENS,
       cost: COST,
+      price_version: configPriceVersion({ prompt: '0.00000002', completion: '0' }),
+      cost_status: 'priced',
     });
 
     const record = await fetchRecord(harness, wire.id);

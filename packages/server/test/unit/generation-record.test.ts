@@ -65,6 +65,8 @@ const TOLLGATE_EXTRAS = [
   'tokens_estimated',
   'upstream_reported_cost',
   'cost_breakdown',
+  'price_version',
+  'cost_status',
 ];
 
 const INTEGER_FIELDS = [
@@ -155,6 +157,7 @@ function factsOf(overrides: Partial<GenerationFacts> = {}): GenerationFacts {
       input_cache_read: '0.0000003',
       input_cache_write: '0.00000375',
     }),
+    priceVersion: 'config:0123456789ab',
     ...overrides,
   };
 }
@@ -263,7 +266,52 @@ describe('finishGeneration', () => {
         upstream_inference_prompt_cost: 0.002535,
         upstream_inference_completions_cost: 0.0075,
       },
+      price_version: 'config:0123456789ab',
+      cost_status: 'priced',
     });
+  });
+
+  test('stores the version of the prices charged in the record and the response usage', () => {
+    const { record, usage } = finishGeneration(
+      factsOf({ priceVersion: 'genai-prices@0.1.8+0123456789ab' }),
+    );
+    assert.equal(fieldsOf(record)['price_version'], 'genai-prices@0.1.8+0123456789ab');
+    assert.equal(usage.price_version, 'genai-prices@0.1.8+0123456789ab');
+    assert.equal(fieldsOf(record)['cost_status'], 'priced');
+  });
+
+  test('flags an unpriced generation: nullable amounts null, required ones 0, nothing charged', () => {
+    const { record, usage, cost, row } = finishGeneration(
+      factsOf({ priceVersion: null, prices: parsePricing({ prompt: '0', completion: '0' }) }),
+    );
+    const fields = fieldsOf(record);
+    assert.equal(fields['cost_status'], 'unpriced');
+    assert.equal(fields['price_version'], null);
+    assert.equal(fields['cost_breakdown'], null);
+    assert.equal(record.cache_discount, null);
+    assert.equal(record.upstream_inference_cost, null);
+    // Required numbers in OpenRouter's schema: nothing was charged, and cost_status says why.
+    assert.equal(record.total_cost, 0);
+    assert.equal(record.usage, 0);
+    assert.equal(cost.total, 0n);
+    assert.equal(row.usagePico, 0n);
+    assert.equal(usage.cost, 0);
+    assert.equal(usage.cost_details.upstream_inference_cost, null);
+    assert.equal(usage.price_version, null);
+    assert.equal(usage.cost_status, 'unpriced');
+    // The tokens are still recorded, so the generation can be priced later by hand.
+    assert.equal(record.native_tokens_prompt, 1000);
+    assert.equal(record.native_tokens_completion, 500);
+    assert.equal(GenerationRecordSchema.safeParse(JSON.parse(row.record)).success, true);
+  });
+
+  test('marks a generation waived by zero-completion insurance as insured', () => {
+    const { record, usage } = finishGeneration(
+      factsOf({ finishReason: 'error', nativeUsage: null, normalizedCompletionTokens: 0 }),
+    );
+    assert.equal(fieldsOf(record)['cost_status'], 'insured');
+    assert.equal(usage.cost_status, 'insured');
+    assert.equal(fieldsOf(record)['price_version'], 'config:0123456789ab');
   });
 
   test('takes native counts from the upstream and tokens_* from the reference tokenizer', () => {
