@@ -50,6 +50,7 @@ describe('POST /api/v1/chat/completions', () => {
       role: 'assistant',
       content: 'Hello!',
       refusal: null,
+      reasoning: null,
     });
     assert.equal(body.choices[0]?.finish_reason, 'stop');
     assert.equal(body.choices[0]?.native_finish_reason, 'stop');

@@ -249,7 +249,14 @@ export const openAICompatibleAdapter: ProviderAdapter = {
       return {
         ...rest,
         index: index ?? position,
-        message: { ...message, role: 'assistant', content: message?.content ?? null },
+        // Same keys whatever the upstream kind: refusal and reasoning are null when absent.
+        message: {
+          ...message,
+          role: 'assistant',
+          content: message?.content ?? null,
+          refusal: typeof message?.['refusal'] === 'string' ? message['refusal'] : null,
+          reasoning: typeof message?.['reasoning'] === 'string' ? message['reasoning'] : null,
+        },
         finish_reason: mapFinishReason(nativeFinish),
         native_finish_reason: nativeFinish ?? null,
         logprobs: logprobs ?? null,
