@@ -1,5 +1,6 @@
 import type { ChatChoice, ChatCompletionRequest } from '@tollgate/protocol';
 import { z } from 'zod';
+import { parseRequestField } from '../parse-request-field.js';
 import type {
   AdapterSettings,
   ProviderAdapter,
@@ -20,7 +21,6 @@ import { convertToAnthropicTools } from './convert-to-anthropic-tools.js';
 import { createAnthropicStreamParser } from './create-anthropic-stream-parser.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
-import { parseRequestField } from './parse-request-field.js';
 
 /** The Messages API version Tollgate speaks (a provider's `headers` may override it). */
 export const ANTHROPIC_VERSION = '2023-06-01';

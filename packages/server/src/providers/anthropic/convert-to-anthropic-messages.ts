@@ -1,5 +1,6 @@
 import type { ChatMessage } from '@tollgate/protocol';
 import { z } from 'zod';
+import { invalidRequestField, parseRequestField } from '../parse-request-field.js';
 import type {
   AnthropicCacheControl,
   AnthropicContentBlockParam,
@@ -9,7 +10,6 @@ import type {
   AnthropicToolResultBlockParam,
   AnthropicToolUseBlockParam,
 } from './anthropic-api-types.js';
-import { invalidRequestField, parseRequestField } from './parse-request-field.js';
 
 /** The OpenAI messages of a request, rearranged the way Anthropic's Messages API takes them. */
 export interface AnthropicPrompt {

@@ -1,7 +1,7 @@
 import type { ChatCompletionRequest } from '@tollgate/protocol';
 import { z } from 'zod';
+import { parseRequestField } from '../parse-request-field.js';
 import type { AnthropicToolChoice, AnthropicToolParam } from './anthropic-api-types.js';
-import { parseRequestField } from './parse-request-field.js';
 
 const FunctionToolSchema = z.looseObject({
   type: z.literal('function', { error: 'only `function` tools are supported' }),

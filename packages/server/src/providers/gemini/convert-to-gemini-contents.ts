@@ -1,8 +1,8 @@
 import type { ChatMessage } from '@tollgate/protocol';
 import { z } from 'zod';
+import { invalidRequestField, parseRequestField } from '../parse-request-field.js';
 import { convertUserContent, textsOfContent } from './convert-to-gemini-parts.js';
 import type { GeminiContent, GeminiPart } from './gemini-api-types.js';
-import { invalidGeminiRequest, parseGeminiRequestField } from './parse-gemini-request-field.js';
 
 /** The `format` of the `reasoning_details` entries that carry Gemini thought signatures. */
 export const GEMINI_REASONING_FORMAT = 'google-gemini-v1';
@@ -53,10 +53,10 @@ function parseArguments(text: string | null | undefined, path: string): Record<s
   try {
     value = JSON.parse(text);
   } catch {
-    throw invalidGeminiRequest(path, 'is not valid JSON');
+    throw invalidRequestField(path, 'is not valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidGeminiRequest(path, 'must be a JSON object');
+    throw invalidRequestField(path, 'must be a JSON object');
   }
   return value as Record<string, unknown>;
 }
@@ -92,7 +92,7 @@ function convertAssistant(
   let signed = false;
   const calls = (message.tool_calls ?? []).map((call, index): GeminiPart => {
     const callPath = `${path}.tool_calls[${index}]`;
-    const { id, function: target } = parseGeminiRequestField(ToolCallSchema, call, callPath);
+    const { id, function: target } = parseRequestField(ToolCallSchema, call, callPath);
     toolNames.set(id, target.name);
     const args = parseArguments(target.arguments, `${callPath}.function.arguments`);
     const part: GeminiPart = { functionCall: { name: target.name, args } };
@@ -118,12 +118,12 @@ function convertToolResult(
 ): GeminiPart {
   const id = message.tool_call_id;
   if (id === undefined || id === '') {
-    throw invalidGeminiRequest(`${path}.tool_call_id`, 'a tool message needs the id it answers');
+    throw invalidRequestField(`${path}.tool_call_id`, 'a tool message needs the id it answers');
   }
   // Gemini matches results to calls by function name, which the tool message does not carry.
   const name = toolNames.get(id) ?? message.name;
   if (name === undefined) {
-    throw invalidGeminiRequest(
+    throw invalidRequestField(
       `${path}.tool_call_id`,
       `no earlier assistant message made a tool call with id ${JSON.stringify(id)}`,
     );
@@ -171,7 +171,7 @@ export function convertToGeminiContents(
         return;
       default: {
         const unknownRole: never = message.role;
-        throw invalidGeminiRequest(`${path}.role`, `unknown role ${String(unknownRole)}`);
+        throw invalidRequestField(`${path}.role`, `unknown role ${String(unknownRole)}`);
       }
     }
   });

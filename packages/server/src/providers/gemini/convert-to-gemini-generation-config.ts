@@ -1,7 +1,7 @@
 import type { ChatCompletionRequest } from '@tollgate/protocol';
 import { z } from 'zod';
+import { parseRequestField } from '../parse-request-field.js';
 import type { GeminiGenerationConfig } from './gemini-api-types.js';
-import { parseGeminiRequestField } from './parse-gemini-request-field.js';
 
 const ResponseFormatSchema = z.discriminatedUnion(
   'type',
@@ -33,7 +33,7 @@ const TopKSchema = z.int({ error: 'must be an integer' }).positive({ error: 'mus
  */
 function convertResponseFormat(value: unknown): GeminiGenerationConfig {
   if (value === null || value === undefined) return {};
-  const format = parseGeminiRequestField(ResponseFormatSchema, value, 'response_format');
+  const format = parseRequestField(ResponseFormatSchema, value, 'response_format');
   switch (format.type) {
     case 'text':
       return {};
@@ -64,7 +64,7 @@ function convertReasoning(
   const parsed =
     reasoning === null || reasoning === undefined
       ? undefined
-      : parseGeminiRequestField(ReasoningSchema, reasoning, 'reasoning');
+      : parseRequestField(ReasoningSchema, reasoning, 'reasoning');
   const thinking: NonNullable<GeminiGenerationConfig['thinkingConfig']> = {};
   const wanted = parsed !== undefined && parsed.enabled !== false;
   if ((wanted || includeReasoning === true) && parsed?.exclude !== true) {
@@ -82,7 +82,7 @@ export function convertToGeminiGenerationConfig(
   if (request.temperature != null) config.temperature = request.temperature;
   if (request.top_p != null) config.topP = request.top_p;
   const topK = request['top_k'];
-  if (topK != null) config.topK = parseGeminiRequestField(TopKSchema, topK, 'top_k');
+  if (topK != null) config.topK = parseRequestField(TopKSchema, topK, 'top_k');
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   if (maxTokens != null) config.maxOutputTokens = maxTokens;
   if (request.stop != null) {

@@ -1,7 +1,7 @@
 import type { ChatMessage } from '@tollgate/protocol';
 import { z } from 'zod';
+import { invalidRequestField, parseRequestField } from '../parse-request-field.js';
 import type { GeminiPart } from './gemini-api-types.js';
-import { invalidGeminiRequest, parseGeminiRequestField } from './parse-gemini-request-field.js';
 
 const TextPartSchema = z.looseObject({ type: z.literal('text'), text: z.string() });
 
@@ -57,7 +57,7 @@ export function convertMediaUrl(url: string, path: string, fileName?: string | n
   if (url.startsWith('data:')) {
     const match = DATA_URL.exec(url);
     if (match?.[1] === undefined || match[3] === undefined) {
-      throw invalidGeminiRequest(path, 'a data: URL must be base64-encoded with a MIME type');
+      throw invalidRequestField(path, 'a data: URL must be base64-encoded with a MIME type');
     }
     return { inlineData: { mimeType: match[1], data: match[3] } };
   }
@@ -65,10 +65,10 @@ export function convertMediaUrl(url: string, path: string, fileName?: string | n
   try {
     parsed = new URL(url);
   } catch {
-    throw invalidGeminiRequest(path, 'must be a data: URL or an http(s) URL');
+    throw invalidRequestField(path, 'must be a data: URL or an http(s) URL');
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw invalidGeminiRequest(path, 'must be a data: URL or an http(s) URL');
+    throw invalidRequestField(path, 'must be a data: URL or an http(s) URL');
   }
   const mimeType = mimeFromName(fileName ?? '') ?? mimeFromName(parsed.pathname);
   return { fileData: mimeType === undefined ? { fileUri: url } : { fileUri: url, mimeType } };
@@ -78,23 +78,23 @@ function convertPart(part: unknown, path: string): GeminiPart | null {
   const type = (part as { type?: unknown }).type;
   switch (type) {
     case 'text': {
-      const { text } = parseGeminiRequestField(TextPartSchema, part, path);
+      const { text } = parseRequestField(TextPartSchema, part, path);
       return text === '' ? null : { text };
     }
     case 'image_url': {
-      const { image_url: image } = parseGeminiRequestField(ImageUrlPartSchema, part, path);
+      const { image_url: image } = parseRequestField(ImageUrlPartSchema, part, path);
       return convertMediaUrl(typeof image === 'string' ? image : image.url, `${path}.image_url`);
     }
     case 'input_audio': {
-      const { input_audio: audio } = parseGeminiRequestField(InputAudioPartSchema, part, path);
+      const { input_audio: audio } = parseRequestField(InputAudioPartSchema, part, path);
       return { inlineData: { mimeType: `audio/${audio.format}`, data: audio.data } };
     }
     case 'file': {
-      const { file } = parseGeminiRequestField(FilePartSchema, part, path);
+      const { file } = parseRequestField(FilePartSchema, part, path);
       return convertMediaUrl(file.file_data, `${path}.file.file_data`, file.filename);
     }
     default:
-      throw invalidGeminiRequest(
+      throw invalidRequestField(
         `${path}.type`,
         `content part type ${JSON.stringify(type)} is not supported by this provider`,
       );
@@ -120,11 +120,11 @@ export function textsOfContent(content: ChatMessage['content'], path: string): s
   return content.map((part, index) => {
     const partPath = `${path}.content[${index}]`;
     if (part.type !== 'text') {
-      throw invalidGeminiRequest(
+      throw invalidRequestField(
         `${partPath}.type`,
         `only text parts are accepted in this message, got ${JSON.stringify(part.type)}`,
       );
     }
-    return parseGeminiRequestField(TextPartSchema, part, partPath).text;
+    return parseRequestField(TextPartSchema, part, partPath).text;
   });
 }

@@ -1,11 +1,11 @@
 import type { ChatCompletionRequest } from '@tollgate/protocol';
 import { z } from 'zod';
+import { parseRequestField } from '../parse-request-field.js';
 import type {
   GeminiFunctionCallingConfig,
   GeminiFunctionDeclaration,
   GeminiRequest,
 } from './gemini-api-types.js';
-import { parseGeminiRequestField } from './parse-gemini-request-field.js';
 
 const FunctionToolSchema = z.looseObject({
   type: z.literal('function', { error: 'only `function` tools are supported by this provider' }),
@@ -62,11 +62,7 @@ export function convertToGeminiTools(
   request: ChatCompletionRequest,
 ): Pick<GeminiRequest, 'tools' | 'toolConfig'> {
   const declarations = (request.tools ?? []).map((tool, index) => {
-    const { function: target } = parseGeminiRequestField(
-      FunctionToolSchema,
-      tool,
-      `tools[${index}]`,
-    );
+    const { function: target } = parseRequestField(FunctionToolSchema, tool, `tools[${index}]`);
     const declaration: GeminiFunctionDeclaration = { name: target.name };
     if (target.description != null && target.description !== '') {
       declaration.description = target.description;
@@ -82,7 +78,7 @@ export function convertToGeminiTools(
   };
   const choice = request['tool_choice'];
   if (choice !== null && choice !== undefined) {
-    const parsed = parseGeminiRequestField(ToolChoiceSchema, choice, 'tool_choice');
+    const parsed = parseRequestField(ToolChoiceSchema, choice, 'tool_choice');
     result.toolConfig = { functionCallingConfig: convertToolChoice(parsed) };
   }
   return result;

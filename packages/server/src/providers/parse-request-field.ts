@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { GatewayError } from '../../errors/gateway-error.js';
+import { formatPath } from '../config/format-issues.js';
+import { GatewayError } from '../errors/gateway-error.js';
 
 /** A 400 naming the request field at fault, e.g. `Invalid messages[2].tool_calls[0]: …`. */
 export function invalidRequestField(path: string, detail: string): GatewayError {
@@ -8,7 +9,8 @@ export function invalidRequestField(path: string, detail: string): GatewayError 
 
 /**
  * Validates one field of a client request that the gateway keeps loose (content parts, tool
- * calls, tools) against the shape the Anthropic conversion needs; a mismatch is a 400.
+ * calls, tools, response_format) against the shape an adapter's conversion needs; a mismatch is
+ * a 400 naming the field.
  */
 export function parseRequestField<Schema extends z.ZodType>(
   schema: Schema,
@@ -18,6 +20,8 @@ export function parseRequestField<Schema extends z.ZodType>(
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const where = issue === undefined || issue.path.length === 0 ? '' : `.${issue.path.join('.')}`;
-  throw invalidRequestField(`${path}${where}`, issue?.message ?? 'malformed');
+  const inner = issue === undefined ? '' : formatPath(issue.path);
+  const where =
+    inner === '' ? path : inner.startsWith('[') ? `${path}${inner}` : `${path}.${inner}`;
+  throw invalidRequestField(where, issue?.message ?? 'malformed');
 }
