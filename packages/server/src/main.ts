@@ -14,6 +14,17 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
+function parseDrainTimeout(value: string | undefined): number {
+  if (value === undefined || value === '') return 30_000;
+  const milliseconds = Number(value);
+  if (!Number.isInteger(milliseconds) || milliseconds < 0) {
+    throw new ConfigError(
+      `TOLLGATE_DRAIN_TIMEOUT_MS must be a non-negative integer, got "${value}"`,
+    );
+  }
+  return milliseconds;
+}
+
 async function main(): Promise<void> {
   const environment = process.env;
   const logger = pino({
@@ -26,6 +37,7 @@ async function main(): Promise<void> {
     dataDir: environment['TOLLGATE_DATA_DIR'] || './data',
     ...(environment['TOLLGATE_CONFIG'] ? { configPath: environment['TOLLGATE_CONFIG'] } : {}),
     ...(environment['TOLLGATE_ADMIN_KEY'] ? { adminKey: environment['TOLLGATE_ADMIN_KEY'] } : {}),
+    drainTimeoutMs: parseDrainTimeout(environment['TOLLGATE_DRAIN_TIMEOUT_MS']),
     environment,
     logger,
   });

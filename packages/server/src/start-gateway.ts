@@ -36,6 +36,8 @@ export interface GatewayOptions {
   countTokens?: boolean;
   bodyLimit?: number;
   now?: () => number;
+  /** On close, how long in-flight requests may take to finish before connections are cut. */
+  drainTimeoutMs?: number;
 }
 
 /** A listening gateway. */
@@ -162,7 +164,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       demo,
       close() {
         closing ??= (async () => {
+          // Connections that finish a response from now on close instead of idling for the
+          // keep-alive timeout; whatever is still running after the drain limit is cut.
+          app.server.keepAliveTimeout = 1;
+          const drainLimit = setTimeout(
+            () => app.server.closeAllConnections(),
+            options.drainTimeoutMs ?? 30_000,
+          );
+          drainLimit.unref();
           await app.close();
+          clearTimeout(drainLimit);
           await ledger.flush();
           for (const cleanup of cleanups.reverse()) await cleanup();
         })();
