@@ -75,6 +75,8 @@ interface PendingCount {
 interface WorkerSession {
   worker: Worker;
   pending: Map<number, PendingCount>;
+  /** Requests not yet posted: flushed together at the end of the current event-loop turn. */
+  outbox: CountRequest[];
   ready: Promise<void>;
   settleReady: (error?: Error) => void;
 }
@@ -127,7 +129,14 @@ class WorkerTokenCounter implements TokenCounter {
       // Referenced only while a count is in flight: an idle counter never keeps the process alive,
       // but an awaited count is not cut short by the event loop emptying.
       if (session.pending.size === 1) session.worker.ref();
-      session.worker.postMessage({ id, texts } satisfies CountRequest);
+      session.outbox.push({ id, texts });
+      // One postMessage per turn of the event loop carries every count asked for in it.
+      if (session.outbox.length === 1) {
+        setImmediate(() => {
+          if (session.outbox.length === 0) return;
+          session.worker.postMessage(session.outbox.splice(0));
+        });
+      }
     });
   }
 
@@ -142,7 +151,10 @@ class WorkerTokenCounter implements TokenCounter {
     this.#session = session;
     // The worker starts referenced so an awaited ready() completes; handleReply unrefs it once
     // the tokenizer is loaded and no count is in flight.
-    worker.on('message', (reply: CountReply) => handleReply(session, reply));
+    worker.on('message', (reply: CountReply | CountReply[]) => {
+      if (Array.isArray(reply)) for (const each of reply) handleReply(session, each);
+      else handleReply(session, reply);
+    });
     // A crashed worker is dropped; the next count starts a fresh one (lazily, so a worker that
     // cannot start does not restart in a loop).
     const crash = (error: Error): void => {
@@ -169,7 +181,7 @@ function createSession(worker: Worker): WorkerSession {
   });
   // ready() callers still see the rejection; this only stops an unawaited one from crashing.
   ready.catch(() => {});
-  return { worker, pending: new Map(), ready, settleReady };
+  return { worker, pending: new Map(), outbox: [], ready, settleReady };
 }
 
 function handleReply(session: WorkerSession, reply: CountReply): void {
@@ -191,6 +203,7 @@ function handleReply(session: WorkerSession, reply: CountReply): void {
 
 function failSession(session: WorkerSession, error: Error): void {
   session.settleReady(error);
+  session.outbox.length = 0;
   for (const pending of session.pending.values()) pending.reject(error);
   session.pending.clear();
 }

@@ -160,8 +160,15 @@ export async function streamGeneration<Choice extends StreamedChoice>(
   const cancelled = controller.signal.aborted || raw.destroyed;
   // Abort (not just destroy) the upstream request: undici drains a merely destroyed body to reuse
   // the socket, which keeps a stalled upstream generating (and its socket open) for nothing.
-  if (cancelled || failure !== null) controller.abort();
-  response.body.destroy();
+  if (cancelled || failure !== null) {
+    controller.abort();
+    response.body.destroy();
+  } else {
+    // After the end marker the upstream closes its body; reading that end (a few bytes at most)
+    // keeps the keep-alive socket reusable, where destroying an unfinished body would cost a new
+    // connection per stream. A body that goes on past the marker is cut after 64 KiB.
+    void response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+  }
   if (failure !== null && !cancelled) state.finishReason = 'error';
   let finished: FinishedGeneration | null = null;
   try {
