@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CORES, freePort, type ProcessGroup } from './process-group.js';
+import { BENCH_MODEL, type Target } from './targets.js';
+
+/** How to start Tollgate for the run. */
+export interface TollgateOptions {
+  group: ProcessGroup;
+  upstreamOrigin: string;
+  /** Temp directory of the run: config, SQLite file. */
+  workDirectory: string;
+  /** Extra flags for node, e.g. `--cpu-prof`. */
+  nodeFlags: readonly string[];
+  /** The entry point, relative to the repo root: `packages/server/dist/main.js`. */
+  main: string;
+}
+
+function configYaml(upstreamOrigin: string): string {
+  return [
+    'providers:',
+    '  - name: Bench',
+    '    kind: openai',
+    `    base_url: ${upstreamOrigin}/v1`,
+    'models:',
+    `  - id: ${BENCH_MODEL}`,
+    '    endpoints:',
+    '      - provider: Bench',
+    '        model: bench-1',
+    '        pricing: { prompt: "0.000001", completion: "0.000002" }',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Starts `node <main>` (packages/server/dist/main.js) as its own process on the server core, with accounting
+ * fully on (SQLite in the run's temp directory) and a management key made for the run.
+ */
+export async function startTollgate(options: TollgateOptions): Promise<Target> {
+  const configPath = join(options.workDirectory, 'tollgate.yaml');
+  writeFileSync(configPath, configYaml(options.upstreamOrigin));
+  const dataDirectory = join(options.workDirectory, 'tollgate-data');
+  mkdirSync(dataDirectory, { recursive: true });
+  const key = `sk-tg-v1-bench${randomBytes(24).toString('hex')}`;
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const server = await options.group.start({
+    name: 'tollgate',
+    args: [...options.nodeFlags, options.main],
+    core: CORES.server,
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TOLLGATE_DATA_DIR: dataDirectory,
+      TOLLGATE_ADMIN_KEY: key,
+      TOLLGATE_CONFIG: configPath,
+    },
+    healthUrl: `${origin}/health`,
+  });
+  return {
+    name: 'Tollgate',
+    role: 'tollgate',
+    origin,
+    chatPath: '/api/v1/chat/completions',
+    headers: { authorization: `Bearer ${key}` },
+    pid: server.pid,
+  };
+}
