@@ -7,6 +7,7 @@ import type {
   UpstreamCall,
   UpstreamCompletion,
 } from '../provider-adapter.js';
+import { invalidUpstreamResponse } from '../upstream-response.js';
 import {
   AnthropicMessageSchema,
   type AnthropicMessagesRequest,
@@ -15,7 +16,7 @@ import {
   AnthropicToolUseBlockSchema,
   type AnthropicUsage,
 } from './anthropic-api-types.js';
-import { invalidAnthropicResponse, toAnthropicUpstreamError } from './anthropic-error.js';
+import { toAnthropicUpstreamError } from './anthropic-error.js';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.js';
 import { convertToAnthropicTools } from './convert-to-anthropic-tools.js';
 import { createAnthropicStreamParser } from './create-anthropic-stream-parser.js';
@@ -94,7 +95,7 @@ function toAssistantMessage(
     const parse = <T>(schema: z.ZodType<T>): T => {
       const parsed = schema.safeParse(block);
       if (parsed.success) return parsed.data;
-      throw invalidAnthropicResponse(settings, `malformed ${block.type} block`, block);
+      throw invalidUpstreamResponse(settings, `malformed ${block.type} block`, block);
     };
     if (block.type === 'text') texts.push(parse(AnthropicTextBlockSchema).text);
     else if (block.type === 'thinking') thoughts.push(parse(AnthropicThinkingBlockSchema).thinking);
@@ -134,7 +135,7 @@ export const anthropicAdapter: ProviderAdapter = {
 
   parseChatResponse(body, settings): UpstreamCompletion {
     const parsed = AnthropicMessageSchema.safeParse(body);
-    if (!parsed.success) throw invalidAnthropicResponse(settings, 'not a message', body);
+    if (!parsed.success) throw invalidUpstreamResponse(settings, 'not a message', body);
     const message = parsed.data;
     const native = message.stop_reason ?? null;
     return {

@@ -1,6 +1,7 @@
 import { UpstreamError } from '../../errors/gateway-error.js';
 import { mapUpstreamStatus } from '../map-upstream-status.js';
 import type { AdapterSettings } from '../provider-adapter.js';
+import { parseJson } from '../upstream-response.js';
 import { AnthropicErrorSchema } from './anthropic-api-types.js';
 
 /**
@@ -19,29 +20,6 @@ const ANTHROPIC_ERROR_STATUS: Readonly<Record<string, number>> = {
   timeout_error: 504,
   overloaded_error: 529,
 };
-
-/** Parses JSON, or returns undefined. */
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** An UpstreamError for a 2xx body that is not what Anthropic documents (worth another try). */
-export function invalidAnthropicResponse(
-  settings: AdapterSettings,
-  detail: string,
-  raw: unknown,
-): UpstreamError {
-  return new UpstreamError(
-    'upstream_error',
-    `Provider returned an invalid response: ${detail}`,
-    { provider_name: settings.providerName, raw },
-    { retryable: true },
-  );
-}
 
 /** Maps an Anthropic HTTP error (`{type:'error', error:{type, message}}`) to an UpstreamError. */
 export function toAnthropicUpstreamError(

@@ -1,5 +1,6 @@
 import type { ChatChunkChoice } from '@tollgate/protocol';
 import type { AdapterSettings, UpstreamChunk } from '../provider-adapter.js';
+import { invalidUpstreamResponse, parseJson } from '../upstream-response.js';
 import {
   ANTHROPIC_STREAM_EVENT_TYPES,
   type AnthropicStreamEvent,
@@ -7,7 +8,7 @@ import {
   AnthropicToolUseBlockSchema,
   type AnthropicUsage,
 } from './anthropic-api-types.js';
-import { invalidAnthropicResponse, parseJson, toAnthropicStreamError } from './anthropic-error.js';
+import { toAnthropicStreamError } from './anthropic-error.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
 import { type AnthropicTokenCounts, mapAnthropicUsage } from './map-anthropic-usage.js';
 
@@ -57,7 +58,7 @@ function onBlockStart(event: BlockStart, state: StreamState, settings: AdapterSe
   const block = event.content_block;
   if (block.type === 'tool_use') {
     const toolUse = AnthropicToolUseBlockSchema.safeParse(block);
-    if (!toolUse.success) throw invalidAnthropicResponse(settings, 'malformed tool_use', block);
+    if (!toolUse.success) throw invalidUpstreamResponse(settings, 'malformed tool_use', block);
     const index = state.toolCallIndexes.size;
     state.toolCallIndexes.set(event.index, index);
     const { id, name } = toolUse.data;
@@ -88,7 +89,7 @@ function onBlockDelta(event: BlockDelta, state: StreamState, settings: AdapterSe
     case 'input_json_delta': {
       const index = state.toolCallIndexes.get(event.index);
       if (index === undefined) {
-        throw invalidAnthropicResponse(settings, 'input_json_delta outside a tool_use', event);
+        throw invalidUpstreamResponse(settings, 'input_json_delta outside a tool_use', event);
       }
       if (delta.partial_json === undefined || delta.partial_json === '') return 'skip';
       const call = { index, function: { arguments: delta.partial_json } };
@@ -129,7 +130,7 @@ function onEvent(
       throw toAnthropicStreamError(event.error, settings);
     default: {
       const unknownEvent: never = event;
-      throw invalidAnthropicResponse(settings, 'unknown stream event', unknownEvent);
+      throw invalidUpstreamResponse(settings, 'unknown stream event', unknownEvent);
     }
   }
 }
@@ -157,13 +158,12 @@ export function createAnthropicStreamParser(
     const trimmed = data.trim();
     if (trimmed === '') return 'skip';
     const json = parseJson(trimmed);
-    if (json === undefined)
-      throw invalidAnthropicResponse(settings, 'malformed stream event', data);
+    if (json === undefined) throw invalidUpstreamResponse(settings, 'malformed stream event', data);
     const type = eventType(json);
     // Anthropic may add event types; its versioning policy asks clients to ignore unknown ones.
     if (type === undefined || !ANTHROPIC_STREAM_EVENT_TYPES.has(type)) return 'skip';
     const parsed = AnthropicStreamEventSchema.safeParse(json);
-    if (!parsed.success) throw invalidAnthropicResponse(settings, `malformed ${type} event`, json);
+    if (!parsed.success) throw invalidUpstreamResponse(settings, `malformed ${type} event`, json);
     return onEvent(parsed.data, state, settings);
   };
 }

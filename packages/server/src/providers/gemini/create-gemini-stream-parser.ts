@@ -1,17 +1,13 @@
 import type { ChatChunkChoice } from '@tollgate/protocol';
 import type { AdapterSettings, UpstreamChunk } from '../provider-adapter.js';
+import { invalidUpstreamResponse, parseJson } from '../upstream-response.js';
 import {
   type GeminiCandidate,
   type GeminiResponse,
   GeminiResponseSchema,
   type GeminiUsageMetadata,
 } from './gemini-api-types.js';
-import {
-  invalidGeminiResponse,
-  parseGeminiError,
-  parseJson,
-  toGeminiStreamError,
-} from './gemini-error.js';
+import { parseGeminiError, toGeminiStreamError } from './gemini-error.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 import { mapGeminiParts } from './map-gemini-parts.js';
 import { mapGeminiUsage, mergeGeminiUsage } from './map-gemini-usage.js';
@@ -104,11 +100,11 @@ export function createGeminiStreamParser(
     if (trimmed === '[DONE]') return 'done';
     const json = parseJson(trimmed);
     if (json === undefined)
-      throw invalidGeminiResponse(settings, 'malformed stream event', trimmed);
+      throw invalidUpstreamResponse(settings, 'malformed stream event', trimmed);
     const error = parseGeminiError(json);
     if (error !== undefined) throw toGeminiStreamError(error, settings);
     const parsed = GeminiResponseSchema.safeParse(json);
-    if (!parsed.success) throw invalidGeminiResponse(settings, 'not a stream event', json);
+    if (!parsed.success) throw invalidUpstreamResponse(settings, 'not a stream event', json);
     const event = parsed.data;
     state.responseId ??= event.responseId ?? null;
     state.usage = mergeGeminiUsage(state.usage, event.usageMetadata);

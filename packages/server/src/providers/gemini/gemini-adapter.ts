@@ -5,6 +5,7 @@ import type {
   UpstreamCall,
   UpstreamCompletion,
 } from '../provider-adapter.js';
+import { invalidUpstreamResponse } from '../upstream-response.js';
 import {
   convertToGeminiContents,
   requiresThoughtSignatures,
@@ -17,7 +18,7 @@ import {
   type GeminiRequest,
   GeminiResponseSchema,
 } from './gemini-api-types.js';
-import { invalidGeminiResponse, toGeminiUpstreamError } from './gemini-error.js';
+import { toGeminiUpstreamError } from './gemini-error.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 import { mapGeminiParts } from './map-gemini-parts.js';
 import { mapGeminiUsage } from './map-gemini-usage.js';
@@ -110,7 +111,7 @@ export const geminiAdapter: ProviderAdapter = {
   parseChatResponse(body: unknown, settings: AdapterSettings): UpstreamCompletion {
     const parsed = GeminiResponseSchema.safeParse(body);
     if (!parsed.success)
-      throw invalidGeminiResponse(settings, 'not a GenerateContentResponse', body);
+      throw invalidUpstreamResponse(settings, 'not a GenerateContentResponse', body);
     const response = parsed.data;
     const responseId = response.responseId ?? null;
     const candidates = response.candidates ?? [];
@@ -121,7 +122,7 @@ export const geminiAdapter: ProviderAdapter = {
     } else if (typeof blockReason === 'string' && blockReason !== '') {
       choices = [blockedChoice(blockReason)];
     } else {
-      throw invalidGeminiResponse(settings, 'no candidates and no block reason', body);
+      throw invalidUpstreamResponse(settings, 'no candidates and no block reason', body);
     }
     return {
       upstreamId: responseId,

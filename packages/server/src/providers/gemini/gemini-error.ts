@@ -1,30 +1,8 @@
 import { UpstreamError } from '../../errors/gateway-error.js';
 import { mapUpstreamStatus } from '../map-upstream-status.js';
 import type { AdapterSettings } from '../provider-adapter.js';
+import { parseJson } from '../upstream-response.js';
 import { type GeminiErrorObject, GeminiErrorSchema } from './gemini-api-types.js';
-
-/** Parses JSON, or returns undefined. */
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** An UpstreamError for a 2xx body that is not what Google documents (worth another try). */
-export function invalidGeminiResponse(
-  settings: AdapterSettings,
-  detail: string,
-  raw: unknown,
-): UpstreamError {
-  return new UpstreamError(
-    'upstream_error',
-    `Provider returned an invalid response: ${detail}`,
-    { provider_name: settings.providerName, raw },
-    { retryable: true },
-  );
-}
 
 /** Google's error object in a body: `{error}`, or `[{error}]` as stream endpoints answer. */
 export function parseGeminiError(json: unknown): GeminiErrorObject | undefined {

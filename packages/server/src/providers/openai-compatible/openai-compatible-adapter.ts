@@ -20,6 +20,7 @@ import type {
   UpstreamChunk,
   UpstreamCompletion,
 } from '../provider-adapter.js';
+import { invalidUpstreamResponse, parseJson } from '../upstream-response.js';
 import {
   OpenAIChatChunkSchema,
   OpenAIChatCompletionSchema,
@@ -48,23 +49,6 @@ function toNativeUsage(usage: z.infer<typeof OpenAIUsageSchema> | null | undefin
   } satisfies NativeUsage;
 }
 
-function invalidResponse(settings: AdapterSettings, detail: string, raw: unknown): UpstreamError {
-  return new UpstreamError(
-    'upstream_error',
-    `Provider returned an invalid response: ${detail}`,
-    { provider_name: settings.providerName, raw },
-    { retryable: true },
-  );
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The fields of an OpenAI stream chunk Tollgate reads, whatever its choices look like. */
 interface OpenAIStreamChunk<RawChoice> {
   id?: string | null | undefined;
@@ -87,9 +71,10 @@ function parseStreamEvent<RawChoice, Choice>(
   if (trimmed === '[DONE]') return 'done';
   if (trimmed === '') return 'skip';
   const json = parseJson(trimmed);
-  if (json === undefined) throw invalidResponse(settings, 'malformed stream event', trimmed);
+  if (json === undefined)
+    throw invalidUpstreamResponse(settings, 'malformed stream event', trimmed);
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw invalidResponse(settings, `not a ${what} chunk`, json);
+  if (!parsed.success) throw invalidUpstreamResponse(settings, `not a ${what} chunk`, json);
   const chunk = parsed.data;
   if (chunk.error !== undefined && chunk.error !== null) {
     const message =
@@ -183,7 +168,7 @@ const openAIEmbeddings: EmbeddingsSupport = {
 
   parseResponse(body, settings) {
     const parsed = OpenAIEmbeddingsSchema.safeParse(body);
-    if (!parsed.success) throw invalidResponse(settings, 'not an embeddings list', body);
+    if (!parsed.success) throw invalidUpstreamResponse(settings, 'not an embeddings list', body);
     const items = parsed.data.data.map((item, position) => ({
       ...item,
       at: item.index ?? position,
@@ -205,7 +190,7 @@ const openAITextCompletions: TextCompletionSupport = {
 
   parseResponse(body, settings): UpstreamCompletion<TextCompletionChoice> {
     const parsed = OpenAITextCompletionSchema.safeParse(body);
-    if (!parsed.success) throw invalidResponse(settings, 'not a text completion', body);
+    if (!parsed.success) throw invalidUpstreamResponse(settings, 'not a text completion', body);
     const completion = parsed.data;
     return {
       upstreamId: completion.id ?? null,
@@ -242,7 +227,7 @@ export const openAICompatibleAdapter: ProviderAdapter = {
 
   parseChatResponse(body: unknown, settings: AdapterSettings): UpstreamCompletion {
     const parsed = OpenAIChatCompletionSchema.safeParse(body);
-    if (!parsed.success) throw invalidResponse(settings, 'not a chat completion', body);
+    if (!parsed.success) throw invalidUpstreamResponse(settings, 'not a chat completion', body);
     const completion = parsed.data;
     const choices = completion.choices.map((choice, position): ChatChoice => {
       const { finish_reason: nativeFinish, message, logprobs, index, ...rest } = choice;
