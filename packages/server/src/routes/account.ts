@@ -5,13 +5,10 @@ import type { z } from 'zod';
 import { limitRemaining, loadKeyUsage } from '../accounts/key-view.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { authorize, authorizeManagement } from '../http/authorize.js';
+import { replyJson } from '../http/reply-json.js';
 import { validate } from '../http/validate.js';
 import { toRecordTimestamp } from '../ledger/ids.js';
 import { toUsdNumber, usdNumberToPico } from '../ledger/money.js';
-
-function sendJson(reply: FastifyReply, status: number, body: unknown) {
-  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
-}
 
 /** `/key`, `/auth/key` (legacy alias) and `/credits`. */
 export function registerAccount(app: FastifyInstance, context: GatewayContext): void {
@@ -52,7 +49,7 @@ export function registerAccount(app: FastifyInstance, context: GatewayContext): 
               note: 'Requests per interval for this key.',
             },
     };
-    return sendJson(reply, 200, { data });
+    return replyJson(reply, 200, { data });
   };
   app.get('/api/v1/key', currentKey);
   app.get('/api/v1/auth/key', currentKey);
@@ -67,7 +64,7 @@ export function registerAccount(app: FastifyInstance, context: GatewayContext): 
 
   app.get('/api/v1/credits', async (request, reply) => {
     await authorizeManagement(context, request);
-    return sendJson(reply, 200, { data: await credits() });
+    return replyJson(reply, 200, { data: await credits() });
   });
 
   // Tollgate extension: an operator adds (or, negative, corrects) the account's credit. Once any
@@ -82,6 +79,6 @@ export function registerAccount(app: FastifyInstance, context: GatewayContext): 
       createdAt: toRecordTimestamp(context.now()),
     });
     await context.spendGuard.refreshCredits();
-    return sendJson(reply, 201, { data: await credits() });
+    return replyJson(reply, 201, { data: await credits() });
   });
 }

@@ -3,13 +3,14 @@ import {
   ListApiKeysQuerySchema,
   UpdateApiKeyRequestSchema,
 } from '@tollgate/protocol';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DEFAULT_WORKSPACE_ID, generateKey, hashKey, labelForKey } from '../accounts/api-keys.js';
 import { loadKeyUsage, toApiKey } from '../accounts/key-view.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { authorizeManagement } from '../http/authorize.js';
+import { replyJson } from '../http/reply-json.js';
 import { validate } from '../http/validate.js';
 import { toRecordTimestamp } from '../ledger/ids.js';
 import { usdNumberToPico } from '../ledger/money.js';
@@ -19,10 +20,6 @@ const PAGE_SIZE = 100;
 const HashParamsSchema = z.object({
   hash: z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be a hex SHA-256 (64 characters)' }),
 });
-
-function sendJson(reply: FastifyReply, status: number, body: unknown) {
-  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
-}
 
 function keyNotFound(): GatewayError {
   return new GatewayError('not_found', 'API key not found');
@@ -41,7 +38,7 @@ export function registerKeys(app: FastifyInstance, context: GatewayContext): voi
       offset: query.offset ?? 0,
       limit: PAGE_SIZE,
     });
-    return sendJson(reply, 200, { data: await Promise.all(rows.map(view)) });
+    return replyJson(reply, 200, { data: await Promise.all(rows.map(view)) });
   });
 
   app.post('/api/v1/keys', async (request, reply) => {
@@ -73,7 +70,7 @@ export function registerKeys(app: FastifyInstance, context: GatewayContext): voi
     };
     await context.storage.apiKeys.insert(row);
     // The secret is in this response only; storage keeps its hash.
-    return sendJson(reply, 201, { data: await view(row), key });
+    return replyJson(reply, 201, { data: await view(row), key });
   });
 
   app.get('/api/v1/keys/:hash', async (request, reply) => {
@@ -81,7 +78,7 @@ export function registerKeys(app: FastifyInstance, context: GatewayContext): voi
     const { hash } = validate(HashParamsSchema, request.params, 'path');
     const row = await context.storage.apiKeys.get(hash);
     if (row === undefined) throw keyNotFound();
-    return sendJson(reply, 200, { data: await view(row) });
+    return replyJson(reply, 200, { data: await view(row) });
   });
 
   app.patch('/api/v1/keys/:hash', async (request, reply) => {
@@ -101,7 +98,7 @@ export function registerKeys(app: FastifyInstance, context: GatewayContext): voi
     const row = await context.storage.apiKeys.update(hash, patch);
     if (row === undefined) throw keyNotFound();
     context.authenticator.forget(hash);
-    return sendJson(reply, 200, { data: await view(row) });
+    return replyJson(reply, 200, { data: await view(row) });
   });
 
   app.delete('/api/v1/keys/:hash', async (request, reply) => {
@@ -112,6 +109,6 @@ export function registerKeys(app: FastifyInstance, context: GatewayContext): voi
     }
     if (!(await context.storage.apiKeys.delete(hash))) throw keyNotFound();
     context.authenticator.forget(hash);
-    return sendJson(reply, 200, { deleted: true });
+    return replyJson(reply, 200, { deleted: true });
   });
 }

@@ -4,20 +4,17 @@ import {
   ModelsCountQuerySchema,
   ModelsListQuerySchema,
 } from '@tollgate/protocol';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ModelListing } from '../catalog/model-listing.js';
 import { toModelEndpoints, toWireModel } from '../catalog/to-wire-model.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayContext } from '../gateway-context.js';
+import { replyJson } from '../http/reply-json.js';
 import { validate } from '../http/validate.js';
 
 /** Path parameters naming a model: `<author>/<slug>`. */
 interface ModelPath {
   Params: { author: string; slug: string };
-}
-
-function sendJson(reply: FastifyReply, body: string): FastifyReply {
-  return reply.type('application/json; charset=utf-8').send(body);
 }
 
 /** Looks up a prebuilt body by model id; an unknown id is a 404. */
@@ -45,13 +42,13 @@ export function registerModels(app: FastifyInstance, context: GatewayContext): v
   const catalogById = new Map(catalogModels.map((model) => [model.id, model]));
 
   app.get('/api/v1/models', async (request, reply) =>
-    sendJson(reply, listing.page(validate(ModelsListQuerySchema, request.query, 'query'))),
+    replyJson(reply, 200, listing.page(validate(ModelsListQuerySchema, request.query, 'query'))),
   );
   app.get('/api/v1/models/count', async (request, reply) =>
-    sendJson(reply, listing.count(validate(ModelsCountQuerySchema, request.query, 'query'))),
+    replyJson(reply, 200, listing.count(validate(ModelsCountQuerySchema, request.query, 'query'))),
   );
   app.get<ModelPath>('/api/v1/model/:author/:slug', async (request, reply) =>
-    sendJson(reply, bodyOf(modelBodies, request.params)),
+    replyJson(reply, 200, bodyOf(modelBodies, request.params)),
   );
   app.get<ModelPath>('/api/v1/models/:author/:slug/endpoints', async (request, reply) => {
     // Built per request: the listing carries this node's live uptime and latency figures.
@@ -63,6 +60,6 @@ export function registerModels(app: FastifyInstance, context: GatewayContext): v
     const body: ModelEndpointsResponse = {
       data: toModelEndpoints(model, context.endpointStats),
     };
-    return sendJson(reply, JSON.stringify(body));
+    return replyJson(reply, 200, JSON.stringify(body));
   });
 }
