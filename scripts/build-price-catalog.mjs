@@ -101,6 +101,54 @@ function pricesAsOf(model, asOf, notes, key) {
   return chosen;
 }
 
+/**
+ * The full pricing in force above each tier start. genai-prices applies a tier to every token of
+ * a price key once the request's input tokens exceed its `start`; a model's keys may tier at
+ * different starts, so each distinct start gets every key's price at that size.
+ */
+function tiersOf(prices, key, notes) {
+  const starts = new Set();
+  for (const raw of Object.values(prices)) {
+    if (raw !== null && typeof raw === 'object')
+      for (const tier of raw.tiers) starts.add(tier.start);
+  }
+  const tiers = [];
+  for (const start of [...starts].sort((left, right) => left - right)) {
+    const atSize = {};
+    for (const [sourceKey, raw] of Object.entries(prices)) {
+      if (raw === undefined || raw === null || FIELDS[sourceKey] === undefined) continue;
+      let value = raw;
+      if (typeof raw === 'object') {
+        value = raw.base;
+        for (const tier of [...raw.tiers].sort((left, right) => left.start - right.start)) {
+          if (tier.start <= start) value = tier.price;
+        }
+      }
+      atSize[sourceKey] = value;
+    }
+    const pricing = {};
+    for (const [sourceKey, value] of Object.entries(atSize)) {
+      const field = FIELDS[sourceKey];
+      const text = shiftDecimal(value, field[1]);
+      if (text === null) {
+        notes.skipped.push(
+          `${key}: tier above ${start}: ${sourceKey} ${value} needs more than ${MAX_DECIMALS} decimals`,
+        );
+        return null;
+      }
+      pricing[field[0]] = text;
+    }
+    tiers.push({ prompt_tokens_above: start, pricing: ordered(pricing) });
+  }
+  return tiers;
+}
+
+function ordered(pricing) {
+  const result = {};
+  for (const field of FIELD_ORDER) if (pricing[field] !== undefined) result[field] = pricing[field];
+  return result;
+}
+
 function convertModel(providerId, model, asOf, notes) {
   const key = `${providerId}/${model.id}`;
   const prices = pricesAsOf(model, asOf, notes, key);
@@ -143,11 +191,11 @@ function convertModel(providerId, model, asOf, notes) {
     pricing.completion = '0';
     notes.embeddings_without_output_price.push(key);
   }
-  if (tiered) notes.tiered.push(key);
-  const ordered = {};
-  for (const field of FIELD_ORDER)
-    if (pricing[field] !== undefined) ordered[field] = pricing[field];
-  return ordered;
+  if (!tiered) return { pricing: ordered(pricing), tiers: null };
+  const tiers = tiersOf(prices, key, notes);
+  if (tiers === null) return null;
+  notes.tiered.push(key);
+  return { pricing: ordered(pricing), tiers };
 }
 
 /** Locale-independent ordering, so every machine writes the same file. */
@@ -182,7 +230,7 @@ export async function buildPriceCatalog(asOf = DEFAULT_AS_OF) {
   const data = await waitForUpdate();
   const notes = {
     tiers:
-      'Tiered prices (e.g. above 200k prompt tokens) are listed at their base tier: tiers are not applied yet.',
+      'Tiered prices (e.g. above 200k prompt tokens) are listed at their base tier under `providers`; `tiers` holds, per model, the full pricing in force once a request has more prompt tokens than `prompt_tokens_above`, applied to every token of the request (as genai-prices does).',
     time_of_day_policy: 'Time-of-day discounts are not applied: the standard price is listed.',
     unmapped:
       'Price keys with no OpenRouter pricing field (listed below with the number of models) are not charged; per-image input prices are per token in the source and are not mapped to `image` (per image).',
@@ -194,6 +242,7 @@ export async function buildPriceCatalog(asOf = DEFAULT_AS_OF) {
     unmapped_price_keys: {},
   };
   const providers = {};
+  const tiers = {};
   const match = {};
   let models = 0;
   for (const provider of [...data].sort((left, right) => byCodeUnits(left.id, right.id))) {
@@ -204,9 +253,13 @@ export async function buildPriceCatalog(asOf = DEFAULT_AS_OF) {
         notes.skipped.push(`${provider.id}/${model.id}: duplicate id`);
         continue;
       }
-      const pricing = convertModel(provider.id, model, asOf, notes);
-      if (pricing === null) continue;
-      entries[model.id] = pricing;
+      const converted = convertModel(provider.id, model, asOf, notes);
+      if (converted === null) continue;
+      entries[model.id] = converted.pricing;
+      if (converted.tiers !== null) {
+        tiers[provider.id] ??= {};
+        tiers[provider.id][model.id] = converted.tiers;
+      }
       models += 1;
       const rule = matchRule(model);
       if (rule !== null) rules.push([model.id, rule]);
@@ -220,7 +273,7 @@ export async function buildPriceCatalog(asOf = DEFAULT_AS_OF) {
     Object.entries(notes.unmapped_price_keys).sort(([left], [right]) => byCodeUnits(left, right)),
   );
   const hash = createHash('sha256')
-    .update(JSON.stringify({ providers, match }))
+    .update(JSON.stringify({ providers, tiers, match }))
     .digest('hex')
     .slice(0, 12);
   const catalog = {
@@ -236,6 +289,7 @@ export async function buildPriceCatalog(asOf = DEFAULT_AS_OF) {
     model_count: models,
     notes,
     providers,
+    tiers,
     match,
   };
   return { catalog, text: `${JSON.stringify(catalog, null, 1)}\n` };

@@ -27,6 +27,19 @@ export const PricingSchema = z.strictObject({
 /** Prices of one model endpoint (USD decimal strings). */
 export type Pricing = z.infer<typeof PricingSchema>;
 
+/**
+ * A price tier: the full pricing in force once a request has more than `prompt_tokens_above`
+ * prompt tokens (cached ones included), applied to every token of that request — as Gemini's and
+ * Anthropic's long-context prices work. Not part of OpenRouter's wire shapes (which list the base).
+ */
+export const PriceTierSchema = z.strictObject({
+  prompt_tokens_above: z.int().nonnegative(),
+  pricing: PricingSchema,
+});
+
+/** A price tier. */
+export type PriceTier = z.infer<typeof PriceTierSchema>;
+
 /** OpenRouter's marker for a price that is not known in advance (its routers list it too). */
 export const UNKNOWN_PRICE = '-1';
 

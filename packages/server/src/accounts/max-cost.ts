@@ -1,4 +1,5 @@
 import type { ChatCompletionRequest } from '@tollgate/protocol';
+import { byokFeeBound } from '../ledger/cost-engine.js';
 import type { Pico } from '../ledger/money.js';
 import type { CatalogModel, ModelEndpoint } from '../routing/model-catalog.js';
 
@@ -45,14 +46,20 @@ export function boundCost(
         model.maxCompletionTokens ??
         model.contextLength ??
         DEFAULT_MAX_OUTPUT_TOKENS);
-  const prices = endpoint.prices;
-  const promptPrice = larger(prices.prompt, prices.inputCacheWrite);
-  const outputPrice = larger(prices.completion, prices.internalReasoning);
-  const maxCost =
-    bounds.promptTokens * promptPrice +
-    BigInt(maxTokens) * BigInt(bounds.outputs) * outputPrice +
-    prices.request +
-    BigInt(bounds.promptImages) * prices.image;
+  // The prompt's size picks a tier only once counted: bound with the dearest of them all.
+  let listCost = 0n;
+  for (const prices of [endpoint.prices, ...endpoint.prices.tiers.map((tier) => tier.prices)]) {
+    const promptPrice = larger(larger(prices.prompt, prices.inputCacheWrite), prices.audio);
+    const outputPrice = larger(prices.completion, prices.internalReasoning);
+    const cost =
+      bounds.promptTokens * promptPrice +
+      BigInt(maxTokens) * BigInt(bounds.outputs) * outputPrice +
+      prices.request +
+      BigInt(bounds.promptImages) * prices.image;
+    if (cost > listCost) listCost = cost;
+  }
+  // On the owner's own credential (BYOK) only the gateway's fee is charged.
+  const maxCost = endpoint.byok === null ? listCost : byokFeeBound(listCost, endpoint.byok.feePpm);
   return { maxCost, maxTokens, injectMaxTokens: bounds.outputs > 0 && requested === null };
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type Pricing, PricingSchema } from '@tollgate/protocol';
+import { type PriceTier, PriceTierSchema, type Pricing, PricingSchema } from '@tollgate/protocol';
 import { z } from 'zod';
 
 /**
@@ -35,6 +35,8 @@ const MatchRuleSchema: z.ZodType<MatchRule> = z.lazy(() =>
 const PriceCatalogFileSchema = z.object({
   version: z.string().regex(/^genai-prices@[^+]+\+[0-9a-f]{12}$/),
   providers: z.record(z.string(), z.record(z.string(), PricingSchema)),
+  /** Per provider and model: long-context tiers, ascending (only models that have them). */
+  tiers: z.record(z.string(), z.record(z.string(), z.array(PriceTierSchema))),
   /** Per provider, in the dataset's order: model ids whose rule matches more than their id. */
   match: z.record(z.string(), z.array(z.tuple([z.string(), MatchRuleSchema]))),
 });
@@ -50,6 +52,8 @@ export interface CatalogPrice {
   /** The catalog entry that matched (may differ from the name looked up, e.g. a dated alias). */
   model: string;
   pricing: Pricing;
+  /** Long-context tiers of the entry, ascending; empty when its price is flat. */
+  tiers: PriceTier[];
 }
 
 /** Whether `name` (lower-cased) satisfies a dataset rule; the semantics of genai-prices. */
@@ -100,7 +104,8 @@ export class PriceCatalog {
     const id = this.#resolve(provider, name) ?? this.#resolve(provider, hyphenateDates(name));
     const pricing = id === undefined ? undefined : this.#file.providers[provider]?.[id];
     if (id === undefined || pricing === undefined) return undefined;
-    return { version: this.version, provider, model: id, pricing };
+    const tiers = this.#file.tiers[provider]?.[id] ?? [];
+    return { version: this.version, provider, model: id, pricing, tiers };
   }
 
   #resolve(provider: string, name: string): string | undefined {

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { type ListedPricing, type Pricing, UNKNOWN_PRICE } from '@tollgate/protocol';
+import {
+  type ListedPricing,
+  type PriceTier,
+  type Pricing,
+  UNKNOWN_PRICE,
+} from '@tollgate/protocol';
 import type { EndpointConfig, ProviderKind } from '../config/config-schema.js';
 import { type EndpointPrices, parsePricing } from '../ledger/cost-engine.js';
 import { type CatalogPrice, priceCatalog } from './price-catalog.js';
@@ -49,11 +54,22 @@ export function findEndpointPrice(
  * The version id of config prices: `config:` and the first 12 hex digits of the SHA-256 of the
  * pricing object with its keys sorted, so the same prices always give the same id.
  */
-export function configPriceVersion(pricing: Pricing): string {
-  const sorted = Object.fromEntries(
-    Object.entries(pricing).sort(([left], [right]) => (left < right ? -1 : 1)),
-  );
-  const digest = createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+export function configPriceVersion(pricing: Pricing, tiers: readonly PriceTier[] = []): string {
+  const sortedKeys = (object: object) =>
+    Object.fromEntries(Object.entries(object).sort(([left], [right]) => (left < right ? -1 : 1)));
+  const sorted = sortedKeys(pricing);
+  // Flat prices keep the id they always had; tiers, when set, are part of what is versioned.
+  const versioned =
+    tiers.length === 0
+      ? sorted
+      : {
+          pricing: sorted,
+          tiers: tiers.map((tier) => ({
+            prompt_tokens_above: tier.prompt_tokens_above,
+            pricing: sortedKeys(tier.pricing),
+          })),
+        };
+  const digest = createHash('sha256').update(JSON.stringify(versioned)).digest('hex');
   return `config:${digest.slice(0, 12)}`;
 }
 
@@ -78,8 +94,8 @@ export function resolveEndpointPrice(
   if (pricing !== undefined) {
     return {
       pricing: { ...pricing },
-      prices: parsePricing(pricing),
-      priceVersion: configPriceVersion(pricing),
+      prices: parsePricing(pricing, endpoint.pricing_tiers ?? []),
+      priceVersion: configPriceVersion(pricing, endpoint.pricing_tiers),
     };
   }
   const found = findEndpointPrice(endpoint, kind);
@@ -89,7 +105,7 @@ export function resolveEndpointPrice(
   }
   return {
     pricing: { ...found.pricing },
-    prices: parsePricing(found.pricing),
+    prices: parsePricing(found.pricing, found.tiers),
     priceVersion: found.version,
   };
 }

@@ -1,4 +1,4 @@
-import type { Pricing } from '@tollgate/protocol';
+import type { PriceTier, Pricing } from '@tollgate/protocol';
 import { type Pico, parseUsd } from './money.js';
 
 /** Prices of one endpoint in pico-USD per unit; `null` = the endpoint sets no such price. */
@@ -11,10 +11,17 @@ export interface EndpointPrices {
   request: Pico;
   image: Pico;
   webSearch: Pico;
+  /** Audio prompt tokens; null = billed at `prompt`. */
+  audio: Pico | null;
+  /** Long-context tiers, ascending: a request above `promptTokensAbove` pays `prices` instead. */
+  tiers: ReadonlyArray<{ promptTokensAbove: number; prices: EndpointPrices }>;
 }
 
-/** Parses an OpenRouter-shaped pricing object (USD strings) into exact pico prices. */
-export function parsePricing(pricing: Pricing): EndpointPrices {
+/**
+ * Parses an OpenRouter-shaped pricing object (USD strings), and any long-context tiers, into exact
+ * pico prices.
+ */
+export function parsePricing(pricing: Pricing, tiers: readonly PriceTier[] = []): EndpointPrices {
   const optional = (value: string | undefined): Pico | null =>
     value === undefined ? null : parseUsd(value);
   return {
@@ -26,7 +33,21 @@ export function parsePricing(pricing: Pricing): EndpointPrices {
     request: optional(pricing.request) ?? 0n,
     image: optional(pricing.image) ?? 0n,
     webSearch: optional(pricing.web_search) ?? 0n,
+    audio: optional(pricing.audio),
+    tiers: [...tiers]
+      .sort((left, right) => left.prompt_tokens_above - right.prompt_tokens_above)
+      .map((tier) => ({
+        promptTokensAbove: tier.prompt_tokens_above,
+        prices: parsePricing(tier.pricing),
+      })),
   };
+}
+
+/** The prices in force for a request with `promptTokens` prompt tokens (its tier, else the base). */
+export function pricesFor(prices: EndpointPrices, promptTokens: number): EndpointPrices {
+  let chosen = prices;
+  for (const tier of prices.tiers) if (promptTokens > tier.promptTokensAbove) chosen = tier.prices;
+  return chosen;
 }
 
 /**
@@ -41,6 +62,8 @@ export interface MeteredUsage {
   reasoningTokens: number;
   promptImages: number;
   webSearchResults: number;
+  /** Audio tokens among the uncached prompt tokens. */
+  audioTokens: number;
 }
 
 /** The charge of one generation, component by component, in pico-USD. */
@@ -53,6 +76,8 @@ export interface CostBreakdown {
   request: Pico;
   image: Pico;
   webSearch: Pico;
+  /** Audio prompt tokens at the `audio` price (0 when the endpoint has none: then in `prompt`). */
+  audio: Pico;
   /** Σ of the components above. */
   total: Pico;
   /** Saved by cache reads minus paid extra for cache writes, against the prompt price. */
@@ -79,19 +104,37 @@ export function isInsured(
 
 const big = (count: number): bigint => BigInt(Math.max(0, Math.trunc(count)));
 
-/** Computes the exact cost of a usage at an endpoint's prices. Pure; integer arithmetic only. */
+/** Options of {@link computeCost}. */
+export interface CostOptions {
+  /**
+   * The completion is unknown, not empty (a stream cut by a gateway crash, finalized from the
+   * in-flight journal): zero-completion insurance cannot be established, so the known prompt side
+   * is billed (docs/decisions/0009-inflight-journal.md).
+   */
+  completionUnknown?: boolean;
+}
+
+/**
+ * Computes the exact cost of a usage at an endpoint's prices (its long-context tier when the
+ * prompt is above one). Pure; integer arithmetic only.
+ */
 export function computeCost(
   usage: MeteredUsage,
-  prices: EndpointPrices,
+  endpointPrices: EndpointPrices,
   finishReason: string | null,
   apiType: 'completions' | 'embeddings' = 'completions',
+  options: CostOptions = {},
 ): CostBreakdown {
-  const insured = isInsured(usage.completionTokens, finishReason, apiType);
+  const prices = pricesFor(endpointPrices, usage.promptTokens);
+  const insured =
+    options.completionUnknown !== true && isInsured(usage.completionTokens, finishReason, apiType);
   const cached = big(Math.min(usage.cachedTokens, usage.promptTokens));
   const cacheWrites = big(
     Math.min(usage.cacheWriteTokens, usage.promptTokens - usage.cachedTokens),
   );
   const uncached = big(usage.promptTokens) - cached - cacheWrites;
+  const audioTokens =
+    prices.audio === null ? 0n : big(Math.min(usage.audioTokens, Number(uncached)));
   const reasoningTokens = big(Math.min(usage.reasoningTokens, usage.completionTokens));
   const textCompletion = big(usage.completionTokens) - reasoningTokens;
 
@@ -100,7 +143,8 @@ export function computeCost(
   const reasoningPrice = prices.internalReasoning ?? prices.completion;
   const tokenCharges = !insured;
 
-  const prompt = tokenCharges ? uncached * prices.prompt : 0n;
+  const prompt = tokenCharges ? (uncached - audioTokens) * prices.prompt : 0n;
+  const audio = tokenCharges ? audioTokens * (prices.audio ?? 0n) : 0n;
   const cacheRead = tokenCharges ? cached * cacheReadPrice : 0n;
   const cacheWrite = tokenCharges ? cacheWrites * cacheWritePrice : 0n;
   const completion = tokenCharges ? textCompletion * prices.completion : 0n;
@@ -110,7 +154,7 @@ export function computeCost(
   // Web search is work already done for the request: billed even when insured.
   const webSearch = big(usage.webSearchResults) * prices.webSearch;
   const total =
-    prompt + cacheRead + cacheWrite + completion + reasoning + request + image + webSearch;
+    prompt + cacheRead + cacheWrite + completion + reasoning + request + image + webSearch + audio;
   const cacheDiscount = tokenCharges
     ? cached * (prices.prompt - cacheReadPrice) - cacheWrites * (cacheWritePrice - prices.prompt)
     : 0n;
@@ -123,6 +167,7 @@ export function computeCost(
     request,
     image,
     webSearch,
+    audio,
     total,
     cacheDiscount,
     insured,
@@ -132,11 +177,35 @@ export function computeCost(
 /** The prompt-side part of a cost (what OpenRouter calls `upstream_inference_prompt_cost`). */
 export function promptSideCost(cost: CostBreakdown): Pico {
   return (
-    cost.prompt + cost.cacheRead + cost.cacheWrite + cost.request + cost.image + cost.webSearch
+    cost.prompt +
+    cost.cacheRead +
+    cost.cacheWrite +
+    cost.audio +
+    cost.request +
+    cost.image +
+    cost.webSearch
   );
 }
 
 /** The completion-side part of a cost (`upstream_inference_completions_cost`). */
 export function completionSideCost(cost: CostBreakdown): Pico {
   return cost.completion + cost.reasoning;
+}
+
+const PPM = 1_000_000n;
+
+/** A fee percentage (a decimal string with at most 4 places, e.g. `"5"`, `"2.5"`) in parts per million. */
+export function parseFeePercent(percent: string): bigint {
+  const [whole = '0', fraction = ''] = percent.split('.');
+  return BigInt(whole) * 10_000n + BigInt(fraction.padEnd(4, '0').slice(0, 4));
+}
+
+/** The BYOK fee on an upstream cost: `feePpm` parts per million, rounded half up to a pico-USD. */
+export function byokFee(upstreamCost: Pico, feePpm: bigint): Pico {
+  return (upstreamCost * feePpm + PPM / 2n) / PPM;
+}
+
+/** An upper bound of {@link byokFee} for any cost up to `upstreamCost` (rounds up). */
+export function byokFeeBound(upstreamCost: Pico, feePpm: bigint): Pico {
+  return (upstreamCost * feePpm + PPM - 1n) / PPM;
 }

@@ -5,6 +5,7 @@ import type { ModelEndpoint } from '../routing/model-catalog.js';
 import type { TokenCount } from './count-tokens.js';
 import { type FinishedGeneration, finishGeneration } from './generation-record.js';
 import { createGenerationId, createRequestId } from './ids.js';
+import type { PendingFacts } from './inflight-journal.js';
 import type { Ledger } from './ledger.js';
 import type { Pico } from './money.js';
 
@@ -120,7 +121,7 @@ export class GenerationMeter {
       model_permaslug: candidate.model.id,
       provider_name: endpoint.provider.name,
       latency: elapsed(this.#dispatchedAt, performance.now()),
-      is_byok: false,
+      is_byok: endpoint.byok !== null,
     });
   }
 
@@ -151,8 +152,45 @@ export class GenerationMeter {
       init.settlement.release();
       throw error;
     }
-    init.settlement.settle(finished.cost.total, this.createdAtMs);
+    init.settlement.settle(finished.charged, this.createdAtMs);
     return finished;
+  }
+
+  /**
+   * The facts known before the outcome, once `endpoint` serves `model`: the in-flight journal
+   * stores them before the id is exposed, so a crash still leaves a complete record.
+   */
+  async pending(model: string, endpoint: ModelEndpoint): Promise<PendingFacts> {
+    return this.#known(model, endpoint, await this.#promptTokens);
+  }
+
+  #known(model: string, endpoint: ModelEndpoint, promptTokens: TokenCount | null): PendingFacts {
+    const init = this.#init;
+    return {
+      id: this.id,
+      requestId: this.requestId,
+      keyHash: init.keyHash,
+      workspaceId: init.workspaceId,
+      createdAtMs: this.createdAtMs,
+      model,
+      providerName: endpoint.provider.name,
+      apiType: init.apiType,
+      streamed: init.streamed,
+      byokFeePpm: endpoint.byok?.feePpm ?? null,
+      normalizedPromptTokens: promptTokens?.tokens ?? null,
+      promptEstimated: promptTokens?.estimated === true,
+      numMediaPrompt: init.numMediaPrompt,
+      numPromptImages: init.numPromptImages,
+      numInputAudioPrompt: init.numInputAudioPrompt,
+      httpReferer: init.httpReferer,
+      userAgent: init.userAgent,
+      externalUser: init.externalUser,
+      sessionId: init.sessionId,
+      dataRegion: init.dataRegion,
+      providerResponses: this.#attempts,
+      prices: endpoint.prices,
+      priceVersion: endpoint.priceVersion,
+    };
   }
 
   async #build(outcome: GenerationOutcome): Promise<FinishedGeneration> {
@@ -163,41 +201,24 @@ export class GenerationMeter {
       this.#promptTokens,
       this.#ledger.countCompletion(outcome.completionText),
     ]);
-    const init = this.#init;
+    const { promptEstimated, ...known } = this.#known(
+      outcome.model,
+      outcome.endpoint,
+      promptTokens,
+    );
     return finishGeneration({
-      id: this.id,
-      requestId: this.requestId,
-      keyHash: init.keyHash,
-      workspaceId: init.workspaceId,
-      createdAtMs: this.createdAtMs,
-      model: outcome.model,
-      providerName: outcome.endpoint.provider.name,
+      ...known,
       upstreamId: outcome.upstreamId,
-      apiType: init.apiType,
-      streamed: init.streamed,
       cancelled: outcome.cancelled,
-      isByok: false,
       latencyMs: elapsed(this.#receivedAt, this.#firstTokenAt),
       generationTimeMs: elapsed(this.#dispatchedAt, this.#endedAt),
       finishReason: outcome.finishReason,
       nativeFinishReason: outcome.nativeFinishReason,
       nativeUsage: outcome.usage,
-      normalizedPromptTokens: promptTokens?.tokens ?? null,
       normalizedCompletionTokens: completionTokens?.tokens ?? null,
-      normalizedEstimated: promptTokens?.estimated === true || completionTokens?.estimated === true,
-      numMediaPrompt: init.numMediaPrompt,
-      numPromptImages: init.numPromptImages,
-      numInputAudioPrompt: init.numInputAudioPrompt,
+      normalizedEstimated: promptEstimated || completionTokens?.estimated === true,
       numMediaCompletion: 0,
-      httpReferer: init.httpReferer,
-      userAgent: init.userAgent,
-      externalUser: init.externalUser,
-      sessionId: init.sessionId,
       serviceTier: outcome.serviceTier,
-      dataRegion: init.dataRegion,
-      providerResponses: this.#attempts,
-      prices: outcome.endpoint.prices,
-      priceVersion: outcome.endpoint.priceVersion,
     });
   }
 }

@@ -7,6 +7,7 @@ import type {
 import type { NativeUsage } from '../providers/provider-adapter.js';
 import type { GenerationRow } from '../storage/storage.js';
 import {
+  byokFee,
   type CostBreakdown,
   completionSideCost,
   computeCost,
@@ -14,7 +15,7 @@ import {
   promptSideCost,
 } from './cost-engine.js';
 import { toRecordTimestamp } from './ids.js';
-import { formatUsd, toUsdNumber } from './money.js';
+import { formatUsd, type Pico, toUsdNumber } from './money.js';
 
 /** Version of the serialized record layout stored in `generations.record`. */
 export const RECORD_VERSION = 1;
@@ -32,7 +33,8 @@ export interface GenerationFacts {
   apiType: 'completions' | 'embeddings';
   streamed: boolean;
   cancelled: boolean;
-  isByok: boolean;
+  /** The gateway's fee (parts per million of the upstream cost) when BYOK; null otherwise. */
+  byokFeePpm: bigint | null;
   latencyMs: number | null;
   generationTimeMs: number | null;
   finishReason: string | null;
@@ -57,6 +59,11 @@ export interface GenerationFacts {
   prices: EndpointPrices;
   /** Version of `prices` (see `ModelEndpoint.priceVersion`); `null` = served unpriced. */
   priceVersion: string | null;
+  /**
+   * The completion is unknown (finalized from the in-flight journal after a crash): billed for the
+   * prompt side, never insured (see `CostOptions`).
+   */
+  completionUnknown?: boolean;
 }
 
 /** A finished generation: the stored row, the wire record and the response's `usage`. */
@@ -64,7 +71,10 @@ export interface FinishedGeneration {
   row: GenerationRow;
   record: GenerationRecord;
   usage: CompletionUsage;
+  /** What the upstream charges at list price, component by component. */
   cost: CostBreakdown;
+  /** What the key is charged (`usage`): the cost's total, or only the fee when BYOK. */
+  charged: Pico;
 }
 
 /**
@@ -88,7 +98,7 @@ function billableUsage(facts: GenerationFacts): { usage: NativeUsage; estimated:
   };
 }
 
-function breakdownStrings(cost: CostBreakdown): Record<string, string> {
+function breakdownStrings(cost: CostBreakdown, fee: Pico | null): Record<string, string | null> {
   return {
     prompt: formatUsd(cost.prompt),
     cache_read: formatUsd(cost.cacheRead),
@@ -98,8 +108,10 @@ function breakdownStrings(cost: CostBreakdown): Record<string, string> {
     request: formatUsd(cost.request),
     image: formatUsd(cost.image),
     web_search: formatUsd(cost.webSearch),
+    audio: formatUsd(cost.audio),
     total: formatUsd(cost.total),
     cache_discount: formatUsd(cost.cacheDiscount),
+    byok_fee: fee === null ? null : formatUsd(fee),
   };
 }
 
@@ -125,21 +137,28 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
       reasoningTokens: native.reasoningTokens,
       promptImages: facts.numPromptImages,
       webSearchResults: 0,
+      audioTokens: native.audioPromptTokens,
     },
     facts.prices,
     facts.finishReason,
     facts.apiType,
+    { completionUnknown: facts.completionUnknown === true },
   );
   const costStatus = costStatusOf(facts, cost);
   const priced = costStatus !== 'unpriced';
-  const totalUsd = toUsdNumber(cost.total);
+  // BYOK: the provider bills its owner; the key pays only the gateway's fee on that cost.
+  const isByok = facts.byokFeePpm !== null;
+  const fee = facts.byokFeePpm === null ? null : byokFee(cost.total, facts.byokFeePpm);
+  const charged = fee ?? cost.total;
+  const totalUsd = toUsdNumber(charged);
+  const upstreamUsd = toUsdNumber(cost.total);
   const reported = facts.nativeUsage;
   const record: GenerationRecord & Record<string, unknown> = {
     id: facts.id,
     upstream_id: facts.upstreamId,
     total_cost: totalUsd,
     cache_discount: priced ? toUsdNumber(cost.cacheDiscount) : null,
-    upstream_inference_cost: priced ? totalUsd : null,
+    upstream_inference_cost: priced ? upstreamUsd : null,
     created_at: toRecordTimestamp(facts.createdAtMs),
     model: facts.model,
     app_id: null,
@@ -164,7 +183,7 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     num_search_results: null,
     origin: facts.httpReferer ?? '',
     usage: totalUsd,
-    is_byok: facts.isByok,
+    is_byok: isByok,
     native_finish_reason: facts.nativeFinishReason,
     external_user: facts.externalUser,
     api_type: facts.apiType,
@@ -186,7 +205,7 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     native_tokens_estimated: estimated,
     tokens_estimated: facts.normalizedEstimated,
     upstream_reported_cost: reported?.reportedCostUsd ?? null,
-    cost_breakdown: priced ? breakdownStrings(cost) : null,
+    cost_breakdown: priced ? breakdownStrings(cost, fee) : null,
     price_version: facts.priceVersion,
     cost_status: costStatus,
   };
@@ -204,9 +223,9 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
       image_tokens: native.completionImageTokens,
     },
     cost: totalUsd,
-    is_byok: facts.isByok,
+    is_byok: isByok,
     cost_details: {
-      upstream_inference_cost: priced ? totalUsd : null,
+      upstream_inference_cost: priced ? upstreamUsd : null,
       upstream_inference_prompt_cost: toUsdNumber(promptSideCost(cost)),
       upstream_inference_completions_cost: toUsdNumber(completionSideCost(cost)),
     },
@@ -221,13 +240,13 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     model: facts.model,
     providerName: facts.providerName,
     apiType: facts.apiType,
-    isByok: facts.isByok,
+    isByok,
     cancelled: facts.cancelled,
-    usagePico: cost.total,
-    totalCostPico: cost.total,
+    usagePico: charged,
+    totalCostPico: charged,
     upstreamCostPico: cost.total,
     recordVersion: RECORD_VERSION,
     record: JSON.stringify(record),
   };
-  return { row, record, usage, cost };
+  return { row, record, usage, cost, charged };
 }

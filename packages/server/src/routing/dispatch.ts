@@ -19,7 +19,23 @@ export async function readUpstreamError(
     // A body that fails to arrive still leaves the status to report.
   }
   const { adapter, settings } = endpoint.provider;
-  return adapter.toUpstreamError(response.statusCode, text, response.headers, settings);
+  // An upstream may quote the credential it was sent ("Incorrect API key provided: …"): the
+  // error goes to the client and into the record, so the key is cut out first.
+  if (settings.apiKey !== undefined && settings.apiKey.length >= 8) {
+    text = text.replaceAll(settings.apiKey, '[redacted]');
+  }
+  return markByok(
+    adapter.toUpstreamError(response.statusCode, text, response.headers, settings),
+    endpoint,
+  );
+}
+
+/** Says in an upstream error's metadata whether the key owner's own credential was used. */
+function markByok<Error>(error: Error, endpoint: ModelEndpoint): Error {
+  if (GatewayError.is(error) && error.metadata !== undefined) {
+    error.metadata['is_byok'] = endpoint.byok !== null;
+  }
+  return error;
 }
 
 /**
@@ -114,7 +130,7 @@ export async function dispatchWithFallback(
       meter.attempted(candidate, null, null);
       if (signal.aborted) return recordFailure(meter, candidate, clientGone(), true);
       stats.recordFailure(endpoint.id);
-      lastError = error;
+      lastError = markByok(error, endpoint);
       previous.push({
         provider: endpoint.provider.name,
         status: null,

@@ -1,7 +1,7 @@
 import { INPUT_MODALITIES, type InputModality, type ListedPricing } from '@tollgate/protocol';
 import { resolveEndpointPrice } from '../catalog/resolve-endpoint-price.js';
 import type { ConfigFile, ProviderKind } from '../config/config-schema.js';
-import type { EndpointPrices } from '../ledger/cost-engine.js';
+import { type EndpointPrices, parseFeePercent } from '../ledger/cost-engine.js';
 import type { AdapterSettings, ProviderAdapter } from '../providers/provider-adapter.js';
 import { PROVIDER_ADAPTERS } from '../providers/registry.js';
 import { UpstreamClient } from '../providers/upstream-client.js';
@@ -13,6 +13,14 @@ export interface ProviderRuntime {
   adapter: ProviderAdapter;
   client: UpstreamClient;
   settings: AdapterSettings;
+}
+
+/** The terms of an endpoint reached with a key owner's own provider credential (BYOK). */
+export interface ByokTerms {
+  /** The gateway's fee, parts per million of the provider's list-price cost. */
+  feePpm: bigint;
+  /** Never fall back to the gateway's own credential when this one fails. */
+  alwaysUse: boolean;
 }
 
 /** One way to serve a model. */
@@ -30,6 +38,8 @@ export interface ModelEndpoint {
    * the price catalog's version id, or `null` for an endpoint served unpriced.
    */
   priceVersion: string | null;
+  /** Set when the endpoint runs on a key owner's own credential (BYOK); null otherwise. */
+  byok: ByokTerms | null;
 }
 
 /** A model clients can ask for. */
@@ -50,10 +60,17 @@ export interface CatalogModel {
 export class ModelCatalog {
   readonly #models: Map<string, CatalogModel>;
   readonly #providers: ProviderRuntime[];
+  /** Key hash → endpoint id → the endpoint on that key owner's own credential. */
+  readonly #byok: Map<string, Map<string, ModelEndpoint>>;
 
-  private constructor(models: Map<string, CatalogModel>, providers: ProviderRuntime[]) {
+  private constructor(
+    models: Map<string, CatalogModel>,
+    providers: ProviderRuntime[],
+    byok: Map<string, Map<string, ModelEndpoint>>,
+  ) {
     this.#models = models;
     this.#providers = providers;
+    this.#byok = byok;
   }
 
   /** Builds the catalog, one connection pool per provider; `loadedAt` (ms) dates unset `created`. */
@@ -88,6 +105,7 @@ export class ModelCatalog {
           provider,
           upstreamModel: endpoint.model,
           ...resolveEndpointPrice(endpoint, provider.kind),
+          byok: null,
         };
       });
       const accepted: readonly InputModality[] = model.input_modalities ?? ['text'];
@@ -102,7 +120,15 @@ export class ModelCatalog {
         endpoints,
       });
     }
-    return new ModelCatalog(models, [...providers.values()]);
+    return new ModelCatalog(models, [...providers.values()], byokEndpoints(config, models));
+  }
+
+  /**
+   * The BYOK twin of `endpoint` for the owner of `keyHash`: the same upstream, prices and pool,
+   * called with the owner's credential. Undefined when the key has no credential for its provider.
+   */
+  byokEndpoint(keyHash: string, endpoint: ModelEndpoint): ModelEndpoint | undefined {
+    return this.#byok.get(keyHash)?.get(endpoint.id);
   }
 
   /** The model with this slug, if configured. */
@@ -124,4 +150,40 @@ export class ModelCatalog {
   async close(): Promise<void> {
     await Promise.all(this.#providers.map((provider) => provider.client.destroy()));
   }
+}
+
+/** Builds every key's BYOK endpoints once, so routing a request allocates nothing for them. */
+function byokEndpoints(
+  config: ConfigFile,
+  models: Map<string, CatalogModel>,
+): Map<string, Map<string, ModelEndpoint>> {
+  const byKey = new Map<string, Map<string, ModelEndpoint>>();
+  const feePpm = parseFeePercent(config.byok.fee_percent);
+  for (const credential of config.byok.credentials) {
+    const twins = new Map<ProviderRuntime, ProviderRuntime>();
+    const terms: ByokTerms = { feePpm, alwaysUse: credential.always_use };
+    for (const model of models.values()) {
+      for (const endpoint of model.endpoints) {
+        if (endpoint.provider.name !== credential.provider) continue;
+        let provider = twins.get(endpoint.provider);
+        if (provider === undefined) {
+          provider = {
+            ...endpoint.provider,
+            settings: { ...endpoint.provider.settings, apiKey: credential.api_key },
+          };
+          twins.set(endpoint.provider, provider);
+        }
+        const twin: ModelEndpoint = { ...endpoint, provider, byok: terms };
+        for (const hash of credential.key_hashes) {
+          let endpoints = byKey.get(hash);
+          if (endpoints === undefined) {
+            endpoints = new Map();
+            byKey.set(hash, endpoints);
+          }
+          endpoints.set(endpoint.id, twin);
+        }
+      }
+    }
+  }
+  return byKey;
 }

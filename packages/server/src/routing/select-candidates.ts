@@ -140,13 +140,15 @@ function orderEndpoints(
  * models); within a model, configuration order unless `provider.order`/`sort` say otherwise;
  * `only`, `ignore`, `max_price` and `require_parameters` filter. With `order` and
  * `allow_fallbacks: false`, only the ordered providers are tried. `serves` keeps only endpoints
- * able to serve the route's API (an adapter without embeddings support…).
+ * able to serve the route's API (an adapter without embeddings support…). When the caller's key
+ * (`keyHash`) owns a credential for an endpoint's provider (BYOK), that endpoint is tried first on it.
  */
 export function selectCandidates(
   request: RoutableRequest,
   catalog: ModelCatalog,
   stats: EndpointStats,
   serves: (endpoint: ModelEndpoint) => boolean = () => true,
+  keyHash?: string,
 ): RoutePlan {
   const preferences: ProviderPreferences = request.provider ?? {};
   const modelIds = [request.model, ...(request.models ?? [])].filter(
@@ -174,9 +176,16 @@ export function selectCandidates(
     if (!allowFallbacks && preferences.order !== undefined) {
       endpoints = endpoints.filter((endpoint) => matches(endpoint, preferences.order ?? []));
     }
-    for (const endpoint of orderEndpoints(endpoints, preferences, stats)) {
-      candidates.push({ model, endpoint });
+    const ordered = orderEndpoints(endpoints, preferences, stats);
+    // BYOK endpoints go first, whatever the order (as OpenRouter's); the gateway's own
+    // credential follows unless the owner's is marked `always_use`.
+    const shared: ModelEndpoint[] = [];
+    for (const endpoint of ordered) {
+      const own = keyHash === undefined ? undefined : catalog.byokEndpoint(keyHash, endpoint);
+      if (own !== undefined) candidates.push({ model, endpoint: own });
+      if (own?.byok?.alwaysUse !== true) shared.push(endpoint);
     }
+    for (const endpoint of shared) candidates.push({ model, endpoint });
   }
   if (candidates.length === 0) {
     throw new GatewayError(

@@ -137,8 +137,10 @@ describe('kind: anthropic upstream', () => {
       request: '0',
       image: '0',
       web_search: '0',
+      audio: '0',
       total: '0.0138',
       cache_discount: '0.012',
+      byok_fee: null,
     });
   });
 

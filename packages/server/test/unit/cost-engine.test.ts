@@ -3,12 +3,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Pricing } from '@tollgate/protocol';
 import {
+  byokFee,
+  byokFeeBound,
   type CostBreakdown,
   completionSideCost,
   computeCost,
   type EndpointPrices,
   isInsured,
   type MeteredUsage,
+  parseFeePercent,
   parsePricing,
   promptSideCost,
 } from '../../src/ledger/cost-engine.js';
@@ -34,6 +37,7 @@ function usageOf(partial: Partial<MeteredUsage>): MeteredUsage {
     reasoningTokens: 0,
     promptImages: 0,
     webSearchResults: 0,
+    audioTokens: 0,
     ...partial,
   };
 }
@@ -49,6 +53,7 @@ const NO_CHARGE: Components = {
   request: 0n,
   image: 0n,
   webSearch: 0n,
+  audio: 0n,
 };
 
 function sumOf(components: Components): bigint {
@@ -60,7 +65,8 @@ function sumOf(components: Components): bigint {
     components.reasoning +
     components.request +
     components.image +
-    components.webSearch
+    components.webSearch +
+    components.audio
   );
 }
 
@@ -78,6 +84,7 @@ describe('parsePricing', () => {
       request: '0.0005',
       image: '0.0048',
       web_search: '0.004',
+      audio: '0.00004',
     });
     assert.deepEqual(prices, {
       prompt: 3_000_000n,
@@ -88,6 +95,8 @@ describe('parsePricing', () => {
       request: 500_000_000n,
       image: 4_800_000_000n,
       webSearch: 4_000_000_000n,
+      audio: 40_000_000n,
+      tiers: [],
     } satisfies EndpointPrices);
   });
 
@@ -101,6 +110,8 @@ describe('parsePricing', () => {
       request: 0n,
       image: 0n,
       webSearch: 0n,
+      audio: null,
+      tiers: [],
     } satisfies EndpointPrices);
   });
 
@@ -118,6 +129,25 @@ describe('computeCost components', () => {
     cacheDiscount?: bigint;
   }
   const cases: Case[] = [
+    {
+      title: 'charges audio prompt tokens at the audio price and the rest of the prompt at prompt',
+      pricing: { ...BASE, audio: '0.00004' },
+      usage: { promptTokens: 1000, audioTokens: 300 },
+      expected: { prompt: 700n * 2_000_000n, audio: 300n * 40_000_000n },
+    },
+    {
+      title: 'charges audio prompt tokens at the prompt price when the endpoint has no audio price',
+      pricing: BASE,
+      usage: { promptTokens: 1000, audioTokens: 300 },
+      expected: { prompt: 1000n * 2_000_000n },
+    },
+    {
+      title: 'never charges more audio tokens than uncached prompt tokens',
+      pricing: { ...BASE, audio: '0.00004', input_cache_read: '0.0000002' },
+      usage: { promptTokens: 1000, cachedTokens: 900, audioTokens: 500 },
+      expected: { cacheRead: 900n * 200_000n, audio: 100n * 40_000_000n },
+      cacheDiscount: 900n * 1_800_000n,
+    },
     {
       title: 'charges uncached prompt tokens at the prompt price',
       pricing: BASE,
@@ -326,6 +356,7 @@ describe('computeCost totals, calculated by hand', () => {
         reasoningTokens: 300,
         promptImages: 2,
         webSearchResults: 3,
+        audioTokens: 0,
       },
       prices,
       'stop',
@@ -339,6 +370,7 @@ describe('computeCost totals, calculated by hand', () => {
       request: 500_000_000n,
       image: 9_600_000_000n, // 2 × 4.8e9
       webSearch: 12_000_000_000n, // 3 × 4e9
+      audio: 0n,
       total: 62_946_800_000n, // $0.0629468
       cacheDiscount: 9_523_200_000n, // 4096 × 2.7e6 − 2048 × 7.5e5
       insured: false,
@@ -447,6 +479,7 @@ describe('computeCost properties', () => {
     if (next() % 2 === 0) pricing.request = randomPrice(next);
     if (next() % 2 === 0) pricing.image = randomPrice(next);
     if (next() % 2 === 0) pricing.web_search = randomPrice(next);
+    if (next() % 3 === 0) pricing.audio = randomPrice(next);
     return pricing;
   }
 
@@ -462,6 +495,7 @@ describe('computeCost properties', () => {
       reasoningTokens: next() % (completionTokens + 100),
       promptImages: next() % 5,
       webSearchResults: next() % 4,
+      audioTokens: next() % 3 === 0 ? next() % (promptTokens + 100) : 0,
     };
   }
 
@@ -491,10 +525,14 @@ describe('computeCost properties', () => {
       const prices = parsePricing(randomPricing(next));
       const cost = computeCost(usage, prices, 'stop');
       const atPromptPrice = BigInt(usage.promptTokens) * prices.prompt;
+      // Audio tokens billed at their own price are not cache tokens: count them at the prompt price.
+      const audioTokens =
+        prices.audio === null || prices.audio === 0n ? 0n : cost.audio / prices.audio;
       const context = JSON.stringify({ usage });
       assert.equal(
         cost.cacheDiscount,
-        atPromptPrice - (cost.prompt + cost.cacheRead + cost.cacheWrite),
+        atPromptPrice -
+          (cost.prompt + cost.cacheRead + cost.cacheWrite + audioTokens * prices.prompt),
         context,
       );
     }
@@ -511,5 +549,89 @@ describe('computeCost properties', () => {
       assert.equal(cost.reasoning, reasoningTokens * 1_000_000n);
       assert.equal(cost.completion, textTokens * prices.completion);
     }
+  });
+});
+
+describe('BYOK fee', () => {
+  const cases: Array<[string, bigint]> = [
+    ['0', 0n],
+    ['5', 50_000n],
+    ['2.5', 25_000n],
+    ['0.0001', 1n],
+    ['100', 1_000_000n],
+    ['12.3456', 123_456n],
+  ];
+  for (const [percent, ppm] of cases) {
+    test(`parseFeePercent(${JSON.stringify(percent)}) is ${ppm} parts per million`, () => {
+      assert.equal(parseFeePercent(percent), ppm);
+    });
+  }
+
+  test('charges the percentage of the upstream cost, rounded half up to a pico', () => {
+    // 5 % of $0.0360795 (forgecode's real BYOK upstream cost) = $0.001803975
+    assert.equal(byokFee(36_079_500_000n, 50_000n), 1_803_975_000n);
+    assert.equal(byokFee(10n, 50_000n), 1n); // 0.5 pico rounds up
+    assert.equal(byokFee(9n, 50_000n), 0n); // 0.45 pico rounds down
+    assert.equal(byokFee(123_456_789n, 0n), 0n);
+    assert.equal(byokFee(123_456_789n, 1_000_000n), 123_456_789n);
+  });
+
+  test('the bound is never below the fee of any smaller cost', () => {
+    const next = createRandom(0xb10c);
+    for (let index = 0; index < 2000; index++) {
+      const ppm = BigInt(next() % 1_000_001);
+      const bound = BigInt(next()) * 1000n + BigInt(next() % 1000);
+      const actual = bound - BigInt(next() % 1000);
+      assert.ok(byokFeeBound(bound, ppm) >= byokFee(actual, ppm), `${ppm} ${bound} ${actual}`);
+    }
+  });
+});
+
+describe('long-context price tiers', () => {
+  // Gemini 2.5 Pro as the catalog lists it: $1.25 / $10 per M, $2.50 / $15 above 200k prompt tokens.
+  const prices = parsePricing(
+    { prompt: '0.00000125', completion: '0.00001', input_cache_read: '0.000000125' },
+    [
+      {
+        prompt_tokens_above: 200_000,
+        pricing: { prompt: '0.0000025', completion: '0.000015', input_cache_read: '0.00000025' },
+      },
+    ],
+  );
+
+  test('prices a prompt at the threshold at the base price', () => {
+    const cost = computeCost(
+      usageOf({ promptTokens: 200_000, completionTokens: 1000 }),
+      prices,
+      'stop',
+    );
+    assert.equal(cost.prompt, 200_000n * 1_250_000n);
+    assert.equal(cost.completion, 1000n * 10_000_000n);
+  });
+
+  test('prices every token of a longer prompt at the tier, cached tokens counting toward it', () => {
+    const cost = computeCost(
+      usageOf({ promptTokens: 200_001, cachedTokens: 100_000, completionTokens: 1000 }),
+      prices,
+      'stop',
+    );
+    assert.equal(cost.prompt, 100_001n * 2_500_000n);
+    assert.equal(cost.cacheRead, 100_000n * 250_000n);
+    assert.equal(cost.completion, 1000n * 15_000_000n);
+    assert.equal(cost.cacheDiscount, 100_000n * (2_500_000n - 250_000n));
+  });
+
+  test('uses the highest tier the prompt is above, whatever order the tiers were given in', () => {
+    const stepped = parsePricing(BASE, [
+      { prompt_tokens_above: 500, pricing: { prompt: '0.000004', completion: '0.00001' } },
+      { prompt_tokens_above: 100, pricing: { prompt: '0.000003', completion: '0.00001' } },
+    ]);
+    const at = (promptTokens: number) =>
+      computeCost(usageOf({ promptTokens, completionTokens: 1 }), stepped, 'stop').prompt /
+      BigInt(promptTokens);
+    assert.deepEqual(
+      [at(100), at(101), at(500), at(501)],
+      [2_000_000n, 3_000_000n, 3_000_000n, 4_000_000n],
+    );
   });
 });

@@ -120,7 +120,7 @@ function factsOf(overrides: Partial<GenerationFacts> = {}): GenerationFacts {
     apiType: 'completions',
     streamed: false,
     cancelled: false,
-    isByok: false,
+    byokFeePpm: null,
     latencyMs: 812,
     generationTimeMs: 2317,
     finishReason: 'stop',
@@ -162,6 +162,54 @@ function factsOf(overrides: Partial<GenerationFacts> = {}): GenerationFacts {
   };
 }
 
+describe('finishGeneration on a BYOK endpoint', () => {
+  // 5 %: OpenRouter's BYOK fee. The upstream cost is 10,035,000,000 pico (see the test above).
+  const byok = () => finishGeneration(factsOf({ byokFeePpm: 50_000n }));
+
+  test('charges the key only the fee and reports the provider cost as upstream_inference_cost', () => {
+    const { record, usage, row, charged, cost } = byok();
+    assert.equal(cost.total, 10_035_000_000n);
+    assert.equal(charged, 501_750_000n); // 5 % of $0.010035 = $0.00050175
+    assert.equal(record.is_byok, true);
+    assert.equal(record.total_cost, 0.00050175);
+    assert.equal(record.usage, 0.00050175);
+    assert.equal(record.upstream_inference_cost, 0.010035);
+    assert.equal(record.cache_discount, 0.000465);
+    assert.equal(usage.cost, 0.00050175);
+    assert.equal(usage.is_byok, true);
+    assert.deepEqual(usage.cost_details, {
+      upstream_inference_cost: 0.010035,
+      upstream_inference_prompt_cost: 0.002535,
+      upstream_inference_completions_cost: 0.0075,
+    });
+    assert.equal(row.isByok, true);
+    assert.equal(row.usagePico, 501_750_000n);
+    assert.equal(row.totalCostPico, 501_750_000n);
+    assert.equal(row.upstreamCostPico, 10_035_000_000n);
+    const breakdown = fieldsOf(record)['cost_breakdown'] as Record<string, string>;
+    assert.equal(breakdown['total'], '0.010035');
+    assert.equal(breakdown['byok_fee'], '0.00050175');
+  });
+
+  test('charges nothing at a 0 % fee (the self-hosting default) and still reports the upstream cost', () => {
+    const { record, charged } = finishGeneration(factsOf({ byokFeePpm: 0n }));
+    assert.equal(charged, 0n);
+    assert.equal(record.total_cost, 0);
+    assert.equal(record.usage, 0);
+    assert.equal(record.upstream_inference_cost, 0.010035);
+    assert.equal(record.is_byok, true);
+  });
+
+  test('waives the fee under zero-completion insurance', () => {
+    const { record, charged } = finishGeneration(
+      factsOf({ byokFeePpm: 50_000n, finishReason: 'error' }),
+    );
+    assert.equal(charged, 0n);
+    assert.equal(record.usage, 0);
+    assert.equal(fieldsOf(record)['cost_status'], 'insured');
+  });
+});
+
 describe('finishGeneration', () => {
   test('builds a record with exactly the 45 OpenRouter keys plus the Tollgate extras', () => {
     const { record } = finishGeneration(factsOf());
@@ -192,6 +240,7 @@ describe('finishGeneration', () => {
       request: 0n,
       image: 0n,
       webSearch: 0n,
+      audio: 0n,
       total: 10_035_000_000n,
       cacheDiscount: 465_000_000n,
       insured: false,
@@ -245,8 +294,10 @@ describe('finishGeneration', () => {
       request: '0',
       image: '0',
       web_search: '0',
+      audio: '0',
       total: '0.0108',
       cache_discount: '-0.0003',
+      byok_fee: null,
     });
     assert.equal(parseUsd('0.0108'), cost.total);
   });

@@ -101,10 +101,10 @@ describe('the committed price catalog', () => {
     assert.equal(readFileSync(CATALOG_PATH, 'utf8'), text, 'run npm run prices and commit');
   });
 
-  test('has a version id naming the package and hashing the prices and match rules', () => {
+  test('has a version id naming the package and hashing the prices, tiers and match rules', () => {
     const file = JSON.parse(readFileSync(CATALOG_PATH, 'utf8'));
     const hash = createHash('sha256')
-      .update(JSON.stringify({ providers: file.providers, match: file.match }))
+      .update(JSON.stringify({ providers: file.providers, tiers: file.tiers, match: file.match }))
       .digest('hex')
       .slice(0, 12);
     assert.equal(file.version, `genai-prices@0.1.8+${hash}`);
@@ -235,5 +235,26 @@ describe('endpoint prices from config and catalog', () => {
   test('resolves straight from a validated endpoint (the config schema has refused the rest)', () => {
     const endpoint: EndpointConfig = { provider: 'Upstream', model: 'claude-x' };
     assert.throws(() => resolveEndpointPrice(endpoint, 'anthropic'), /no price for anthropic/);
+  });
+});
+
+describe('long-context tiers in the catalog', () => {
+  test('lists Gemini 2.5 Pro at its base price with its price above 200k prompt tokens', () => {
+    const found = priceCatalog().find('google', 'gemini-2.5-pro');
+    assert.deepEqual(found?.pricing, {
+      prompt: '0.00000125',
+      completion: '0.00001',
+      input_cache_read: '0.000000125',
+    });
+    assert.deepEqual(found?.tiers, [
+      {
+        prompt_tokens_above: 200_000,
+        pricing: { prompt: '0.0000025', completion: '0.000015', input_cache_read: '0.00000025' },
+      },
+    ]);
+  });
+
+  test('lists no tiers for a flat-priced model', () => {
+    assert.deepEqual(priceCatalog().find('openai', 'gpt-4o-mini')?.tiers, []);
   });
 });
