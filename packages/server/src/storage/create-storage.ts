@@ -1,13 +1,53 @@
+import {
+  createPostgresKysely,
+  createPostgresPool,
+  withMigrationLock,
+} from './dialects/postgres.js';
 import { createSqliteKysely } from './dialects/sqlite.js';
 import { createKyselyStorage, migrateToLatest } from './kysely-storage.js';
 import type { Storage } from './storage.js';
 
-/** Where state lives. PostgreSQL comes with the multi-node work. */
-export type StorageConfig = { kind: 'sqlite'; path: string };
+/** Where state lives: a SQLite file (one node) or a PostgreSQL database (any number of nodes). */
+export type StorageConfig =
+  | { kind: 'sqlite'; path: string }
+  | {
+      kind: 'postgres';
+      /** `postgres://…` connection URL (a secret: it may hold a password). */
+      url: string;
+      /** Connections per node (default 10). */
+      poolSize?: number;
+    };
 
 /** Opens the configured storage and migrates it to the latest schema. */
 export async function createStorage(config: StorageConfig): Promise<Storage> {
-  const database = createSqliteKysely({ path: config.path });
-  await migrateToLatest(database);
-  return createKyselyStorage(database, config.kind);
+  switch (config.kind) {
+    case 'sqlite': {
+      const database = createSqliteKysely({ path: config.path });
+      try {
+        await migrateToLatest(database);
+      } catch (error) {
+        await database.destroy();
+        throw error;
+      }
+      return createKyselyStorage(database, 'sqlite');
+    }
+    case 'postgres': {
+      const pool = createPostgresPool({
+        url: config.url,
+        ...(config.poolSize === undefined ? {} : { poolSize: config.poolSize }),
+      });
+      const database = createPostgresKysely(pool);
+      try {
+        await withMigrationLock(pool, migrateToLatest);
+      } catch (error) {
+        await database.destroy();
+        throw error;
+      }
+      return createKyselyStorage(database, 'postgres');
+    }
+    default: {
+      const unknown: never = config;
+      throw new Error(`unknown storage kind ${JSON.stringify(unknown)}`);
+    }
+  }
 }

@@ -51,9 +51,36 @@ export interface GenerationTable {
   record: string;
 }
 
+/**
+ * `inflight_generations`: a generation whose id a client may hold before its record is committed
+ * (ledger/inflight-journal.ts); removed in the transaction that commits the record.
+ */
+export interface InflightTable {
+  id: string;
+  node_id: string;
+  key_hash: string;
+  created_at: string;
+  facts_version: number;
+  /** The facts known before the outcome, as JSON (bigints tagged), serialized by the journal. */
+  facts: string;
+}
+
+/**
+ * `usage_rollups`: per key and UTC day (`day` = `YYYY-MM-DDT00:00:00.000Z`), the usage of the
+ * generation records retention deleted; every usage sum adds them.
+ */
+export interface UsageRollupTable {
+  key_hash: string;
+  day: string;
+  usage_pico: BigIntColumn;
+  generations: BigIntColumn;
+}
+
 /** The Kysely database schema. */
 export interface Database {
   api_keys: ApiKeyTable;
   generations: GenerationTable;
   credit_grants: CreditGrantTable;
+  inflight_generations: InflightTable;
+  usage_rollups: UsageRollupTable;
 }

@@ -1,5 +1,8 @@
-import { type Kysely, Migrator, type Selectable, type Updateable } from 'kysely';
+import { type Insertable, type Kysely, Migrator, type Selectable, type Updateable } from 'kysely';
+import { GatewayError } from '../errors/gateway-error.js';
 import type { ApiKeyTable, Database } from './database.js';
+import { createInflightStore, deleteInflightRows } from './kysely-inflight-store.js';
+import { createRetentionStore, sumUsageInRange } from './kysely-usage.js';
 import { migrationProvider } from './migrations/index.js';
 import type {
   ApiKeyPatch,
@@ -17,6 +20,29 @@ const INSERT_CHUNK = 2000;
 const toBigInt = (value: bigint | number | string): bigint =>
   typeof value === 'bigint' ? value : BigInt(value);
 const toFlag = (value: boolean): number => (value ? 1 : 0);
+/**
+ * PostgreSQL text cannot hold U+0000 (the query would fail): no stored id or hash contains it, so
+ * a lookup by such a value finds nothing on either dialect, as for any unknown id.
+ */
+const isStorableText = (value: string): boolean => !value.includes('\u0000');
+
+/**
+ * Refuses (400) user text PostgreSQL cannot store, on both dialects alike, instead of letting the
+ * insert fail as a 500. `fields` maps each wire field name to its value.
+ */
+function assertStorableText(fields: Record<string, string | null | undefined>): void {
+  for (const [field, value] of Object.entries(fields)) {
+    if (typeof value === 'string' && !isStorableText(value)) {
+      throw new GatewayError(
+        'invalid_request',
+        `${field} must not contain the NUL character (U+0000)`,
+        {
+          metadata: { field },
+        },
+      );
+    }
+  }
+}
 const fromFlag = (value: number | bigint): boolean => Number(value) !== 0;
 
 function toApiKeyRow(row: Selectable<ApiKeyTable>): ApiKeyRow {
@@ -41,6 +67,27 @@ function toApiKeyRow(row: Selectable<ApiKeyTable>): ApiKeyRow {
             requests: Number(row.rate_limit_requests),
             intervalSeconds: Number(row.rate_limit_interval_seconds),
           },
+  };
+}
+
+/** The columns of a new key. */
+function toApiKeyInsert(row: ApiKeyRow): Insertable<ApiKeyTable> {
+  return {
+    hash: row.hash,
+    name: row.name,
+    label: row.label,
+    is_management: toFlag(row.isManagement),
+    disabled: toFlag(row.disabled),
+    limit_pico: row.limitPico,
+    limit_reset: row.limitReset,
+    include_byok_in_limit: toFlag(row.includeByokInLimit),
+    workspace_id: row.workspaceId,
+    creator_user_id: row.creatorUserId,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    expires_at: row.expiresAt,
+    rate_limit_requests: row.rateLimit?.requests ?? null,
+    rate_limit_interval_seconds: row.rateLimit?.intervalSeconds ?? null,
   };
 }
 
@@ -90,9 +137,15 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
             .values(values.slice(start, start + INSERT_CHUNK))
             .execute();
         }
+        // Same transaction: a record and its in-flight journal row never both survive a crash.
+        await deleteInflightRows(
+          transaction,
+          rows.map((row) => row.id),
+        );
       });
     },
     async get(id: string) {
+      if (!isStorableText(id)) return undefined;
       const row = await database
         .selectFrom('generations')
         .select(['key_hash', 'record_version', 'record'])
@@ -105,37 +158,15 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
         record: row.record,
       };
     },
-    async sumUsage(keyHash: string, sinceIso: string | null = null) {
-      let query = database
-        .selectFrom('generations')
-        .select((builder) =>
-          builder.fn.sum<bigint | number | string | null>('usage_pico').as('total'),
-        )
-        .where('key_hash', '=', keyHash);
-      if (sinceIso !== null) query = query.where('created_at', '>=', sinceIso);
-      const row = await query.executeTakeFirst();
-      return row?.total === null || row?.total === undefined ? 0n : toBigInt(row.total);
+    // Every usage sum includes the rollups of records retention deleted (kysely-usage.ts).
+    sumUsage(keyHash: string, sinceIso: string | null = null) {
+      return sumUsageInRange(database, { keyHash, sinceIso, beforeIso: null });
     },
-    async sumUsageBefore(keyHash: string | null, sinceIso: string | null, beforeIso: string) {
-      let query = database
-        .selectFrom('generations')
-        .select((builder) =>
-          builder.fn.sum<bigint | number | string | null>('usage_pico').as('total'),
-        )
-        .where('created_at', '<', beforeIso);
-      if (keyHash !== null) query = query.where('key_hash', '=', keyHash);
-      if (sinceIso !== null) query = query.where('created_at', '>=', sinceIso);
-      const row = await query.executeTakeFirst();
-      return row?.total === null || row?.total === undefined ? 0n : toBigInt(row.total);
+    sumUsageBefore(keyHash: string | null, sinceIso: string | null, beforeIso: string) {
+      return sumUsageInRange(database, { keyHash, sinceIso, beforeIso });
     },
-    async sumAllUsage() {
-      const row = await database
-        .selectFrom('generations')
-        .select((builder) =>
-          builder.fn.sum<bigint | number | string | null>('usage_pico').as('total'),
-        )
-        .executeTakeFirst();
-      return row?.total === null || row?.total === undefined ? 0n : toBigInt(row.total);
+    sumAllUsage() {
+      return sumUsageInRange(database, { keyHash: null, sinceIso: null, beforeIso: null });
     },
     async count() {
       const row = await database
@@ -150,6 +181,7 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
 function createApiKeyStore(database: Kysely<Database>): ApiKeyStore {
   return {
     async get(hash: string) {
+      if (!isStorableText(hash)) return undefined;
       const row = await database
         .selectFrom('api_keys')
         .selectAll()
@@ -158,26 +190,17 @@ function createApiKeyStore(database: Kysely<Database>): ApiKeyStore {
       return row === undefined ? undefined : toApiKeyRow(row);
     },
     async insert(row: ApiKeyRow) {
-      await database
+      assertStorableText({ name: row.name });
+      await database.insertInto('api_keys').values(toApiKeyInsert(row)).execute();
+    },
+    async insertIfAbsent(row: ApiKeyRow) {
+      assertStorableText({ name: row.name });
+      const result = await database
         .insertInto('api_keys')
-        .values({
-          hash: row.hash,
-          name: row.name,
-          label: row.label,
-          is_management: toFlag(row.isManagement),
-          disabled: toFlag(row.disabled),
-          limit_pico: row.limitPico,
-          limit_reset: row.limitReset,
-          include_byok_in_limit: toFlag(row.includeByokInLimit),
-          workspace_id: row.workspaceId,
-          creator_user_id: row.creatorUserId,
-          created_at: row.createdAt,
-          updated_at: row.updatedAt,
-          expires_at: row.expiresAt,
-          rate_limit_requests: row.rateLimit?.requests ?? null,
-          rate_limit_interval_seconds: row.rateLimit?.intervalSeconds ?? null,
-        })
-        .execute();
+        .values(toApiKeyInsert(row))
+        .onConflict((conflict) => conflict.column('hash').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
     },
     async list({ includeDisabled, offset, limit }) {
       let query = database.selectFrom('api_keys').selectAll();
@@ -191,6 +214,8 @@ function createApiKeyStore(database: Kysely<Database>): ApiKeyStore {
       return rows.map(toApiKeyRow);
     },
     async update(hash: string, patch: ApiKeyPatch) {
+      if (!isStorableText(hash)) return undefined;
+      assertStorableText({ name: patch.name });
       const columns = toApiKeyColumns(patch);
       if (Object.keys(columns).length > 0) {
         await database.updateTable('api_keys').set(columns).where('hash', '=', hash).execute();
@@ -198,6 +223,7 @@ function createApiKeyStore(database: Kysely<Database>): ApiKeyStore {
       return this.get(hash);
     },
     async delete(hash: string) {
+      if (!isStorableText(hash)) return false;
       const result = await database
         .deleteFrom('api_keys')
         .where('hash', '=', hash)
@@ -218,6 +244,7 @@ function createApiKeyStore(database: Kysely<Database>): ApiKeyStore {
 function createCreditStore(database: Kysely<Database>): CreditStore {
   return {
     async insert(row) {
+      assertStorableText({ note: row.note });
       await database
         .insertInto('credit_grants')
         .values({
@@ -264,6 +291,8 @@ export function createKyselyStorage(
     generations: createGenerationStore(database),
     apiKeys: createApiKeyStore(database),
     credits: createCreditStore(database),
+    inflight: createInflightStore(database),
+    retention: createRetentionStore(database, dialect),
     close: () => database.destroy(),
   };
 }

@@ -45,12 +45,15 @@ export interface StoredGeneration {
 
 /** Generation records: written once (in batches), never updated. */
 export interface GenerationStore {
-  /** Inserts records atomically (one transaction); resolves once durably committed. */
+  /**
+   * Inserts records atomically (one transaction) and, in the same transaction, deletes their
+   * in-flight journal rows; resolves once durably committed.
+   */
   insertMany(rows: readonly GenerationRow[]): Promise<void>;
   get(id: string): Promise<StoredGeneration | undefined>;
   /** Σ usage of a key's generations created at or after `sinceIso` (all when null), pico-USD. */
   sumUsage(keyHash: string, sinceIso?: string | null): Promise<bigint>;
-  /** Σ usage of every generation, pico-USD. */
+  /** Σ usage of every generation (rolled-up ones included), pico-USD. */
   sumAllUsage(): Promise<bigint>;
   /**
    * Σ usage of generations created in [`sinceIso`, `beforeIso`) — of one key, or of all when
@@ -84,6 +87,8 @@ export type ApiKeyPatch = Partial<
 export interface ApiKeyStore {
   get(hash: string): Promise<ApiKeyRow | undefined>;
   insert(row: ApiKeyRow): Promise<void>;
+  /** Inserts unless a key with this hash exists (nodes starting at once); true if inserted. */
+  insertIfAbsent(row: ApiKeyRow): Promise<boolean>;
   /** Newest first. */
   list(options: { includeDisabled: boolean; offset: number; limit: number }): Promise<ApiKeyRow[]>;
   /** Returns the updated row, or undefined when no such key exists. */
@@ -108,11 +113,49 @@ export interface CreditStore {
   totals(): Promise<{ totalPico: bigint; count: number }>;
 }
 
+/** A journaled in-flight generation: its id may be out, its record is not committed yet. */
+export interface InflightRow {
+  id: string;
+  /** The gateway node that owns it (only that node recovers it). */
+  nodeId: string;
+  keyHash: string;
+  createdAt: string;
+  /** Layout version of `facts`. */
+  factsVersion: number;
+  /** What is known before the outcome, serialized by `ledger/inflight-journal.ts`. */
+  facts: string;
+}
+
+/**
+ * The in-flight journal. Rows are inserted before an id is exposed and deleted by
+ * {@link GenerationStore.insertMany} in the transaction that commits the record.
+ */
+export interface InflightStore {
+  /** Inserts rows atomically (one transaction); resolves once durably committed. */
+  insertMany(rows: readonly InflightRow[]): Promise<void>;
+  /** The rows a node owns, oldest first. */
+  listByNode(nodeId: string): Promise<InflightRow[]>;
+  /** Deletes rows by id (those whose record already exists). */
+  deleteMany(ids: readonly string[]): Promise<void>;
+}
+
+/** Retention: deletes old generation records, keeping their usage in per-key daily rollups. */
+export interface RetentionStore {
+  /**
+   * In one transaction, deletes up to `limit` of the oldest records created before `beforeIso`
+   * and adds their usage to the rollups; returns how many it deleted (0 = nothing left, or
+   * another node is purging right now).
+   */
+  purgeBatch(beforeIso: string, limit: number): Promise<number>;
+}
+
 /** The storage the gateway sees: small and domain-shaped. */
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
   readonly generations: GenerationStore;
   readonly apiKeys: ApiKeyStore;
   readonly credits: CreditStore;
+  readonly inflight: InflightStore;
+  readonly retention: RetentionStore;
   close(): Promise<void>;
 }

@@ -4,13 +4,27 @@ import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { GenerationRecordSchema } from '@tollgate/protocol';
 import { generateKey } from '../../src/accounts/api-keys.js';
+import {
+  DURABILITY_STORAGES,
+  fetchCompleteRecord,
+  HELD_MARKER,
+  inspectLedger,
+  keyUsagePico,
+  prepareDurabilityStorage,
+  receivedId,
+  routeDurabilityUpstream,
+  sumUsagePico,
+} from '../helpers/durability.js';
 import { startFakeUpstream } from '../helpers/fake-upstream.js';
 import { getGeneration, postJson, readSse } from '../helpers/http.js';
 import { openAIStreamEvents } from '../helpers/openai-fixtures.js';
+import { spawnGateway } from '../helpers/spawn-gateway.js';
 import { defaultTestConfig } from '../helpers/start-test-gateway.js';
+import { startClientRequest } from '../helpers/stream-client.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
@@ -114,3 +128,169 @@ test('SIGTERM lets an in-flight stream finish, commits its record, and exits 0',
   again.kill('SIGTERM');
   assert.deepEqual(await once(again, 'exit'), [0, null]);
 });
+
+type StorageKind = (typeof DURABILITY_STORAGES)[number];
+
+const HELD_UNDER_LOAD = 12;
+const SLOW_UNDER_LOAD = 8;
+
+for (const storageKind of DURABILITY_STORAGES) {
+  test(`SIGTERM under load refuses new requests, finishes every started one, loses no record (${storageKind})`, async (t) => {
+    await sigtermUnderLoad(t, storageKind);
+  });
+  test(`SIGTERM drains for at most TOLLGATE_DRAIN_TIMEOUT_MS, then cuts and still commits the record (${storageKind})`, async (t) => {
+    await sigtermDrainLimit(t, storageKind);
+  });
+}
+
+async function sigtermUnderLoad(t: TestContext, storageKind: StorageKind): Promise<void> {
+  const upstream = await startFakeUpstream();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-sigterm-load-'));
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let slowArrived = 0;
+  let allSlowArrived: () => void = () => undefined;
+  const slowReached = new Promise<void>((resolve) => {
+    allSlowArrived = resolve;
+  });
+  t.after(async () => {
+    release();
+    await upstream.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  routeDurabilityUpstream(upstream, gate, (content) => {
+    if (content.startsWith('slow') && ++slowArrived === SLOW_UNDER_LOAD) allSlowArrived();
+  });
+  const configPath = join(dataDir, 'config.json');
+  await writeFile(configPath, JSON.stringify(defaultTestConfig(upstream.url)));
+  const key = generateKey();
+  const storage = await prepareDurabilityStorage(t, storageKind, dataDir);
+  const env = {
+    TOLLGATE_DATA_DIR: dataDir,
+    TOLLGATE_CONFIG: configPath,
+    TOLLGATE_ADMIN_KEY: key,
+    ...storage.env,
+  };
+  const gateway = await spawnGateway(env);
+  t.after(() => {
+    if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
+  });
+  const chat = (content: string, stream: boolean) =>
+    startClientRequest(gateway.apiUrl, '/chat/completions', key, {
+      model: 'test/model',
+      messages: [{ role: 'user', content }],
+      stream,
+    });
+  const held = Array.from({ length: HELD_UNDER_LOAD }, (_, index) => chat(`hold ${index}`, true));
+  const slow = Array.from({ length: SLOW_UNDER_LOAD }, (_, index) => chat(`slow ${index}`, false));
+  await Promise.all(held.map((request) => request.received(HELD_MARKER)));
+  await slowReached;
+
+  gateway.child.kill('SIGTERM');
+  await gateway.waitForOutput('shutting down');
+  // A request arriving now is not served: refused or reset at the socket (a connection the kernel
+  // accepted before the listener closed is dropped unread), or 503 while the listener closes.
+  const late = await chat('json late', false).outcome;
+  assert.ok(
+    ['ECONNREFUSED', 'ECONNRESET'].includes(late.error?.code ?? '') || late.status === 503,
+    `late request refused, got ${late.status} ${late.error?.code ?? ''}`,
+  );
+  assert.equal(receivedId(late), null, 'no generation for a refused request');
+  release();
+  const outcomes = await Promise.all([...held, ...slow].map((request) => request.outcome));
+  for (const outcome of outcomes) {
+    assert.equal(outcome.error, null, 'no started request sees a reset');
+    assert.equal(outcome.status, 200);
+    assert.ok(outcome.complete);
+  }
+  for (const outcome of outcomes.slice(0, HELD_UNDER_LOAD)) assert.equal(outcome.done, true);
+  assert.deepEqual(await gateway.exited, { code: 0, signal: null });
+
+  const ids = outcomes.map((outcome) => receivedId(outcome)?.id ?? '');
+  const again = await spawnGateway(env);
+  t.after(() => {
+    if (again.child.exitCode === null) again.child.kill('SIGKILL');
+  });
+  const records = [];
+  for (const id of ids) {
+    const record = await fetchCompleteRecord(again.apiUrl, key, id);
+    assert.equal(record.cancelled, false);
+    assert.equal(record.finish_reason, 'stop');
+    records.push(record);
+  }
+  assert.equal(await keyUsagePico(again.apiUrl, key), sumUsagePico(records));
+  again.child.kill('SIGTERM');
+  assert.deepEqual(await again.exited, { code: 0, signal: null });
+  const database = storage.open();
+  try {
+    const ledger = await inspectLedger(database);
+    assert.deepEqual(ledger, {
+      generations: HELD_UNDER_LOAD + SLOW_UNDER_LOAD,
+      usagePico: sumUsagePico(records),
+      inflight: 0,
+    });
+  } finally {
+    await database.destroy();
+  }
+}
+
+async function sigtermDrainLimit(t: TestContext, storageKind: StorageKind): Promise<void> {
+  const upstream = await startFakeUpstream();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-sigterm-drain-'));
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  t.after(async () => {
+    release();
+    await upstream.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  routeDurabilityUpstream(upstream, gate);
+  const configPath = join(dataDir, 'config.json');
+  await writeFile(configPath, JSON.stringify(defaultTestConfig(upstream.url)));
+  const key = generateKey();
+  const storage = await prepareDurabilityStorage(t, storageKind, dataDir);
+  const env = {
+    TOLLGATE_DATA_DIR: dataDir,
+    TOLLGATE_CONFIG: configPath,
+    TOLLGATE_ADMIN_KEY: key,
+    ...storage.env,
+  };
+  const gateway = await spawnGateway({ ...env, TOLLGATE_DRAIN_TIMEOUT_MS: '200' });
+  t.after(() => {
+    if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
+  });
+  // Never released: it outlives the drain limit.
+  const stuck = startClientRequest(gateway.apiUrl, '/chat/completions', key, {
+    model: 'test/model',
+    messages: [{ role: 'user', content: 'hold forever' }],
+    stream: true,
+  });
+  await stuck.received(HELD_MARKER);
+  gateway.child.kill('SIGTERM');
+  const outcome = await stuck.outcome;
+  assert.equal(outcome.complete, false, 'the straggler is cut at the drain limit');
+  assert.deepEqual(await gateway.exited, { code: 0, signal: null });
+
+  const id = receivedId(outcome)?.id ?? '';
+  // Read storage directly (no restart, so no recovery could have written it): the stream's own
+  // handler committed the record before the process exited, with the text read so far.
+  const database = storage.open();
+  try {
+    const stored = await database
+      .selectFrom('generations')
+      .select('record')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const record = GenerationRecordSchema.parse(JSON.parse(stored.record));
+    assert.equal(record.cancelled, true);
+    assert.ok(record.tokens_completion !== null && record.tokens_completion > 0);
+    assert.notEqual(record.latency, null);
+    assert.equal((await inspectLedger(database)).inflight, 0, 'its journal row went with it');
+  } finally {
+    await database.destroy();
+  }
+}

@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { StorageConfig } from '../storage/create-storage.js';
+import type { InflightRow, InflightStore } from '../storage/storage.js';
+import type { GenerationFacts } from './generation-record.js';
+import { createGroupCommit, type GroupCommit } from './group-commit.js';
+import { toRecordTimestamp } from './ids.js';
+
+/** The facts only the end of a generation tells. */
+type OutcomeFact =
+  | 'upstreamId'
+  | 'cancelled'
+  | 'latencyMs'
+  | 'generationTimeMs'
+  | 'finishReason'
+  | 'nativeFinishReason'
+  | 'nativeUsage'
+  | 'normalizedCompletionTokens'
+  | 'normalizedEstimated'
+  | 'numMediaCompletion'
+  | 'serviceTier'
+  | 'completionUnknown';
+
+/**
+ * What is known of a generation before its outcome: everything a complete record needs except
+ * what only the end tells (upstream id, timings, finish reason, usage, completion).
+ */
+export type PendingFacts = Omit<GenerationFacts, OutcomeFact> & {
+  /** The normalized prompt count is not a tokenizer count (see `tokens_estimated`). */
+  promptEstimated: boolean;
+};
+
+/** Layout version of the serialized {@link PendingFacts}. */
+export const FACTS_VERSION = 1;
+
+/** A bigint in JSON: `{"$bigint":"123"}` (prices and fees are pico-USD bigints). */
+interface TaggedBigInt {
+  $bigint: string;
+}
+
+const isTaggedBigInt = (value: unknown): value is TaggedBigInt =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { $bigint?: unknown }).$bigint === 'string' &&
+  Object.keys(value).length === 1;
+
+/** Serializes pending facts for the journal (bigints tagged, everything else as JSON). */
+export function serializePendingFacts(facts: PendingFacts): string {
+  return JSON.stringify(facts, (_key, value: unknown) =>
+    typeof value === 'bigint' ? { $bigint: value.toString() } : value,
+  );
+}
+
+/** Parses what {@link serializePendingFacts} wrote; throws on a row that is not such facts. */
+export function parsePendingFacts(row: InflightRow): PendingFacts {
+  if (row.factsVersion !== FACTS_VERSION) {
+    throw new Error(`in-flight row ${row.id}: unknown facts version ${row.factsVersion}`);
+  }
+  const facts: unknown = JSON.parse(row.facts, (_key, value: unknown) =>
+    isTaggedBigInt(value) ? BigInt(value.$bigint) : value,
+  );
+  const candidate = facts as Partial<PendingFacts> | null;
+  if (
+    candidate === null ||
+    typeof candidate !== 'object' ||
+    candidate.id !== row.id ||
+    candidate.keyHash !== row.keyHash ||
+    typeof candidate.createdAtMs !== 'number' ||
+    typeof candidate.prices !== 'object' ||
+    !Array.isArray(candidate.providerResponses)
+  ) {
+    throw new Error(`in-flight row ${row.id}: facts do not match the row`);
+  }
+  return facts as PendingFacts;
+}
+
+/** The journal row of pending facts, owned by `nodeId`. Serialized now, not at commit time. */
+export function toInflightRow(facts: PendingFacts, nodeId: string): InflightRow {
+  return {
+    id: facts.id,
+    nodeId,
+    keyHash: facts.keyHash,
+    createdAt: toRecordTimestamp(facts.createdAtMs),
+    factsVersion: FACTS_VERSION,
+    facts: serializePendingFacts(facts),
+  };
+}
+
+/**
+ * The in-flight journal: before a generation id reaches a client ahead of its record (a stream's
+ * headers), the generation's pending facts are committed here, group-committed like the ledger
+ * so concurrent streams share one transaction and one fsync. The record's commit deletes the row
+ * in the same transaction; rows left by a crash are finalized at the next start
+ * ({@link recoverInflight} in `recover-inflight.ts`).
+ */
+export class InflightJournal {
+  /** The node whose rows these are; only this node recovers them. */
+  readonly nodeId: string;
+  readonly #commits: GroupCommit<InflightRow>;
+  /** Generations journaled whose handler has not finished yet. */
+  readonly #open = new Set<string>();
+  readonly #idleWaiters: Array<() => void> = [];
+
+  constructor(store: InflightStore, nodeId: string) {
+    this.nodeId = nodeId;
+    this.#commits = createGroupCommit((rows) => store.insertMany(rows));
+  }
+
+  /**
+   * Journals a generation about to be exposed; resolves once the row is durable. Call
+   * {@link done} when its handler has finished, whatever happened.
+   */
+  open(facts: PendingFacts): Promise<void> {
+    this.#open.add(facts.id);
+    return this.#commits.commit(toInflightRow(facts, this.nodeId));
+  }
+
+  /** The handler of a journaled generation has finished (its record committed, or not). */
+  done(id: string): void {
+    this.#open.delete(id);
+    if (this.#open.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves once every journaled generation's handler has finished (at once if none is open). */
+  idle(): Promise<void> {
+    if (this.#open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Rows waiting for or in a commit. */
+  get pendingCommits(): number {
+    return this.#commits.pending;
+  }
+
+  /** Waits until every queued row is written. */
+  flush(): Promise<void> {
+    return this.#commits.flush();
+  }
+}
+
+/**
+ * The default node id (`TOLLGATE_NODE_ID` overrides it): the host name and a digest of where the
+ * data lives (the SQLite file's absolute path, or the database URL — digested, so no credential
+ * shows). Stable across restarts of the same node on the same data.
+ */
+export function defaultNodeId(storage: StorageConfig): string {
+  const location = storage.kind === 'sqlite' ? resolve(storage.path) : storage.url;
+  const digest = createHash('sha256').update(location).digest('hex').slice(0, 16);
+  return `${hostname()}:${digest}`;
+}

@@ -1,0 +1,133 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from './database.js';
+import type { RetentionStore } from './storage.js';
+
+const DAY_MS = 86_400_000;
+
+/** The UTC day containing an ISO instant, as `YYYY-MM-DDT00:00:00.000Z` (a rollup's `day`). */
+export function utcDayOf(iso: string): string {
+  return new Date(Math.floor(Date.parse(iso) / DAY_MS) * DAY_MS).toISOString();
+}
+
+const toBigInt = (value: bigint | number | string): bigint =>
+  typeof value === 'bigint' ? value : BigInt(value);
+
+/** Which usage to sum: one key or all; created in [`since`, `before`) (null = unbounded). */
+export interface UsageRange {
+  keyHash: string | null;
+  sinceIso: string | null;
+  beforeIso: string | null;
+}
+
+/**
+ * Σ usage of the generation records in `range` plus the rollups of deleted ones, in ONE statement
+ * (one snapshot), so a retention batch moving usage from records to rollups concurrently is
+ * counted exactly once. A rollup day counts when it overlaps the range: exact for ranges on UTC
+ * day boundaries (the limit windows); a bound inside a rolled-up day counts the whole day, which
+ * can only overstate usage, never understate it.
+ */
+export async function sumUsageInRange(
+  database: Kysely<Database>,
+  range: UsageRange,
+): Promise<bigint> {
+  let records = database.selectFrom('generations').select('usage_pico');
+  let rollups = database.selectFrom('usage_rollups').select('usage_pico');
+  if (range.keyHash !== null) {
+    records = records.where('key_hash', '=', range.keyHash);
+    rollups = rollups.where('key_hash', '=', range.keyHash);
+  }
+  if (range.sinceIso !== null) {
+    records = records.where('created_at', '>=', range.sinceIso);
+    rollups = rollups.where('day', '>=', utcDayOf(range.sinceIso));
+  }
+  if (range.beforeIso !== null) {
+    records = records.where('created_at', '<', range.beforeIso);
+    rollups = rollups.where('day', '<', range.beforeIso);
+  }
+  const row = await database
+    .selectFrom(records.unionAll(rollups).as('usage'))
+    .select((builder) =>
+      builder.fn.sum<bigint | number | string | null>('usage.usage_pico').as('total'),
+    )
+    .executeTakeFirst();
+  return row?.total === null || row?.total === undefined ? 0n : toBigInt(row.total);
+}
+
+/** `pg_try_advisory_xact_lock` key of a retention batch ("tollret\0" as an int8). */
+const RETENTION_LOCK_KEY = 8390043843846042624n;
+
+/** Deletion of old generation records, their usage folded into `usage_rollups`. */
+export function createRetentionStore(
+  database: Kysely<Database>,
+  dialect: 'sqlite' | 'postgres',
+): RetentionStore {
+  return {
+    async purgeBatch(beforeIso: string, limit: number) {
+      return database.transaction().execute(async (transaction) => {
+        if (dialect === 'postgres') {
+          // One node purges at a time; the others skip the round instead of queueing on row locks.
+          const { rows } = await sql<{ locked: boolean }>`
+            SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK_KEY.toString()}::bigint) AS locked
+          `.execute(transaction);
+          if (rows[0]?.locked !== true) return 0;
+        }
+        // RETURNING gives exactly the rows this transaction deleted: each is folded once.
+        const deleted = await transaction
+          .deleteFrom('generations')
+          .where('id', 'in', (builder) =>
+            builder
+              .selectFrom('generations')
+              .select('id')
+              .where('created_at', '<', beforeIso)
+              .orderBy('created_at')
+              .limit(limit),
+          )
+          .returning(['key_hash', 'created_at', 'usage_pico'])
+          .execute();
+        const folded = new Map<
+          string,
+          { keyHash: string; day: string; usage: bigint; count: bigint }
+        >();
+        for (const row of deleted) {
+          const day = utcDayOf(row.created_at);
+          const bucketKey = `${row.key_hash}\u0000${day}`;
+          const bucket = folded.get(bucketKey) ?? {
+            keyHash: row.key_hash,
+            day,
+            usage: 0n,
+            count: 0n,
+          };
+          bucket.usage += toBigInt(row.usage_pico);
+          bucket.count += 1n;
+          folded.set(bucketKey, bucket);
+        }
+        for (const bucket of folded.values()) {
+          await transaction
+            .insertInto('usage_rollups')
+            .values({
+              key_hash: bucket.keyHash,
+              day: bucket.day,
+              usage_pico: bucket.usage,
+              generations: bucket.count,
+            })
+            .onConflict((conflict) =>
+              conflict.columns(['key_hash', 'day']).doUpdateSet((builder) => ({
+                usage_pico: builder(
+                  'usage_rollups.usage_pico',
+                  '+',
+                  builder.ref('excluded.usage_pico'),
+                ),
+                generations: builder(
+                  'usage_rollups.generations',
+                  '+',
+                  builder.ref('excluded.generations'),
+                ),
+              })),
+            )
+            .execute();
+        }
+        return deleted.length;
+      });
+    },
+  };
+}

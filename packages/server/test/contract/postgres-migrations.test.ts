@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pg from 'pg';
+import { createStorage } from '../../src/storage/create-storage.js';
+import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
+
+test('several nodes starting at once on a fresh PostgreSQL database migrate it exactly once', async (t) => {
+  const database = await createFreshPostgresDatabase();
+  t.after(() => database.drop());
+  // Pool size 1: the advisory lock and the migrator share one connection, so this cannot deadlock.
+  const storages = await Promise.all(
+    Array.from({ length: 6 }, () =>
+      createStorage({ kind: 'postgres', url: database.url, poolSize: 1 }),
+    ),
+  );
+  try {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string }>(
+        'SELECT name FROM kysely_migration ORDER BY name',
+      );
+      assert.deepEqual(
+        rows.map((row) => row.name),
+        ['0001-initial', '0002-accounts', '0003-inflight', '0004-usage-rollups'],
+      );
+      const locks = await client.query(
+        "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = " +
+          '(SELECT oid FROM pg_database WHERE datname = current_database())',
+      );
+      assert.equal(locks.rowCount, 0, 'every node released the migration lock');
+    } finally {
+      await client.end();
+    }
+    for (const storage of storages) assert.equal(await storage.generations.count(), 0);
+  } finally {
+    await Promise.all(storages.map((storage) => storage.close()));
+  }
+});

@@ -1,0 +1,431 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { GatewayError } from '../../src/errors/gateway-error.js';
+import { startRetention } from '../../src/storage/retention-job.js';
+import type { ApiKeyRow, GenerationRow, Storage } from '../../src/storage/storage.js';
+
+/** A storage under test and how to dispose of it (and of everything it stored). */
+export interface StorageUnderTest {
+  storage: Storage;
+  dispose(): Promise<void>;
+}
+
+/** Beyond 2^53: a number would lose the low digits, a bigint keeps them. */
+export const BEYOND_2_53 = 2n ** 61n + 7n;
+
+/** A generation row with a ~2 KB record, like the ledger writes. */
+export function generationRow(overrides: Partial<GenerationRow> = {}): GenerationRow {
+  const id = overrides.id ?? `gen-${Math.random().toString(36).slice(2)}`;
+  return {
+    id,
+    keyHash: 'a'.repeat(64),
+    requestId: `req-${id}`,
+    createdAt: '2026-11-22T08:00:00.000Z',
+    model: 'test/model',
+    providerName: 'Acme',
+    apiType: 'completions',
+    isByok: false,
+    cancelled: false,
+    usagePico: 1_000n,
+    totalCostPico: 1_000n,
+    upstreamCostPico: null,
+    recordVersion: 1,
+    record: JSON.stringify({ id, model: 'test/model', padding: 'x'.repeat(1900) }),
+    ...overrides,
+  };
+}
+
+/** An API key row. */
+export function apiKeyRow(overrides: Partial<ApiKeyRow> = {}): ApiKeyRow {
+  return {
+    hash: 'k'.repeat(64),
+    name: 'key',
+    label: 'sk-tg-v1-abc...xyz',
+    isManagement: false,
+    disabled: false,
+    limitPico: null,
+    limitReset: null,
+    includeByokInLimit: false,
+    workspaceId: 'default',
+    creatorUserId: null,
+    createdAt: '2026-11-22T08:00:00.000Z',
+    updatedAt: null,
+    expiresAt: null,
+    rateLimit: null,
+    ...overrides,
+  };
+}
+
+/**
+ * The Storage contract: the same test bodies for every dialect. `open` gives each test a fresh,
+ * migrated, empty storage.
+ */
+export function describeStorageContract(name: string, open: () => Promise<StorageUnderTest>): void {
+  describe(`Storage contract: ${name}`, () => {
+    let current: StorageUnderTest;
+    let storage: Storage;
+    beforeEach(async () => {
+      current = await open();
+      storage = current.storage;
+    });
+    afterEach(async () => {
+      await current.dispose();
+    });
+
+    test('returns a committed record byte for byte and undefined for an unknown id', async () => {
+      const row = generationRow({ id: 'gen-1', record: '{"id":"gen-1","total_cost":0.5,"é":"ü"}' });
+      await storage.generations.insertMany([row]);
+      assert.deepEqual(await storage.generations.get('gen-1'), {
+        keyHash: row.keyHash,
+        recordVersion: 1,
+        record: row.record,
+      });
+      assert.equal(await storage.generations.get('gen-unknown'), undefined);
+      assert.equal(await storage.generations.get('gen-\u0000'), undefined);
+      assert.equal(await storage.generations.count(), 1);
+    });
+
+    test('inserts a batch atomically: a duplicate id rejects the whole batch', async () => {
+      await storage.generations.insertMany([generationRow({ id: 'gen-dup' })]);
+      await assert.rejects(
+        storage.generations.insertMany([
+          generationRow({ id: 'gen-new' }),
+          generationRow({ id: 'gen-dup' }),
+        ]),
+      );
+      assert.equal(await storage.generations.get('gen-new'), undefined);
+      assert.equal(await storage.generations.count(), 1);
+    });
+
+    test('inserts a batch larger than one statement can carry', async () => {
+      const rows = Array.from({ length: 4500 }, (_, index) =>
+        generationRow({ id: `gen-${index}`, usagePico: BigInt(index) }),
+      );
+      await storage.generations.insertMany(rows);
+      assert.equal(await storage.generations.count(), 4500);
+      assert.equal(await storage.generations.sumAllUsage(), (4499n * 4500n) / 2n);
+    });
+
+    test('keeps money beyond 2^53 exact in columns and sums', async () => {
+      const key = 'b'.repeat(64);
+      await storage.generations.insertMany([
+        generationRow({ id: 'gen-a', keyHash: key, usagePico: BEYOND_2_53 }),
+        generationRow({ id: 'gen-b', keyHash: key, usagePico: BEYOND_2_53 }),
+        generationRow({ id: 'gen-c', keyHash: key, usagePico: BEYOND_2_53 }),
+      ]);
+      const expected = 3n * BEYOND_2_53;
+      assert.equal(await storage.generations.sumUsage(key), expected);
+      assert.equal(await storage.generations.sumAllUsage(), expected);
+      assert.equal(typeof (await storage.generations.sumAllUsage()), 'bigint');
+      await storage.apiKeys.insert(apiKeyRow({ limitPico: BEYOND_2_53 }));
+      assert.equal((await storage.apiKeys.get('k'.repeat(64)))?.limitPico, BEYOND_2_53);
+      await storage.credits.insert({
+        id: 'grant-1',
+        amountPico: BEYOND_2_53,
+        note: null,
+        createdAt: '2026-11-22T08:00:00.000Z',
+      });
+      await storage.credits.insert({
+        id: 'grant-2',
+        amountPico: -5n,
+        note: 'correction',
+        createdAt: '2026-11-22T08:00:01.000Z',
+      });
+      assert.deepEqual(await storage.credits.totals(), { totalPico: BEYOND_2_53 - 5n, count: 2 });
+    });
+
+    test('sums usage per key, per window and before an instant', async () => {
+      const key = 'c'.repeat(64);
+      const other = 'd'.repeat(64);
+      await storage.generations.insertMany([
+        generationRow({
+          id: 'g1',
+          keyHash: key,
+          createdAt: '2026-11-20T10:00:00.000Z',
+          usagePico: 1n,
+        }),
+        generationRow({
+          id: 'g2',
+          keyHash: key,
+          createdAt: '2026-11-21T10:00:00.000Z',
+          usagePico: 10n,
+        }),
+        generationRow({
+          id: 'g3',
+          keyHash: key,
+          createdAt: '2026-11-22T10:00:00.000Z',
+          usagePico: 100n,
+        }),
+        generationRow({
+          id: 'g4',
+          keyHash: other,
+          createdAt: '2026-11-21T10:00:00.000Z',
+          usagePico: 1000n,
+        }),
+      ]);
+      const generations = storage.generations;
+      assert.equal(await generations.sumUsage(key), 111n);
+      assert.equal(await generations.sumUsage(key, '2026-11-21T10:00:00.000Z'), 110n);
+      assert.equal(await generations.sumUsage('e'.repeat(64)), 0n);
+      assert.equal(await generations.sumAllUsage(), 1111n);
+      assert.equal(await generations.sumUsageBefore(key, null, '2026-11-22T00:00:00.000Z'), 11n);
+      assert.equal(
+        await generations.sumUsageBefore(
+          key,
+          '2026-11-21T00:00:00.000Z',
+          '2026-11-22T00:00:00.000Z',
+        ),
+        10n,
+      );
+      assert.equal(await generations.sumUsageBefore(null, null, '2026-11-22T00:00:00.000Z'), 1011n);
+    });
+
+    test('loses nothing under concurrent batch inserts', async () => {
+      const batches = Array.from({ length: 20 }, (_, batch) =>
+        Array.from({ length: 50 }, (_, index) =>
+          generationRow({ id: `gen-${batch}-${index}`, usagePico: BigInt(batch * 50 + index) }),
+        ),
+      );
+      await Promise.all(batches.map((rows) => storage.generations.insertMany(rows)));
+      assert.equal(await storage.generations.count(), 1000);
+      assert.equal(await storage.generations.sumAllUsage(), (999n * 1000n) / 2n);
+      for (const id of ['gen-0-0', 'gen-7-23', 'gen-19-49']) {
+        assert.notEqual(await storage.generations.get(id), undefined);
+      }
+    });
+
+    test('creates, reads, updates and deletes API keys', async () => {
+      const hash = 'f'.repeat(64);
+      const row = apiKeyRow({
+        hash,
+        isManagement: true,
+        limitPico: 5_000_000_000_000n,
+        limitReset: 'monthly',
+        includeByokInLimit: true,
+        creatorUserId: 'user-1',
+        expiresAt: '2027-01-01T00:00:00.000Z',
+        rateLimit: { requests: 10, intervalSeconds: 60 },
+      });
+      await storage.apiKeys.insert(row);
+      assert.deepEqual(await storage.apiKeys.get(hash), row);
+      assert.equal(await storage.apiKeys.countManagementKeys(), 1);
+      const updated = await storage.apiKeys.update(hash, {
+        name: 'renamed',
+        disabled: true,
+        limitPico: null,
+        limitReset: null,
+        rateLimit: null,
+        updatedAt: '2026-11-22T09:00:00.000Z',
+      });
+      assert.deepEqual(updated, {
+        ...row,
+        name: 'renamed',
+        disabled: true,
+        limitPico: null,
+        limitReset: null,
+        rateLimit: null,
+        updatedAt: '2026-11-22T09:00:00.000Z',
+      });
+      assert.equal(await storage.apiKeys.update('0'.repeat(64), { name: 'x' }), undefined);
+      await assert.rejects(storage.apiKeys.insert(row), 'a hash is unique');
+      assert.equal(await storage.apiKeys.delete(hash), true);
+      assert.equal(await storage.apiKeys.delete(hash), false);
+      assert.equal(await storage.apiKeys.get(hash), undefined);
+      assert.equal(await storage.apiKeys.get(`${hash}\u0000`), undefined);
+      assert.equal(await storage.apiKeys.update(`${hash}\u0000`, { name: 'x' }), undefined);
+      assert.equal(await storage.apiKeys.delete(`${hash}\u0000`), false);
+      assert.equal(await storage.apiKeys.countManagementKeys(), 0);
+    });
+
+    test('inserts a key only if absent, so nodes starting at once cannot collide', async () => {
+      const row = apiKeyRow({ isManagement: true });
+      const results = await Promise.all([
+        storage.apiKeys.insertIfAbsent(row),
+        storage.apiKeys.insertIfAbsent({ ...row, name: 'second' }),
+        storage.apiKeys.insertIfAbsent({ ...row, name: 'third' }),
+      ]);
+      assert.deepEqual(results.filter(Boolean).length, 1);
+      assert.equal(await storage.apiKeys.countManagementKeys(), 1);
+    });
+
+    test('lists keys newest first, ties by hash, paged, disabled ones on request', async () => {
+      const rows = [
+        apiKeyRow({ hash: `1${'0'.repeat(63)}`, createdAt: '2026-11-20T00:00:00.000Z' }),
+        apiKeyRow({ hash: `3${'0'.repeat(63)}`, createdAt: '2026-11-22T00:00:00.000Z' }),
+        apiKeyRow({ hash: `2${'0'.repeat(63)}`, createdAt: '2026-11-22T00:00:00.000Z' }),
+        apiKeyRow({
+          hash: `4${'0'.repeat(63)}`,
+          createdAt: '2026-11-21T00:00:00.000Z',
+          disabled: true,
+        }),
+      ];
+      for (const row of rows) await storage.apiKeys.insert(row);
+      const hashes = async (options: { includeDisabled: boolean; offset: number; limit: number }) =>
+        (await storage.apiKeys.list(options)).map((row) => row.hash[0]);
+      assert.deepEqual(await hashes({ includeDisabled: true, offset: 0, limit: 10 }), [
+        '2',
+        '3',
+        '4',
+        '1',
+      ]);
+      assert.deepEqual(await hashes({ includeDisabled: false, offset: 0, limit: 10 }), [
+        '2',
+        '3',
+        '1',
+      ]);
+      assert.deepEqual(await hashes({ includeDisabled: true, offset: 1, limit: 2 }), ['3', '4']);
+    });
+
+    test('retention deletes old records in batches and leaves every usage sum unchanged', async () => {
+      const key = '1'.repeat(64);
+      const other = '2'.repeat(64);
+      const old = [
+        generationRow({
+          id: 'old-1',
+          keyHash: key,
+          createdAt: '2026-11-01T01:00:00.000Z',
+          usagePico: BEYOND_2_53,
+        }),
+        generationRow({
+          id: 'old-2',
+          keyHash: key,
+          createdAt: '2026-11-01T23:59:59.999Z',
+          usagePico: 2n,
+        }),
+        generationRow({
+          id: 'old-3',
+          keyHash: key,
+          createdAt: '2026-11-02T12:00:00.000Z',
+          usagePico: 4n,
+        }),
+        generationRow({
+          id: 'old-4',
+          keyHash: other,
+          createdAt: '2026-11-01T05:00:00.000Z',
+          usagePico: 8n,
+        }),
+        generationRow({
+          id: 'old-5',
+          keyHash: other,
+          createdAt: '2026-11-09T23:00:00.000Z',
+          usagePico: 16n,
+        }),
+      ];
+      const recent = [
+        generationRow({
+          id: 'new-1',
+          keyHash: key,
+          createdAt: '2026-11-20T00:00:00.000Z',
+          usagePico: 32n,
+        }),
+        generationRow({
+          id: 'new-2',
+          keyHash: other,
+          createdAt: '2026-11-22T08:00:00.000Z',
+          usagePico: 64n,
+        }),
+      ];
+      await storage.generations.insertMany([...old, ...recent]);
+      const generations = storage.generations;
+      const sums = () =>
+        Promise.all([
+          generations.sumUsage(key),
+          generations.sumUsage(key, '2026-11-02T00:00:00.000Z'),
+          generations.sumUsage(other, '2026-11-01T00:00:00.000Z'),
+          generations.sumAllUsage(),
+          generations.sumUsageBefore(null, null, '2026-11-22T00:00:00.000Z'),
+          generations.sumUsageBefore(key, '2026-11-01T00:00:00.000Z', '2026-11-02T00:00:00.000Z'),
+          generations.sumUsageBefore(other, '2026-11-09T00:00:00.000Z', '2026-11-21T00:00:00.000Z'),
+        ]);
+      const before = await sums();
+      assert.equal(before[0], BEYOND_2_53 + 2n + 4n + 32n);
+      const deletedPerBatch: number[] = [];
+      for (;;) {
+        const deleted = await storage.retention.purgeBatch('2026-11-10T00:00:00.000Z', 2);
+        if (deleted === 0) break;
+        deletedPerBatch.push(deleted);
+      }
+      assert.deepEqual(deletedPerBatch, [2, 2, 1]);
+      assert.deepEqual(await sums(), before);
+      for (const row of old) assert.equal(await generations.get(row.id), undefined);
+      for (const row of recent) assert.notEqual(await generations.get(row.id), undefined);
+      assert.equal(await generations.count(), recent.length);
+    });
+
+    test('concurrent retention passes fold each deleted record exactly once', async () => {
+      const rows = Array.from({ length: 300 }, (_, index) =>
+        generationRow({
+          id: `gen-${index}`,
+          keyHash: index % 2 === 0 ? '3'.repeat(64) : '4'.repeat(64),
+          createdAt: `2026-10-${String(1 + (index % 28)).padStart(2, '0')}T10:00:00.000Z`,
+          usagePico: BigInt(index + 1),
+        }),
+      );
+      await storage.generations.insertMany(rows);
+      const total = await storage.generations.sumAllUsage();
+      const keyTotal = await storage.generations.sumUsage('3'.repeat(64));
+      const drain = async () => {
+        let deleted = 0;
+        for (;;) {
+          const batch = await storage.retention.purgeBatch('2026-11-01T00:00:00.000Z', 25);
+          deleted += batch;
+          if (batch === 0 && (await storage.generations.count()) === 0) return deleted;
+        }
+      };
+      const deleted = await Promise.all([drain(), drain(), drain()]);
+      assert.equal(
+        deleted.reduce((sum, count) => sum + count, 0),
+        300,
+      );
+      assert.equal(await storage.generations.sumAllUsage(), total);
+      assert.equal(await storage.generations.sumUsage('3'.repeat(64)), keyTotal);
+    });
+
+    test('the retention job deletes what is older than the retention period', async () => {
+      const now = Date.parse('2026-11-22T12:00:00.000Z');
+      await storage.generations.insertMany([
+        generationRow({ id: 'gen-old', createdAt: '2026-11-12T11:59:59.999Z', usagePico: 5n }),
+        generationRow({ id: 'gen-kept', createdAt: '2026-11-12T12:00:00.000Z', usagePico: 7n }),
+      ]);
+      const job = startRetention({
+        retention: storage.retention,
+        retentionDays: 10,
+        now: () => now,
+        logger: pino({ level: 'silent' }),
+        batchSize: 1,
+      });
+      await job.runOnce();
+      await job.stop();
+      assert.equal(await storage.generations.get('gen-old'), undefined);
+      assert.notEqual(await storage.generations.get('gen-kept'), undefined);
+      assert.equal(await storage.generations.sumAllUsage(), 12n);
+    });
+
+    test('refuses text PostgreSQL cannot store as a 400, on every dialect', async () => {
+      const isBadRequest = (error: unknown) => GatewayError.is(error) && error.status === 400;
+      await assert.rejects(storage.apiKeys.insert(apiKeyRow({ name: 'a\u0000b' })), isBadRequest);
+      await assert.rejects(
+        storage.credits.insert({
+          id: 'g',
+          amountPico: 1n,
+          note: 'x\u0000',
+          createdAt: '2026-11-22T08:00:00.000Z',
+        }),
+        isBadRequest,
+      );
+      await storage.apiKeys.insert(apiKeyRow());
+      await assert.rejects(
+        storage.apiKeys.update('k'.repeat(64), { name: '\u0000' }),
+        isBadRequest,
+      );
+      assert.equal((await storage.apiKeys.get('k'.repeat(64)))?.name, 'key');
+    });
+
+    test('reports no credit until a grant exists', async () => {
+      assert.deepEqual(await storage.credits.totals(), { totalPico: 0n, count: 0 });
+      assert.equal(await storage.generations.sumAllUsage(), 0n);
+      assert.equal(await storage.generations.count(), 0);
+    });
+  });
+}
