@@ -98,9 +98,8 @@ export async function ensureBootstrapKey(
 ): Promise<BootstrapResult> {
   if (adminKey !== undefined && adminKey !== '') {
     const hash = hashKey(adminKey);
-    if ((await store.get(hash)) === undefined) {
-      await store.insert(bootstrapRow(hash, labelForKey(adminKey), nowIso));
-    }
+    // Idempotent: several nodes may start at once with the same TOLLGATE_ADMIN_KEY.
+    await store.insertIfAbsent(bootstrapRow(hash, labelForKey(adminKey), nowIso));
     return { generatedKey: null, hash };
   }
   if ((await store.countManagementKeys()) > 0) return { generatedKey: null, hash: null };

@@ -15,16 +15,17 @@ export interface RateLimitDecision {
   resetAtMs: number;
 }
 
-/** Counts requests per key; the multi-node issue backs it with Redis. */
+/** Counts requests per key: in memory ({@link MemoryRateLimiter}) or across nodes in Redis. */
 export interface RateLimiter {
-  hit(keyHash: string, limit: RateLimit, nowMs: number): RateLimitDecision;
+  /** Counts one request; rejects (a GatewayError) only when the count cannot be made. */
+  hit(keyHash: string, limit: RateLimit, nowMs: number): Promise<RateLimitDecision>;
 }
 
 /** A fixed-window limiter in process memory (single node). */
 export class MemoryRateLimiter implements RateLimiter {
   readonly #windows = new Map<string, { startMs: number; count: number }>();
 
-  hit(keyHash: string, limit: RateLimit, nowMs: number): RateLimitDecision {
+  async hit(keyHash: string, limit: RateLimit, nowMs: number): Promise<RateLimitDecision> {
     const intervalMs = limit.intervalSeconds * 1000;
     const startMs = Math.floor(nowMs / intervalMs) * intervalMs;
     let window = this.#windows.get(keyHash);

@@ -175,7 +175,8 @@ export class SpendGuard implements SpendControl {
   }
 }
 
-function insufficient(
+/** The 402 for a request whose maximum cost does not fit what `scope` has left. */
+export function insufficient(
   scope: 'key' | 'account',
   remaining: Pico,
   maxCost: Pico,

@@ -1,0 +1,112 @@
+import { RedisScript } from './redis-connection.js';
+
+// Lua numbers are doubles: pico-USD sums pass 2^53, so amounts travel as decimal strings and all
+// arithmetic is done by Redis itself (INCRBY/HINCRBY are exact signed 64-bit) — in a scratch key
+// when a sum is only compared.
+
+const COMMON = `
+local function exact_sum(scratch, parts, minus)
+  redis.call('SET', scratch, '0')
+  for _, part in ipairs(parts) do redis.call('INCRBY', scratch, part) end
+  redis.call('DECRBY', scratch, minus)
+  return redis.call('GET', scratch)
+end
+local function is_positive(value)
+  return string.sub(value, 1, 1) ~= '-' and value ~= '0'
+end
+local function release(hold_data, id)
+  local data = redis.call('HGET', hold_data, id)
+  if not data then return end
+  local amount = nil
+  for part in string.gmatch(data, '[^|]+') do
+    if amount == nil then amount = part
+    elseif amount ~= '0' then redis.call('HINCRBY', part, 'held', '-' .. amount) end
+  end
+  redis.call('HDEL', hold_data, id)
+end
+local function purge(holds, hold_data, now_ms)
+  local expired = redis.call('ZRANGEBYSCORE', holds, '-inf', now_ms, 'LIMIT', 0, 100)
+  for _, id in ipairs(expired) do
+    release(hold_data, id)
+    redis.call('ZREM', holds, id)
+  end
+end
+`;
+
+/**
+ * Sets each spender's `since` (ms) if it has none and returns them all. KEYS: spender states.
+ * ARGV: now (ms).
+ */
+export const ENSURE_SINCE = new RedisScript(`
+local result = {}
+for i, state in ipairs(KEYS) do
+  redis.call('HSETNX', state, 'since', ARGV[1])
+  result[i] = redis.call('HGET', state, 'since')
+end
+return result`);
+
+/**
+ * Checks and holds in one step. KEYS: holds (zset of lease expiries), hold data (hash), scratch,
+ * then per spender its state hash and its usage counter for the limit window. ARGV: now, lease
+ * expiry, hold id, amount, then per spender: the `since` the caller assumed, the stored usage in
+ * [window start, since), and the limit ('' = none). Replies {'ok'}, {'since', index} or
+ * {'refused', index, remaining}.
+ */
+export const RESERVE = new RedisScript(`${COMMON}
+local holds, hold_data, scratch = KEYS[1], KEYS[2], KEYS[3]
+local amount = ARGV[4]
+purge(holds, hold_data, ARGV[1])
+local spenders = (#KEYS - 3) / 2
+local states = {}
+for i = 0, spenders - 1 do
+  local state, counter = KEYS[4 + 2 * i], KEYS[5 + 2 * i]
+  local since, stored, limit = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
+  states[i + 1] = state
+  if redis.call('HGET', state, 'since') ~= since then
+    redis.call('DEL', scratch)
+    return {'since', tostring(i)}
+  end
+  if limit ~= '' then
+    local used = redis.call('GET', counter) or '0'
+    local held = redis.call('HGET', state, 'held') or '0'
+    local over = exact_sum(scratch, {stored, used, held, amount}, limit)
+    if is_positive(over) then
+      local remaining = exact_sum(scratch, {amount}, over)
+      redis.call('DEL', scratch)
+      return {'refused', tostring(i), remaining}
+    end
+  end
+end
+redis.call('DEL', scratch)
+if amount ~= '0' then
+  for _, state in ipairs(states) do redis.call('HINCRBY', state, 'held', amount) end
+end
+redis.call('ZADD', holds, ARGV[2], ARGV[3])
+redis.call('HSET', hold_data, ARGV[3], amount .. '|' .. table.concat(states, '|'))
+return {'ok'}`);
+
+/**
+ * Ends a hold (if still there) and adds the actual charge to every usage counter. KEYS: holds,
+ * hold data, then `ARGV[4]` spender states, then the counters. ARGV: hold id ('' = none),
+ * actual, created at (ms), number of states, then per counter its expiry (ms, '' = never).
+ */
+export const SETTLE = new RedisScript(`${COMMON}
+local id, actual, created = ARGV[1], ARGV[2], ARGV[3]
+local spenders = tonumber(ARGV[4])
+if id ~= '' then
+  release(KEYS[2], id)
+  redis.call('ZREM', KEYS[1], id)
+end
+if actual == '0' then return 0 end
+for i = 3, 2 + spenders do redis.call('HSETNX', KEYS[i], 'since', created) end
+for i = 3 + spenders, #KEYS do
+  redis.call('INCRBY', KEYS[i], actual)
+  local expiry = ARGV[5 + i - 3 - spenders]
+  if expiry ~= '' then redis.call('PEXPIREAT', KEYS[i], expiry) end
+end
+return 1`);
+
+/** Extends the leases of holds still open. KEYS: holds. ARGV: expiry, then hold ids. */
+export const RENEW = new RedisScript(`
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i]) end
+return #ARGV - 1`);

@@ -1,0 +1,388 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { generateKey, hashKey } from '../../src/accounts/api-keys.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { formatUsd, parseUsd } from '../../src/ledger/money.js';
+import { type RunningGateway, startGateway } from '../../src/start-gateway.js';
+import type { StorageConfig } from '../../src/storage/create-storage.js';
+import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import { postJson } from '../helpers/http.js';
+import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
+import { defaultTestConfig } from '../helpers/start-test-gateway.js';
+
+const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const messages = [{ role: 'user', content: 'hi' }];
+// Each answer: 10 × $0.000001 + 100 × $0.000002 = $0.00021; a request holds up to $0.00021.
+const ANSWER = openAIChatCompletion({
+  content: 'ok',
+  usage: { prompt_tokens: 10, completion_tokens: 100 },
+});
+
+/** A random key prefix per test, and the removal of every key under it. */
+async function redisPrefix(t: TestContext): Promise<string> {
+  const prefix = `tgtest:${randomBytes(6).toString('hex')}:`;
+  t.after(async () => {
+    const client = new Redis(TEST_REDIS_URL);
+    const keys = await client.keys(`${prefix}*`);
+    if (keys.length > 0) await client.del(...keys);
+    client.disconnect();
+  });
+  return prefix;
+}
+
+interface Nodes {
+  nodes: RunningGateway[];
+  upstream: FakeUpstream;
+  adminKey: string;
+  api(index: number): string;
+}
+
+/** `count` gateways sharing one SQLite file, one fake upstream and the Redis at `redisUrl`. */
+async function startNodes(
+  t: TestContext,
+  options: { count: number; redisUrl: string; prefix: string; extra?: object; now?: () => number },
+): Promise<Nodes> {
+  const upstream = await startFakeUpstream();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-redis-'));
+  const storage: StorageConfig = { kind: 'sqlite', path: join(dataDir, 'tollgate.db') };
+  const adminKey = generateKey();
+  const config = parseConfig(
+    {
+      ...(defaultTestConfig(upstream.url) as object),
+      redis_url: options.redisUrl,
+      redis_key_prefix: options.prefix,
+      ...options.extra,
+    },
+    {},
+    'test config',
+  );
+  const nodes: RunningGateway[] = [];
+  t.after(async () => {
+    for (const node of nodes) await node.close();
+    await upstream.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  for (let index = 0; index < options.count; index += 1) {
+    nodes.push(
+      await startGateway({
+        port: 0,
+        storage,
+        config,
+        adminKey,
+        countTokens: false,
+        ...(options.now === undefined ? {} : { now: options.now }),
+      }),
+    );
+  }
+  return { nodes, upstream, adminKey, api: (index) => `${nodes[index]?.url}/api/v1` };
+}
+
+async function createKey(apiUrl: string, adminKey: string, body: object): Promise<string> {
+  const response = await postJson(apiUrl, '/keys', adminKey, body);
+  assert.equal(response.status, 201);
+  return ((await response.json()) as { key: string }).key;
+}
+
+/** The worst-case cost a {@link chat} request holds, as a refusal reports it (pico-USD). */
+async function holdOfChat(apiUrl: string, adminKey: string): Promise<bigint> {
+  const tiny = await createKey(apiUrl, adminKey, { name: 'probe', limit: 0.000001 });
+  const response = await chat(apiUrl, tiny);
+  assert.equal(response.status, 402);
+  const body = (await response.json()) as { error: { metadata: { max_cost: string } } };
+  return parseUsd(body.error.metadata.max_cost);
+}
+
+function chat(apiUrl: string, key: string): Promise<Response> {
+  return postJson(apiUrl, '/chat/completions', key, {
+    model: 'test/model',
+    messages,
+    max_tokens: 100,
+  });
+}
+
+/** A TCP port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  assert.ok(typeof address === 'object' && address !== null);
+  return address.port;
+}
+
+/** A TCP proxy to the real Redis that the test can cut (Redis itself keeps running). */
+async function redisProxy(): Promise<{ url: string; cut(): Promise<void> }> {
+  const target = new URL(TEST_REDIS_URL);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = new Socket();
+    upstream.connect(Number(target.port || 6379), target.hostname);
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  assert.ok(typeof address === 'object' && address !== null);
+  return {
+    url: `redis://127.0.0.1:${address.port}`,
+    async cut() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
+
+test('a key limit holds across two gateways sharing Redis under 80 concurrent requests', async (t) => {
+  const prefix = await redisPrefix(t);
+  const { nodes, upstream, adminKey, api } = await startNodes(t, {
+    count: 2,
+    redisUrl: TEST_REDIS_URL,
+    prefix,
+  });
+  const hold = await holdOfChat(api(0), adminKey);
+  const limitUsd = '0.0042';
+  const fits = Number(parseUsd(limitUsd) / hold);
+  const key = await createKey(api(0), adminKey, { name: 'limited', limit: Number(limitUsd) });
+  const total = 80;
+  let decided = 0;
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const decide = () => {
+    decided += 1;
+    if (decided === total) open();
+  };
+  upstream.route('/v1/chat/completions', async () => {
+    decide();
+    // Every admitted request stays in flight until all of them have been admitted or refused.
+    await gate;
+    return { kind: 'json', body: ANSWER };
+  });
+  const statuses = await Promise.all(
+    Array.from({ length: total }, async (_, index) => {
+      const response = await chat(api(index % 2), key);
+      if (response.status === 402) decide();
+      await response.text();
+      return response.status;
+    }),
+  );
+  const served = statuses.filter((status) => status === 200).length;
+  const refused = statuses.filter((status) => status === 402).length;
+  assert.equal(served + refused, total, `statuses: ${[...new Set(statuses)].join(',')}`);
+  assert.equal(served, fits, `exactly the ${fits} holds that fit the limit are admitted`);
+  const storage = nodes[0]?.context.storage;
+  assert.ok(storage !== undefined);
+  const spent = await storage.generations.sumUsage(hashKey(key));
+  assert.ok(spent <= parseUsd(limitUsd), `spent ${spent} pico of ${parseUsd(limitUsd)}`);
+  assert.equal(spent, BigInt(fits) * parseUsd('0.00021'));
+  // Settled: the holds became actual charges, so more requests fit again — on either node,
+  // counted from the shared counters — until the limit is reached exactly.
+  let more = 0;
+  for (;;) {
+    const response = await chat(api(more % 2), key);
+    if (response.status === 402) {
+      const body = (await response.json()) as { error: { metadata: { available: string } } };
+      const available = parseUsd(body.error.metadata.available);
+      assert.equal(available, parseUsd(limitUsd) - spent - BigInt(more) * parseUsd('0.00021'));
+      assert.ok(available < hold, 'refused only once the next hold no longer fits');
+      break;
+    }
+    assert.equal(response.status, 200);
+    await response.text();
+    more += 1;
+    assert.ok(more < 100, 'the limit is reached');
+  }
+});
+
+test('a rate limit is shared by two gateways: the fourth request on either node gets 429', async (t) => {
+  const prefix = await redisPrefix(t);
+  const fixedNow = Date.UTC(2026, 10, 22, 12, 0, 30);
+  const { upstream, adminKey, api } = await startNodes(t, {
+    count: 2,
+    redisUrl: TEST_REDIS_URL,
+    prefix,
+    extra: { rate_limit: { requests: 3, interval_seconds: 60 } },
+    now: () => fixedNow,
+  });
+  upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
+  const key = await createKey(api(0), adminKey, { name: 'rated' });
+  const statuses: number[] = [];
+  for (let index = 0; index < 5; index += 1) {
+    const response = await chat(api(index % 2), key);
+    statuses.push(response.status);
+    if (response.status === 429) {
+      assert.equal(response.headers.get('retry-after'), '30');
+      assert.equal(response.headers.get('x-ratelimit-limit'), '3');
+    }
+    await response.text();
+  }
+  assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+});
+
+test('a daily key limit resets at UTC midnight with usage counted across nodes', async (t) => {
+  const prefix = await redisPrefix(t);
+  let nowMs = Date.UTC(2026, 10, 22, 23, 59, 0);
+  const { upstream, adminKey, api } = await startNodes(t, {
+    count: 2,
+    redisUrl: TEST_REDIS_URL,
+    prefix,
+    now: () => nowMs,
+  });
+  upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
+  // Two answers ($0.00042) and one more hold would pass the limit by a millionth of a dollar.
+  const hold = await holdOfChat(api(0), adminKey);
+  const limit = parseUsd('0.00042') + hold - parseUsd('0.000001');
+  const key = await createKey(api(0), adminKey, {
+    name: 'daily',
+    limit: Number(formatUsd(limit)),
+    limit_reset: 'daily',
+  });
+  const day1 = [];
+  for (let index = 0; index < 3; index += 1) {
+    const response = await chat(api(index % 2), key);
+    day1.push(response.status);
+    await response.text();
+  }
+  assert.deepEqual(day1, [200, 200, 402]);
+  nowMs = Date.UTC(2026, 10, 23, 0, 0, 1);
+  const day2 = [];
+  for (let index = 0; index < 3; index += 1) {
+    const response = await chat(api(1 - (index % 2)), key);
+    day2.push(response.status);
+    await response.text();
+  }
+  assert.deepEqual(day2, [200, 200, 402], 'a new day starts from zero, then holds again');
+});
+
+test('with Redis unreachable: rate limits fail closed (503, Retry-After), credit checks never pass, /ready says 503', async (t) => {
+  const port = await closedPort();
+  const { adminKey, api, upstream, nodes } = await startNodes(t, {
+    count: 1,
+    redisUrl: `redis://127.0.0.1:${port}`,
+    prefix: 'tgtest:unreachable:',
+    extra: { rate_limit: { requests: 100, interval_seconds: 60 } },
+  });
+  upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
+  const response = await chat(api(0), adminKey);
+  assert.equal(response.status, 503);
+  assert.equal(response.headers.get('retry-after'), '1');
+  const body = (await response.json()) as { error: { code: number; message: string } };
+  assert.equal(body.error.code, 503);
+  assert.match(body.error.message, /Rate limiting is temporarily unavailable/);
+  assert.equal(upstream.requests.length, 0);
+  const ready = await fetch(`${nodes[0]?.url}/ready`);
+  assert.equal(ready.status, 503);
+  const readyBody = (await ready.json()) as { error: { metadata: { checks: unknown } } };
+  assert.deepEqual(readyBody.error.metadata.checks, { storage: 'ok', redis: 'unavailable' });
+});
+
+test('with redis_failure: open, requests pass uncounted, but a limited key is still refused (503)', async (t) => {
+  const port = await closedPort();
+  const { adminKey, api, upstream } = await startNodes(t, {
+    count: 1,
+    redisUrl: `redis://127.0.0.1:${port}`,
+    prefix: 'tgtest:unreachable:',
+    extra: { rate_limit: { requests: 1, interval_seconds: 60 }, redis_failure: 'open' },
+  });
+  upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
+  for (let index = 0; index < 3; index += 1) {
+    const response = await chat(api(0), adminKey);
+    assert.equal(response.status, 200, 'the rate limit is not enforced without Redis');
+    await response.text();
+  }
+  // Creating a key needs no Redis; spending with a limit does, and never fails open.
+  const limited = await createKey(api(0), adminKey, { name: 'limited', limit: 1 });
+  const refused = await chat(api(0), limited);
+  assert.equal(refused.status, 503);
+  const body = (await refused.json()) as { error: { message: string } };
+  assert.match(body.error.message, /Credit checking is temporarily unavailable/);
+});
+
+test('when Redis goes away mid-run, limited requests get 503 instead of overspending', async (t) => {
+  const prefix = await redisPrefix(t);
+  const proxy = await redisProxy();
+  t.after(() => proxy.cut());
+  const { adminKey, api, upstream } = await startNodes(t, {
+    count: 1,
+    redisUrl: proxy.url,
+    prefix,
+  });
+  upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
+  const key = await createKey(api(0), adminKey, { name: 'limited', limit: 1 });
+  const before = await chat(api(0), key);
+  assert.equal(before.status, 200);
+  await before.text();
+  await proxy.cut();
+  const after = await chat(api(0), key);
+  assert.equal(after.status, 503);
+  assert.equal(after.headers.get('retry-after'), '1');
+  const body = (await after.json()) as { error: { code: number; message: string } };
+  assert.equal(body.error.code, 503);
+  assert.match(body.error.message, /Credit checking is temporarily unavailable/);
+  assert.equal(upstream.requests.length, 1, 'nothing reached the upstream without a check');
+});
+
+test('usage recorded before Redis was configured counts against the limit, to the pico', async (t) => {
+  const prefix = await redisPrefix(t);
+  const upstream = await startFakeUpstream();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-redis-'));
+  t.after(async () => {
+    await upstream.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
+  const storage: StorageConfig = { kind: 'sqlite', path: join(dataDir, 'tollgate.db') };
+  const adminKey = generateKey();
+  const base = defaultTestConfig(upstream.url) as object;
+  const start = (extra: object) =>
+    startGateway({
+      port: 0,
+      storage,
+      adminKey,
+      countTokens: false,
+      config: parseConfig({ ...base, ...extra }, {}, 'test config'),
+    });
+  // Three answers on a single node without Redis (limits in memory).
+  const single = await start({});
+  const apiSingle = `${single.url}/api/v1`;
+  const key = await createKey(apiSingle, adminKey, { name: 'limited', limit: 0.01 });
+  for (let index = 0; index < 3; index += 1) {
+    const response = await chat(apiSingle, key);
+    assert.equal(response.status, 200);
+    await response.text();
+  }
+  await single.close();
+  // The same ledger, now with Redis: a refusal reports exactly the limit minus those three.
+  const shared = await start({ redis_url: TEST_REDIS_URL, redis_key_prefix: prefix });
+  t.after(() => shared.close());
+  const apiShared = `${shared.url}/api/v1`;
+  const served = await chat(apiShared, key);
+  assert.equal(served.status, 200);
+  await served.text();
+  const hold = await holdOfChat(apiShared, adminKey);
+  const patch = await fetch(`${apiShared}/keys/${hashKey(key)}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ limit: Number(formatUsd(4n * parseUsd('0.00021') + hold - 1n)) }),
+  });
+  assert.equal(patch.status, 200);
+  await patch.text();
+  const refused = await chat(apiShared, key);
+  assert.equal(refused.status, 402);
+  const body = (await refused.json()) as { error: { metadata: { available: string } } };
+  assert.equal(parseUsd(body.error.metadata.available), hold - 1n);
+});
