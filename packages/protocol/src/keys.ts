@@ -120,3 +120,50 @@ export const AddCreditsRequestSchema = z.object({
     }),
   note: z.string().max(500).optional(),
 });
+
+/** Path of `/api/v1/keys/{hash}`: the key's hex SHA-256. */
+export const ApiKeyHashParamsSchema = z.object({
+  hash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { error: 'must be a hex SHA-256 (64 characters)' })
+    .describe('Hex SHA-256 of the key (its `hash`).'),
+});
+
+/** Body of `GET /api/v1/keys`. */
+export const ApiKeyListResponseSchema = z.object({ data: z.array(ApiKeySchema) });
+
+/** Body of `GET /api/v1/keys`. */
+export type ApiKeyListResponse = z.infer<typeof ApiKeyListResponseSchema>;
+
+/** Body of `GET` and `PATCH /api/v1/keys/{hash}`. */
+export const ApiKeyResponseSchema = z.object({ data: ApiKeySchema });
+
+/** Body of `GET` and `PATCH /api/v1/keys/{hash}`. */
+export type ApiKeyResponse = z.infer<typeof ApiKeyResponseSchema>;
+
+/** Body of `POST /api/v1/keys`: the new key's record and, this once, its secret. */
+export const CreateApiKeyResponseSchema = z.object({
+  data: ApiKeySchema,
+  key: z.string().describe('The new key (`sk-tg-v1-…`); only this response ever contains it.'),
+});
+
+/** Body of `POST /api/v1/keys`. */
+export type CreateApiKeyResponse = z.infer<typeof CreateApiKeyResponseSchema>;
+
+/** Body of `DELETE /api/v1/keys/{hash}`. */
+export const DeleteApiKeyResponseSchema = z.object({ deleted: z.literal(true) });
+
+/** Body of `DELETE /api/v1/keys/{hash}`. */
+export type DeleteApiKeyResponse = z.infer<typeof DeleteApiKeyResponseSchema>;
+
+/** Body of `GET /api/v1/key` (and its alias `/api/v1/auth/key`). */
+export const CurrentKeyResponseSchema = z.object({ data: CurrentKeySchema });
+
+/** Body of `GET /api/v1/key`. */
+export type CurrentKeyResponse = z.infer<typeof CurrentKeyResponseSchema>;
+
+/** Body of `GET` and `POST /api/v1/credits`. */
+export const CreditsResponseSchema = z.object({ data: CreditsSchema });
+
+/** Body of `GET` and `POST /api/v1/credits`. */
+export type CreditsResponse = z.infer<typeof CreditsResponseSchema>;

@@ -1,0 +1,695 @@
+import {
+  AddCreditsRequestSchema,
+  ApiKeyHashParamsSchema,
+  ApiKeyListResponseSchema,
+  ApiKeyResponseSchema,
+  ChatCompletionChunkSchema,
+  ChatCompletionRequestSchema,
+  ChatCompletionSchema,
+  CreateApiKeyRequestSchema,
+  CreateApiKeyResponseSchema,
+  CreditsResponseSchema,
+  CurrentKeyResponseSchema,
+  DeleteApiKeyResponseSchema,
+  EmbeddingsRequestSchema,
+  EmbeddingsResponseSchema,
+  GetGenerationQuerySchema,
+  GetGenerationResponseSchema,
+  HealthResponseSchema,
+  ListApiKeysQuerySchema,
+  ModelEndpointsResponseSchema,
+  ModelResponseSchema,
+  ModelsCountQuerySchema,
+  ModelsCountResponseSchema,
+  ModelsListQuerySchema,
+  ModelsListResponseSchema,
+  ProvidersResponseSchema,
+  ReadyResponseSchema,
+  TextCompletionChunkSchema,
+  TextCompletionRequestSchema,
+  TextCompletionSchema,
+  UpdateApiKeyRequestSchema,
+} from '@tollgate/protocol';
+import { z } from 'zod';
+import type { ErrorKind } from '../errors/error-codes.js';
+import {
+  EXAMPLE_API_KEY,
+  EXAMPLE_CHAT_COMPLETION,
+  EXAMPLE_CHAT_REQUEST,
+  EXAMPLE_CURRENT_KEY,
+  EXAMPLE_GENERATION,
+  EXAMPLE_GENERATION_ID,
+  EXAMPLE_KEY_HASH,
+} from './examples.js';
+
+/** Who may call an operation. */
+export type OperationAuth = 'public' | 'key' | 'management';
+
+/** A named wire schema: its component name in the OpenAPI document and the zod schema. */
+export interface NamedSchema {
+  name: string;
+  schema: z.ZodType;
+}
+
+/** One endpoint Tollgate serves, as the API reference describes it. */
+export interface Operation {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Full path on the gateway, OpenAPI-templated (`/api/v1/keys/{hash}`). */
+  path: string;
+  operationId: string;
+  /** Page title in the reference ("Get a generation"). */
+  summary: string;
+  description: string;
+  tag: OperationTag;
+  auth: OperationAuth;
+  query?: z.ZodObject;
+  params?: z.ZodObject;
+  /** Example values of the query and path parameters (used by the code samples). */
+  parameterExamples?: Record<string, string>;
+  body?: NamedSchema & { example: unknown };
+  response: NamedSchema & {
+    status: 200 | 201;
+    description: string;
+    example?: unknown;
+    /** With `stream: true`, the body is `text/event-stream` of these chunks instead. */
+    stream?: NamedSchema;
+    /** Media type of the body (default `application/json`). */
+    mediaType?: 'application/yaml' | 'text/html' | 'text/plain';
+  };
+  /** Errors this endpoint answers with (statuses from the one error table). */
+  errors: readonly ErrorKind[];
+  /** Descriptions of errors that mean something specific on this endpoint. */
+  errorNotes?: Partial<Record<ErrorKind, { title: string; message: string }>>;
+  /** Statuses OpenRouter documents for this endpoint that Tollgate never sends (kept for parity). */
+  openRouterOnlyErrors?: readonly ErrorKind[];
+  /** The call in `@tollgate/sdk` (after `const client = new Tollgate(…)`). */
+  sdkCall?: string;
+  /** The call in the `openai` package (after `const client = new OpenAI(…)`). */
+  openAICall?: string;
+}
+
+/** Tags, in the order of the reference's sidebar, grouped by {@link TAG_GROUPS}. */
+export const OPERATION_TAGS = [
+  'Chat',
+  'Completions',
+  'Embeddings',
+  'Generations',
+  'API Keys',
+  'Credits',
+  'Models',
+  'Providers',
+  'Gateway',
+] as const;
+
+/** A tag of the reference. */
+export type OperationTag = (typeof OPERATION_TAGS)[number];
+
+/** Sidebar groups (`x-tagGroups`). */
+export const TAG_GROUPS: ReadonlyArray<{ name: string; tags: readonly OperationTag[] }> = [
+  { name: 'Inference', tags: ['Chat', 'Completions', 'Embeddings'] },
+  { name: 'Accounting', tags: ['Generations', 'API Keys', 'Credits'] },
+  { name: 'Catalog', tags: ['Models', 'Providers'] },
+  { name: 'Gateway', tags: ['Gateway'] },
+];
+
+/** Statuses every metered inference endpoint can answer with. */
+const INFERENCE_ERRORS = [
+  'invalid_request',
+  'unauthenticated',
+  'insufficient_credits',
+  'not_found',
+  'payload_too_large',
+  'unprocessable',
+  'rate_limited',
+  'internal',
+  'upstream_error',
+  'no_provider_available',
+  'upstream_timeout',
+  'provider_overloaded',
+] as const satisfies readonly ErrorKind[];
+
+const MANAGEMENT_ERRORS = [
+  'unauthenticated',
+  'forbidden',
+  'rate_limited',
+  'internal',
+] as const satisfies readonly ErrorKind[];
+
+const ModelPathSchema = z.object({
+  author: z.string().describe('The part of the model id before the slash (`tollgate`).'),
+  slug: z.string().describe('The part of the model id after the slash (`demo`).'),
+});
+
+const ROUTING_NOTE =
+  'Routing follows OpenRouter: `models` (fallback list), `provider` (order, only, ignore, ' +
+  'sort, max_price, allow_fallbacks). The generation is metered and its record is committed ' +
+  'before the last byte of the response; read it with `GET /api/v1/generation?id=`.';
+
+const INFERENCE: readonly Operation[] = [
+  {
+    method: 'post',
+    path: '/api/v1/chat/completions',
+    operationId: 'sendChatCompletion',
+    summary: 'Chat completion',
+    description: `Sends a chat completion request to the model's providers, OpenAI/OpenRouter wire format. With \`stream: true\` the answer is Server-Sent Events, one chunk per \`data:\` line, ending with \`data: [DONE]\`; an error after the stream started arrives as a last chunk with \`error\`. ${ROUTING_NOTE}`,
+    tag: 'Chat',
+    auth: 'key',
+    body: {
+      name: 'ChatCompletionRequest',
+      schema: ChatCompletionRequestSchema,
+      example: EXAMPLE_CHAT_REQUEST,
+    },
+    response: {
+      status: 200,
+      name: 'ChatCompletion',
+      schema: ChatCompletionSchema,
+      description: 'The completion; its `id` is the generation id (also in `X-Generation-Id`).',
+      example: EXAMPLE_CHAT_COMPLETION,
+      stream: { name: 'ChatCompletionChunk', schema: ChatCompletionChunkSchema },
+    },
+    errors: INFERENCE_ERRORS,
+    sdkCall: [
+      'const completion = await client.chat.send({',
+      "  model: 'tollgate/demo',",
+      "  messages: [{ role: 'user', content: 'Hello!' }],",
+      '  maxTokens: 20,',
+      '});',
+    ].join('\n'),
+    openAICall: `const completion = await client.chat.completions.create(${JSON.stringify(EXAMPLE_CHAT_REQUEST, null, 2)});`,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/completions',
+    operationId: 'createCompletion',
+    summary: 'Completion',
+    description: `Legacy text completion (\`prompt\` instead of \`messages\`). ${ROUTING_NOTE}`,
+    tag: 'Completions',
+    auth: 'key',
+    body: {
+      name: 'TextCompletionRequest',
+      schema: TextCompletionRequestSchema,
+      example: { model: 'tollgate/demo', prompt: 'Once upon a time', max_tokens: 20 },
+    },
+    response: {
+      status: 200,
+      name: 'TextCompletion',
+      schema: TextCompletionSchema,
+      description: 'The completion; its `id` is the generation id.',
+      stream: { name: 'TextCompletionChunk', schema: TextCompletionChunkSchema },
+    },
+    errors: INFERENCE_ERRORS,
+    sdkCall:
+      "const completion = await client.completions.generate({ model: 'tollgate/demo', prompt: 'Once upon a time', maxTokens: 20 });",
+    openAICall:
+      "const completion = await client.completions.create({ model: 'tollgate/demo', prompt: 'Once upon a time', max_tokens: 20 });",
+  },
+  {
+    method: 'post',
+    path: '/api/v1/embeddings',
+    operationId: 'createEmbeddings',
+    summary: 'Create embeddings',
+    description: `Embeds one text or a list of texts (or token arrays). ${ROUTING_NOTE}`,
+    tag: 'Embeddings',
+    auth: 'key',
+    body: {
+      name: 'EmbeddingsRequest',
+      schema: EmbeddingsRequestSchema,
+      example: { model: 'acme/embed-1', input: ['The quick brown fox', 'jumps over'] },
+    },
+    response: {
+      status: 200,
+      name: 'EmbeddingsResponse',
+      schema: EmbeddingsResponseSchema,
+      description: 'One embedding per input, in order; `id` is the generation id.',
+    },
+    errors: INFERENCE_ERRORS,
+    sdkCall:
+      "const embeddings = await client.embeddings.generate({ model: 'acme/embed-1', input: ['The quick brown fox', 'jumps over'] });",
+    openAICall:
+      "const embeddings = await client.embeddings.create({ model: 'acme/embed-1', input: ['The quick brown fox', 'jumps over'] });",
+  },
+];
+
+const ACCOUNTING: readonly Operation[] = [
+  {
+    method: 'get',
+    path: '/api/v1/generation',
+    operationId: 'getGeneration',
+    summary: 'Get a generation',
+    description:
+      "Returns the metadata of one generation: its exact cost, tokens (normalized and native), latency, provider and every upstream attempt. The record is committed before the generation's response ends, so it is readable at once and never changes afterwards. A key reads its own generations; a management key reads all. Another key's generation is answered like a missing one (404). Every field is defined in the accounting reference (guide below).",
+    tag: 'Generations',
+    auth: 'key',
+    query: GetGenerationQuerySchema,
+    parameterExamples: { id: EXAMPLE_GENERATION_ID },
+    response: {
+      status: 200,
+      name: 'GetGenerationResponse',
+      schema: GetGenerationResponseSchema,
+      description: 'Returns the request metadata for this generation',
+      example: { data: EXAMPLE_GENERATION },
+    },
+    errors: ['invalid_request', 'unauthenticated', 'not_found', 'rate_limited', 'internal'],
+    openRouterOnlyErrors: ['insufficient_credits', 'upstream_error'],
+    sdkCall: `const generation = await client.generations.getGeneration({ id: '${EXAMPLE_GENERATION_ID}' });`,
+    openAICall: `const generation = await client.get('/generation', { query: { id: '${EXAMPLE_GENERATION_ID}' } });`,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/key',
+    operationId: 'getCurrentKey',
+    summary: 'Get current API key',
+    description:
+      "The calling key's limit, usage (all time, today, this week, this month; UTC windows) and rate limit.",
+    tag: 'API Keys',
+    auth: 'key',
+    response: {
+      status: 200,
+      name: 'CurrentKeyResponse',
+      schema: CurrentKeyResponseSchema,
+      description: 'The calling key.',
+      example: EXAMPLE_CURRENT_KEY,
+    },
+    errors: ['unauthenticated', 'rate_limited', 'internal'],
+    sdkCall: 'const key = await client.apiKeys.getCurrentKeyMetadata();',
+  },
+  {
+    method: 'get',
+    path: '/api/v1/auth/key',
+    operationId: 'getCurrentKeyLegacy',
+    summary: 'Get current API key (legacy path)',
+    description: 'The same as `GET /api/v1/key`, at the path older OpenRouter clients call.',
+    tag: 'API Keys',
+    auth: 'key',
+    response: {
+      status: 200,
+      name: 'CurrentKeyResponse',
+      schema: CurrentKeyResponseSchema,
+      description: 'The calling key.',
+      example: EXAMPLE_CURRENT_KEY,
+    },
+    errors: ['unauthenticated', 'rate_limited', 'internal'],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/keys',
+    operationId: 'listApiKeys',
+    summary: 'List API keys',
+    description: 'Every key (100 per page, `offset` to page), newest first. Management keys only.',
+    tag: 'API Keys',
+    auth: 'management',
+    query: ListApiKeysQuerySchema,
+    parameterExamples: { include_disabled: 'true' },
+    response: {
+      status: 200,
+      name: 'ApiKeyListResponse',
+      schema: ApiKeyListResponseSchema,
+      description: 'A page of keys.',
+      example: { data: [EXAMPLE_API_KEY] },
+    },
+    errors: ['invalid_request', ...MANAGEMENT_ERRORS],
+    sdkCall: "const keys = await client.apiKeys.list({ includeDisabled: 'true' });",
+  },
+  {
+    method: 'post',
+    path: '/api/v1/keys',
+    operationId: 'createApiKey',
+    summary: 'Create API key',
+    description:
+      'Creates an inference key. The secret is in this response only; Tollgate stores its SHA-256. Management keys only.',
+    tag: 'API Keys',
+    auth: 'management',
+    body: {
+      name: 'CreateApiKeyRequest',
+      schema: CreateApiKeyRequestSchema,
+      example: { name: 'ci-runner', limit: 25, limit_reset: 'monthly' },
+    },
+    response: {
+      status: 201,
+      name: 'CreateApiKeyResponse',
+      schema: CreateApiKeyResponseSchema,
+      description: 'The new key and its secret.',
+      example: {
+        data: { ...EXAMPLE_API_KEY, usage: 0, usage_daily: 0, usage_weekly: 0, usage_monthly: 0 },
+        key: 'sk-tg-v1-117c5d2e0a4b4f7e9c1d3a5b7e9f1a3c5d7e9f1a3b5c78ce',
+      },
+    },
+    errors: ['invalid_request', 'payload_too_large', ...MANAGEMENT_ERRORS],
+    sdkCall:
+      "const created = await client.apiKeys.create({ name: 'ci-runner', limit: 25, limitReset: 'monthly' });",
+  },
+  {
+    method: 'get',
+    path: '/api/v1/keys/{hash}',
+    operationId: 'getApiKey',
+    summary: 'Get API key',
+    description: 'One key by its hash. Management keys only.',
+    tag: 'API Keys',
+    auth: 'management',
+    params: ApiKeyHashParamsSchema,
+    parameterExamples: { hash: EXAMPLE_KEY_HASH },
+    response: {
+      status: 200,
+      name: 'ApiKeyResponse',
+      schema: ApiKeyResponseSchema,
+      description: 'The key.',
+      example: { data: EXAMPLE_API_KEY },
+    },
+    errors: ['invalid_request', 'not_found', ...MANAGEMENT_ERRORS],
+    sdkCall: `const key = await client.apiKeys.get({ hash: '${EXAMPLE_KEY_HASH}' });`,
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/keys/{hash}',
+    operationId: 'updateApiKey',
+    summary: 'Update API key',
+    description:
+      'Renames, disables or re-limits a key; takes effect on its next request. Management keys only.',
+    tag: 'API Keys',
+    auth: 'management',
+    params: ApiKeyHashParamsSchema,
+    parameterExamples: { hash: EXAMPLE_KEY_HASH },
+    body: {
+      name: 'UpdateApiKeyRequest',
+      schema: UpdateApiKeyRequestSchema,
+      example: { disabled: true },
+    },
+    response: {
+      status: 200,
+      name: 'ApiKeyResponse',
+      schema: ApiKeyResponseSchema,
+      description: 'The updated key.',
+      example: { data: { ...EXAMPLE_API_KEY, disabled: true } },
+    },
+    errors: ['invalid_request', 'not_found', 'payload_too_large', ...MANAGEMENT_ERRORS],
+    sdkCall: `const key = await client.apiKeys.update({ hash: '${EXAMPLE_KEY_HASH}', disabled: true });`,
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/keys/{hash}',
+    operationId: 'deleteApiKey',
+    summary: 'Delete API key',
+    description:
+      'Deletes a key; its generations stay in the ledger. A key cannot delete itself. Management keys only.',
+    tag: 'API Keys',
+    auth: 'management',
+    params: ApiKeyHashParamsSchema,
+    parameterExamples: { hash: EXAMPLE_KEY_HASH },
+    response: {
+      status: 200,
+      name: 'DeleteApiKeyResponse',
+      schema: DeleteApiKeyResponseSchema,
+      description: 'Deleted.',
+      example: { deleted: true },
+    },
+    errors: ['invalid_request', 'not_found', ...MANAGEMENT_ERRORS],
+    sdkCall: `await client.apiKeys.delete({ hash: '${EXAMPLE_KEY_HASH}' });`,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/credits',
+    operationId: 'getCredits',
+    summary: 'Get credits',
+    description:
+      "The account's credit granted by operators and its total usage, in USD. Management keys only.",
+    tag: 'Credits',
+    auth: 'management',
+    response: {
+      status: 200,
+      name: 'CreditsResponse',
+      schema: CreditsResponseSchema,
+      description: 'Credit and usage.',
+      example: { data: { total_credits: 100, total_usage: 0.000045 } },
+    },
+    errors: MANAGEMENT_ERRORS,
+    sdkCall: 'const credits = await client.credits.getCredits();',
+  },
+  {
+    method: 'post',
+    path: '/api/v1/credits',
+    operationId: 'addCredits',
+    summary: 'Add credits',
+    description:
+      'Tollgate extension: an operator adds credit to the account (a negative amount corrects it). Once any credit exists, requests the account cannot afford are refused with 402. Management keys only.',
+    tag: 'Credits',
+    auth: 'management',
+    body: {
+      name: 'AddCreditsRequest',
+      schema: AddCreditsRequestSchema,
+      example: { amount: 100, note: 'November top-up' },
+    },
+    response: {
+      status: 201,
+      name: 'CreditsResponse',
+      schema: CreditsResponseSchema,
+      description: 'Credit and usage after the grant.',
+      example: { data: { total_credits: 100, total_usage: 0.000045 } },
+    },
+    errors: ['invalid_request', 'payload_too_large', ...MANAGEMENT_ERRORS],
+    sdkCall:
+      "const credits = await client.credits.createCredits({ amount: 100, note: 'November top-up' });",
+  },
+];
+
+const CATALOG: readonly Operation[] = [
+  {
+    method: 'get',
+    path: '/api/v1/models',
+    operationId: 'listModels',
+    summary: 'List available models',
+    description:
+      "Every model this gateway serves, with its first endpoint's prices. Public. Paging is opt-in (`offset`, `limit`); `supported_parameters` and `output_modalities` filter (comma lists).",
+    tag: 'Models',
+    auth: 'public',
+    query: ModelsListQuerySchema,
+    parameterExamples: { supported_parameters: 'tools' },
+    response: {
+      status: 200,
+      name: 'ModelsListResponse',
+      schema: ModelsListResponseSchema,
+      description: 'The models.',
+    },
+    errors: ['invalid_request', 'internal'],
+    sdkCall: "const models = await client.models.list({ supportedParameters: 'tools' });",
+    openAICall: 'const models = await client.models.list();',
+  },
+  {
+    method: 'get',
+    path: '/api/v1/models/count',
+    operationId: 'countModels',
+    summary: 'Count models',
+    description: 'How many models match `output_modalities` (default `text`). Public.',
+    tag: 'Models',
+    auth: 'public',
+    query: ModelsCountQuerySchema,
+    parameterExamples: { output_modalities: 'text' },
+    response: {
+      status: 200,
+      name: 'ModelsCountResponse',
+      schema: ModelsCountResponseSchema,
+      description: 'The count.',
+      example: { data: { count: 1 } },
+    },
+    errors: ['invalid_request', 'internal'],
+    sdkCall: "const { data } = await client.models.count({ outputModalities: 'text' });",
+  },
+  {
+    method: 'get',
+    path: '/api/v1/model/{author}/{slug}',
+    operationId: 'getModel',
+    summary: 'Get a model',
+    description: 'One model by its id (`<author>/<slug>`). Public.',
+    tag: 'Models',
+    auth: 'public',
+    params: ModelPathSchema,
+    parameterExamples: { author: 'tollgate', slug: 'demo' },
+    response: {
+      status: 200,
+      name: 'ModelResponse',
+      schema: ModelResponseSchema,
+      description: 'The model.',
+    },
+    errors: ['not_found', 'internal'],
+    sdkCall: "const model = await client.models.get({ author: 'tollgate', slug: 'demo' });",
+  },
+  {
+    method: 'get',
+    path: '/api/v1/models/{author}/{slug}/endpoints',
+    operationId: 'listModelEndpoints',
+    summary: 'List endpoints for a model',
+    description:
+      "Every provider endpoint serving the model, with its prices, limits and this node's live uptime, latency and throughput. Public.",
+    tag: 'Models',
+    auth: 'public',
+    params: ModelPathSchema,
+    parameterExamples: { author: 'tollgate', slug: 'demo' },
+    response: {
+      status: 200,
+      name: 'ModelEndpointsResponse',
+      schema: ModelEndpointsResponseSchema,
+      description: 'The model and its endpoints.',
+    },
+    errors: ['not_found', 'internal'],
+    sdkCall: "const endpoints = await client.endpoints.list({ author: 'tollgate', slug: 'demo' });",
+  },
+  {
+    method: 'get',
+    path: '/api/v1/providers',
+    operationId: 'listProviders',
+    summary: 'List available providers',
+    description: 'Every upstream provider configured on this gateway. Public.',
+    tag: 'Providers',
+    auth: 'public',
+    response: {
+      status: 200,
+      name: 'ProvidersResponse',
+      schema: ProvidersResponseSchema,
+      description: 'The providers.',
+      example: {
+        data: [
+          {
+            name: 'Tollgate Demo',
+            slug: 'tollgate-demo',
+            privacy_policy_url: null,
+            terms_of_service_url: null,
+            status_page_url: null,
+          },
+        ],
+      },
+    },
+    errors: ['internal'],
+    sdkCall: 'const providers = await client.providers.list();',
+  },
+];
+
+const OpenApiDocumentSchema = z
+  .looseObject({ openapi: z.string() })
+  .describe('An OpenAPI 3.1 document.');
+
+const GATEWAY: readonly Operation[] = [
+  {
+    method: 'get',
+    path: '/health',
+    operationId: 'getHealth',
+    summary: 'Health check',
+    description: 'Liveness: 200 once the gateway is serving. Public.',
+    tag: 'Gateway',
+    auth: 'public',
+    response: {
+      status: 200,
+      name: 'HealthResponse',
+      schema: HealthResponseSchema,
+      description: 'Serving.',
+      example: { status: 'ok' },
+    },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/ready',
+    operationId: 'getReadiness',
+    summary: 'Readiness check',
+    description:
+      'Readiness: 200 when storage (and Redis, when configured) answer; otherwise 503 with the checks in `error.metadata.checks` and `Retry-After`, so a load balancer stops sending requests this node cannot serve. Public.',
+    tag: 'Gateway',
+    auth: 'public',
+    response: {
+      status: 200,
+      name: 'ReadyResponse',
+      schema: ReadyResponseSchema,
+      description: 'Ready.',
+      example: { status: 'ok', checks: { storage: 'ok', redis: 'not_configured' } },
+    },
+    errors: ['no_provider_available'],
+    errorNotes: {
+      no_provider_available: {
+        title: 'Service Unavailable - storage or Redis is unreachable (not ready)',
+        message: 'Not ready: a dependency is unreachable',
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics',
+    description:
+      'Request, generation and cost metrics in the Prometheus text format. On by default (`metrics` in the config); when a metrics token is configured it requires `Authorization: Bearer <metrics token>` (not an API key), and answers 401 without it.',
+    tag: 'Gateway',
+    auth: 'public',
+    response: {
+      status: 200,
+      name: 'PrometheusText',
+      schema: z.string().describe('Prometheus text exposition format 0.0.4.'),
+      description: 'The metrics.',
+      mediaType: 'text/plain',
+    },
+    errors: ['unauthenticated'],
+    errorNotes: {
+      unauthenticated: {
+        title: 'Unauthorized - a metrics token is configured and was not presented',
+        message: 'GET /metrics requires the metrics token',
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/openapi.json',
+    operationId: 'getOpenApiJson',
+    summary: 'OpenAPI document (JSON)',
+    description:
+      "This reference as an OpenAPI 3.1 document, generated from the gateway's own wire schemas. Public.",
+    tag: 'Gateway',
+    auth: 'public',
+    response: {
+      status: 200,
+      name: 'OpenApiDocument',
+      schema: OpenApiDocumentSchema,
+      description: 'The document.',
+    },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/openapi.yaml',
+    operationId: 'getOpenApiYaml',
+    summary: 'OpenAPI document (YAML)',
+    description: 'The same document as YAML (`application/yaml`). Public.',
+    tag: 'Gateway',
+    auth: 'public',
+    response: {
+      status: 200,
+      name: 'OpenApiDocument',
+      schema: OpenApiDocumentSchema,
+      description: 'The document.',
+      mediaType: 'application/yaml',
+    },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    operationId: 'getDocs',
+    summary: 'API reference (this page)',
+    description:
+      'This interactive reference, served by the gateway itself with every asset (no CDN, no fonts or telemetry from the internet). Public.',
+    tag: 'Gateway',
+    auth: 'public',
+    response: {
+      status: 200,
+      name: 'HtmlPage',
+      schema: z.string().describe('An HTML page.'),
+      description: 'The page.',
+      mediaType: 'text/html',
+    },
+    errors: [],
+  },
+];
+
+/** Every endpoint Tollgate serves. */
+export const OPERATIONS: readonly Operation[] = [
+  ...INFERENCE,
+  ...ACCOUNTING,
+  ...CATALOG,
+  ...GATEWAY,
+];

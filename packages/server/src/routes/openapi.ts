@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import { stringify } from 'yaml';
+import { buildOpenApiDocument } from '../openapi/build-openapi-document.js';
+
+/** The OpenAPI document serialized as JSON and YAML (what the routes and the build script emit). */
+export interface SerializedOpenApi {
+  json: string;
+  yaml: string;
+}
+
+/** Serializes a document: 2-space JSON with a final newline, and YAML without anchors. */
+export function serializeOpenApi(document: unknown): SerializedOpenApi {
+  return {
+    json: `${JSON.stringify(document, null, 2)}\n`,
+    yaml: stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 }),
+  };
+}
+
+let built: SerializedOpenApi | undefined;
+
+/**
+ * The document, built on first use and kept for the life of the process: it depends on nothing
+ * per gateway, and building it (~0.4 s) at every start would slow every test gateway down.
+ */
+function openApi(): SerializedOpenApi {
+  built ??= serializeOpenApi(buildOpenApiDocument());
+  return built;
+}
+
+/**
+ * `GET /api/v1/openapi.json` and `/openapi.yaml`: the API reference as OpenAPI 3.1, generated
+ * from the protocol schemas once per process and then served as is. Public, like the catalog.
+ */
+export function registerOpenApi(app: FastifyInstance): void {
+  app.get('/api/v1/openapi.json', async (_request, reply) =>
+    reply.type('application/json; charset=utf-8').send(openApi().json),
+  );
+  app.get('/api/v1/openapi.yaml', async (_request, reply) =>
+    reply.type('application/yaml; charset=utf-8').send(openApi().yaml),
+  );
+}
