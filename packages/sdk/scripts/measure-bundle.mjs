@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+// Measures what a consumer pays for the SDK: bundles (esbuild, minified, browser ESM) an entry
+// that imports only `generationsGetGeneration` and `TollgateCore` from the built package, and
+// prints the raw and gzipped sizes. Also measures the full client for comparison.
+// Run after `npm run build`: node packages/sdk/scripts/measure-bundle.mjs
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const packageDirectory = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const entries = {
+  generationsGetGeneration: `
+    import { TollgateCore, generationsGetGeneration } from '@tollgate/sdk';
+    const core = new TollgateCore({ apiKey: 'k' });
+    generationsGetGeneration(core, { id: 'gen-1' }).then((result) => console.log(result));
+  `,
+  'Tollgate (full client)': `
+    import { Tollgate } from '@tollgate/sdk';
+    new Tollgate({ apiKey: 'k' }).generations.getGeneration({ id: 'gen-1' }).then(console.log);
+  `,
+};
+
+for (const [name, contents] of Object.entries(entries)) {
+  const result = await build({
+    stdin: { contents, resolveDir: packageDirectory, loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    metafile: true,
+    logLevel: 'error',
+  });
+  const code = result.outputFiles[0].contents;
+  const [output] = Object.values(result.metafile.outputs);
+  const modules = Object.entries(output.inputs)
+    .filter(([input, { bytesInOutput }]) => input !== '<stdin>' && bytesInOutput > 0)
+    .map(([input]) => input);
+  console.log(
+    `${name}: ${code.length} B minified, ${gzipSync(code).length} B min+gzip, ` +
+      `${modules.length} modules: ${modules.map((path) => path.replace(/^.*dist\//, '')).join(', ')}`,
+  );
+}

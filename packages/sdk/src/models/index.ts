@@ -1,0 +1,127 @@
+/**
+ * camelCase request and response models, each derived from the protocol's wire types (the zod
+ * schemas the gateway itself validates with), so they cannot drift from the server.
+ */
+import type {
+  AddCreditsRequestSchema,
+  ApiKey,
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequestSchema,
+  CreateApiKeyRequestSchema,
+  CreditsSchema,
+  CurrentKeySchema,
+  EmbeddingsRequestSchema,
+  EmbeddingsResponse,
+  GetGenerationResponse,
+  ListApiKeysQuerySchema,
+  ModelEndpointsResponse,
+  ModelResponse,
+  ModelsCountQuerySchema,
+  ModelsCountResponse,
+  ModelsListQuerySchema,
+  ModelsListResponse,
+  ProvidersResponse,
+  TextCompletion,
+  TextCompletionChunk,
+  TextCompletionRequestSchema,
+  UpdateApiKeyRequestSchema,
+} from '@tollgate/protocol';
+import type { CamelCased } from '../lib/case.js';
+
+/** The output type of a zod 4 schema, without importing zod. */
+type Output<Schema> = Schema extends { _zod: { output: infer Value } } ? Value : never;
+/** The input type of a zod 4 schema (what a caller may send), without importing zod. */
+type Input<Schema> = Schema extends { _zod: { input: infer Value } } ? Value : never;
+
+/** `GET /generation` response: `data.totalCost`, `data.nativeTokensPrompt`, … */
+export type GetGenerationResponseBody = CamelCased<GetGenerationResponse>;
+/** One generation record. */
+export type GenerationData = GetGenerationResponseBody['data'];
+/** `GET /generation` request. */
+export interface GetGenerationRequest {
+  /** Generation id (`gen-…`). */
+  id: string;
+}
+
+/** `POST /chat/completions` request (camelCase; snake_case keys are accepted as well). */
+export type ChatRequest = CamelCased<Input<typeof ChatCompletionRequestSchema>>;
+/** Non-stream chat completion. */
+export type ChatResponse = CamelCased<ChatCompletion>;
+/** One streamed chat chunk. */
+export type ChatStreamChunk = CamelCased<ChatCompletionChunk>;
+
+/** `POST /completions` request. */
+export type CompletionRequest = CamelCased<Input<typeof TextCompletionRequestSchema>>;
+/** Non-stream legacy completion. */
+export type CompletionResponse = CamelCased<TextCompletion>;
+/** One streamed legacy completion chunk. */
+export type CompletionStreamChunk = CamelCased<TextCompletionChunk>;
+
+/** `POST /embeddings` request. */
+export type EmbeddingsRequest = CamelCased<Input<typeof EmbeddingsRequestSchema>>;
+/** `POST /embeddings` response. */
+export type EmbeddingsResponseBody = CamelCased<EmbeddingsResponse>;
+
+/** `GET /models` query. */
+export type ListModelsRequest = CamelCased<Input<typeof ModelsListQuerySchema>>;
+/** `GET /models` response. */
+export type ListModelsResponseBody = CamelCased<ModelsListResponse>;
+/** `GET /models/count` query. */
+export type CountModelsRequest = CamelCased<Input<typeof ModelsCountQuerySchema>>;
+/** `GET /models/count` response. */
+export type CountModelsResponseBody = CamelCased<ModelsCountResponse>;
+/** A model named by author and slug, e.g. `{ author: 'openai', slug: 'gpt-4o' }`. */
+export interface ModelPathRequest {
+  author: string;
+  slug: string;
+}
+/** `GET /model/{author}/{slug}` response. */
+export type GetModelResponseBody = CamelCased<ModelResponse>;
+/** `GET /models/{author}/{slug}/endpoints` response. */
+export type ListEndpointsResponseBody = CamelCased<ModelEndpointsResponse>;
+/** `GET /providers` response. */
+export type ListProvidersResponseBody = CamelCased<ProvidersResponse>;
+
+/** `GET /credits` response. */
+export type GetCreditsResponseBody = CamelCased<{ data: Output<typeof CreditsSchema> }>;
+/** `POST /credits` request (Tollgate extension). */
+export type CreateCreditsRequest = CamelCased<Input<typeof AddCreditsRequestSchema>>;
+/** `POST /credits` response: the new totals. */
+export type CreateCreditsResponseBody = GetCreditsResponseBody;
+
+/** One API key (camelCase). */
+export type ApiKeyData = CamelCased<ApiKey>;
+/** `GET /keys` query. */
+export type ListApiKeysRequest = CamelCased<Input<typeof ListApiKeysQuerySchema>>;
+/** `GET /keys` response. */
+export interface ListApiKeysResponseBody {
+  data: ApiKeyData[];
+}
+/** `POST /keys` request. */
+export type CreateApiKeyRequest = CamelCased<Input<typeof CreateApiKeyRequestSchema>>;
+/** `POST /keys` response: the record and the secret key (shown only here). */
+export interface CreateApiKeyResponseBody {
+  data: ApiKeyData;
+  key: string;
+}
+/** A key named by its hash. */
+export interface ApiKeyHashRequest {
+  /** Hex SHA-256 of the key. */
+  hash: string;
+}
+/** `GET /keys/{hash}` response. */
+export interface GetApiKeyResponseBody {
+  data: ApiKeyData;
+}
+/** `PATCH /keys/{hash}` request: the hash and the fields to change. */
+export type UpdateApiKeyRequest = ApiKeyHashRequest &
+  CamelCased<Input<typeof UpdateApiKeyRequestSchema>>;
+/** `PATCH /keys/{hash}` response. */
+export type UpdateApiKeyResponseBody = GetApiKeyResponseBody;
+/** `DELETE /keys/{hash}` response. */
+export interface DeleteApiKeyResponseBody {
+  deleted: boolean;
+}
+/** `GET /key` response: the calling key. */
+export type GetCurrentKeyResponseBody = CamelCased<{ data: Output<typeof CurrentKeySchema> }>;

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+
+/** Response headers a browser page may read: the generation id, retry hints, rate limits. */
+const EXPOSED_HEADERS = [
+  'X-Generation-Id',
+  'X-Request-Id',
+  'Retry-After',
+  'Retry-After-Ms',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+].join(', ');
+
+const ALLOWED_METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
+
+/**
+ * CORS for browser clients, as OpenRouter allows: bearer keys are not cookies, so any origin in
+ * `origins` (`*` = every origin) may call the API. Preflights are answered 204 before routing
+ * and authentication; a disallowed origin gets no CORS headers, so its browser blocks the
+ * response. Headers go on the raw response so hijacked SSE responses carry them too.
+ */
+export function installCors(app: FastifyInstance, origins: readonly string[] = ['*']): void {
+  const anyOrigin = origins.includes('*');
+  const allowed = new Set(origins);
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin === undefined || (!anyOrigin && !allowed.has(origin))) return;
+    const raw = reply.raw;
+    raw.setHeader('access-control-allow-origin', anyOrigin ? '*' : origin);
+    if (!anyOrigin) raw.setHeader('vary', 'Origin');
+    raw.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
+    const preflightMethod = request.headers['access-control-request-method'];
+    if (request.method !== 'OPTIONS' || preflightMethod === undefined) return;
+    raw.setHeader('access-control-allow-methods', ALLOWED_METHODS);
+    raw.setHeader(
+      'access-control-allow-headers',
+      request.headers['access-control-request-headers'] ?? 'authorization, content-type',
+    );
+    raw.setHeader('access-control-max-age', '600');
+    return reply.code(204).send();
+  });
+}
