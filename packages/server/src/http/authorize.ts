@@ -10,7 +10,7 @@ export async function authorize(context: GatewayContext, request: FastifyRequest
   const limit = caller.key.rateLimit ?? context.defaultRateLimit;
   if (limit !== null) {
     const nowMs = context.now();
-    enforceRateLimit(context.rateLimiter.hit(caller.key.hash, limit, nowMs), nowMs);
+    enforceRateLimit(await context.rateLimiter.hit(caller.key.hash, limit, nowMs), nowMs);
   }
   return caller;
 }

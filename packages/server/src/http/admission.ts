@@ -1,0 +1,130 @@
+import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../errors/gateway-error.js';
+
+/** Limits of {@link Admission}. */
+export interface AdmissionLimits {
+  /** Inference requests served at once (config `max_concurrent_requests`). */
+  maxConcurrent: number;
+  /** Inference requests that may wait for a slot (config `max_queue`); beyond it, 503. */
+  maxQueue: number;
+}
+
+/** Defaults that never refuse a fresh install at normal load (see docs/decisions/0012). */
+export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = { maxConcurrent: 1024, maxQueue: 4096 };
+
+/** Seconds a refused client is told to wait (`Retry-After`). */
+const RETRY_AFTER_SECONDS = 1;
+
+/** The routes admission control guards: those that hold an upstream request. */
+export const ADMITTED_ROUTES: ReadonlySet<string> = new Set([
+  '/api/v1/chat/completions',
+  '/api/v1/completions',
+  '/api/v1/embeddings',
+]);
+
+/** Requests being served and waiting. */
+export interface AdmissionState {
+  active: number;
+  queued: number;
+}
+
+/**
+ * Bounded admission: at most `maxConcurrent` inference requests run, at most `maxQueue` wait in
+ * arrival order, and the rest are refused at once with 503 + `Retry-After` — so an overload
+ * costs a refusal, never memory without bound or a collapse of everyone's latency.
+ */
+export class Admission {
+  readonly limits: AdmissionLimits;
+  #active = 0;
+  readonly #queue: Array<() => void> = [];
+  readonly #listeners = new Set<(state: AdmissionState) => void>();
+
+  constructor(limits: AdmissionLimits = DEFAULT_ADMISSION_LIMITS) {
+    this.limits = limits;
+  }
+
+  /** Current counts. */
+  get state(): AdmissionState {
+    return { active: this.#active, queued: this.#queue.length };
+  }
+
+  /** Calls `listener` after every change of the counts; returns the unsubscribe function. */
+  onChange(listener: (state: AdmissionState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Resolves with a release function once the request may run; throws the 503 when the queue is
+   * full. `gone` (the client disconnecting) takes a waiting request out of the queue.
+   */
+  async admit(gone: AbortSignal): Promise<() => void> {
+    if (this.#active < this.limits.maxConcurrent) {
+      this.#active += 1;
+      this.#changed();
+      return this.#releaser();
+    }
+    if (this.#queue.length >= this.limits.maxQueue) throw this.#overloaded();
+    await new Promise<void>((resolve, reject) => {
+      const start = () => {
+        gone.removeEventListener('abort', leave);
+        resolve();
+      };
+      const leave = () => {
+        const index = this.#queue.indexOf(start);
+        if (index >= 0) this.#queue.splice(index, 1);
+        this.#changed();
+        reject(new GatewayError('request_timeout', 'Client closed the request while queued'));
+      };
+      this.#queue.push(start);
+      gone.addEventListener('abort', leave, { once: true });
+      this.#changed();
+    });
+    return this.#releaser();
+  }
+
+  #releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#queue.shift();
+      // The slot passes straight to the next waiter: `active` only drops when nobody waits.
+      if (next === undefined) this.#active -= 1;
+      else next();
+      this.#changed();
+    };
+  }
+
+  #overloaded(): GatewayError {
+    const { maxConcurrent, maxQueue } = this.limits;
+    return new GatewayError(
+      'no_provider_available',
+      `Tollgate is overloaded: ${maxConcurrent} requests in progress and ${maxQueue} waiting (max_concurrent_requests, max_queue). Retry after ${RETRY_AFTER_SECONDS} s.`,
+      { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } },
+    );
+  }
+
+  #changed(): void {
+    const state = this.state;
+    for (const listener of this.#listeners) listener(state);
+  }
+}
+
+/**
+ * Guards the inference routes with `admission`: before the body is read, a request takes a slot
+ * (or waits, or is refused with 503); the slot is released when its response closes.
+ */
+export function installAdmission(app: FastifyInstance, admission: Admission): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (!ADMITTED_ROUTES.has(request.routeOptions.url ?? '')) return;
+    const gone = new AbortController();
+    const onClose = () => gone.abort();
+    reply.raw.once('close', onClose);
+    const release = await admission.admit(gone.signal).finally(() => {
+      reply.raw.off('close', onClose);
+    });
+    if (reply.raw.closed) release();
+    else reply.raw.once('close', release);
+  });
+}
