@@ -64,12 +64,20 @@ export function describeVersions(): Array<[string, string]> {
     ['undici (Tollgate)', packageVersion('node_modules/undici/package.json')],
     ['undici (raw proxy)', packageVersion('bench/node_modules/undici/package.json')],
     ['autocannon', packageVersion('bench/node_modules/autocannon/package.json')],
+    ['Portkey gateway', packageVersion('bench/node_modules/@portkey-ai/gateway/package.json')],
+    [
+      '@hono/node-server (Portkey)',
+      packageVersion('bench/node_modules/@hono/node-server/package.json'),
+    ],
   ];
 }
 
-/** The command as a reader would type it. */
+/** The command as a reader would type it (a password in a URL argument is masked). */
 export function describeCommand(): string {
-  const args = process.argv.slice(2).join(' ');
+  const args = process.argv
+    .slice(2)
+    .join(' ')
+    .replace(/(\/\/[^:/@\s]+:)[^@\s]+@/g, '$1***@');
   if (process.env['npm_lifecycle_event'] === 'bench') {
     return args === '' ? 'npm run bench' : `npm run bench -- ${args}`;
   }

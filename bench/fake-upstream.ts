@@ -5,6 +5,9 @@
  * chunk (`choices: []`) and `data: [DONE]`, each event written separately one event-loop turn
  * apart (as a real upstream's events arrive apart, without waiting on a clock).
  *
+ * Streams for a held model (`bench-held-N` or `bench/held-N`) stop after the first content chunk
+ * and stay open until `POST /release` (the memory-per-open-stream scenario).
+ *
  * Run: `node --import tsx bench/fake-upstream.ts --port 9001 --chunks 20`
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -81,6 +84,14 @@ function streamEvents(chunks: number): Buffer[] {
   return payloads.map((payload) => Buffer.from(`data: ${payload}\n\n`));
 }
 
+/** Whether the fake upstream holds streams of `model` open until `POST /release`. */
+function isHeld(model: unknown): boolean {
+  return typeof model === 'string' && /^bench[-/]held-\d+$/.test(model);
+}
+
+/** Events written before a held stream waits: the role chunk and the first content chunk. */
+const HELD_PREFIX = 2;
+
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
@@ -105,9 +116,18 @@ function startFakeUpstream(port: number, chunks: number): Promise<void> {
   const events = streamEvents(chunks);
   const content = CONTENT_WORDS.join('').repeat(3).trim();
   let sequence = 0;
+  let held: ServerResponse[] = [];
   const server = createServer(async (request, response) => {
     if (request.method === 'GET' && request.url === '/health') {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (request.method === 'POST' && request.url === '/release') {
+      const released = held;
+      held = [];
+      for (const waiting of released) writeEvents(waiting, events, HELD_PREFIX);
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(`{"released":${released.length}}`);
       return;
     }
     if (request.method !== 'POST' || request.url !== '/v1/chat/completions') {
@@ -115,14 +135,23 @@ function startFakeUpstream(port: number, chunks: number): Promise<void> {
       return;
     }
     let stream: unknown;
+    let model: unknown;
     try {
-      stream = (JSON.parse(await readBody(request)) as { stream?: unknown }).stream;
+      ({ stream, model } = JSON.parse(await readBody(request)) as {
+        stream?: unknown;
+        model?: unknown;
+      });
     } catch {
       response.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad json"}');
       return;
     }
     if (stream === true) {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      if (isHeld(model)) {
+        for (const event of events.slice(0, HELD_PREFIX)) response.write(event);
+        held.push(response);
+        return;
+      }
       writeEvents(response, events, 0);
       return;
     }

@@ -38,7 +38,8 @@ function upstreamPath(url: string | undefined): string {
 }
 
 function startRawProxy(port: number, upstream: string): Promise<void> {
-  const pool = new Pool(upstream, { connections: 256, keepAliveTimeout: 30_000 });
+  // Enough sockets for the 1,000 streams held open at once by the memory scenario.
+  const pool = new Pool(upstream, { connections: 2048, keepAliveTimeout: 30_000 });
   const server = createServer((request, response) => {
     if (request.method === 'GET' && request.url === '/health') {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');

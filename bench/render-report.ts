@@ -1,3 +1,4 @@
+import { bestWrites, evaluateTargets, memoryPerStream } from './evaluate-targets.js';
 import type { StreamLatencyResult } from './probe-stream-latency.js';
 import type { ScenarioResult, SuiteResult } from './run-suite.js';
 import { median } from './stats.js';
@@ -15,7 +16,12 @@ export interface RunContext {
   warmupSeconds: number;
   probeSeconds: number;
   noiseRetries: number;
+  quietWaitSeconds: number;
   chunks: number;
+  rows: number;
+  openStreams: number;
+  memoryReps: number;
+  writes: number;
   pinned: boolean;
   tollgateMain: string;
 }
@@ -44,6 +50,7 @@ function loadTable(scenarios: readonly ScenarioResult[]): string {
         integer(summary.requestsPerSecond),
         integer(summary.perCore),
         percent(summary.serverCpu),
+        integer(1e6 / summary.perCore),
         percent(summary.loadCpu),
         percent(summary.otherCpu),
         ms(summary.p50),
@@ -55,6 +62,7 @@ function loadTable(scenarios: readonly ScenarioResult[]): string {
     }
   }
   const header = ['Scenario', 'Target', 'req/s', 'req/s per server core', 'server CPU'];
+  header.push('server CPU µs per request');
   header.push(
     'load-core CPU',
     'other CPU',
@@ -110,6 +118,54 @@ function firstTokenTable(scenarios: readonly ScenarioResult[]): string {
   return table([...header, 'failures'], rows);
 }
 
+function targetsTable(result: SuiteResult): string {
+  const verdict = (met: boolean | null) =>
+    met === null ? 'not measured' : met ? '**met**' : '**not met**';
+  const rows = evaluateTargets(result).map((check) => [
+    check.target,
+    check.measured,
+    check.bar,
+    verdict(check.met),
+    check.source,
+  ]);
+  return table(['Target (issue 9)', 'Measured', 'Bar', 'Verdict', 'From'], rows);
+}
+
+function memoryTable(result: SuiteResult): string {
+  const memory = result.memory;
+  if (memory === null) return 'Not run.';
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  const rows = memory.targets.map((target) => {
+    const runs = memory.runs.get(target.name) ?? [];
+    return [
+      target.name,
+      mib(median(runs.map((run) => run.rssBefore))),
+      mib(median(runs.map((run) => run.rssOpen))),
+      (memoryPerStream(memory, target.name) / 1024).toFixed(1),
+      String(runs.reduce((sum, run) => sum + run.failures, 0)),
+    ];
+  });
+  const header = ['Target', 'RSS before (MiB)', 'RSS with the streams open (MiB)'];
+  return table([...header, 'KiB per open stream', 'failed streams'], rows);
+}
+
+function writesTable(result: SuiteResult): string {
+  if (result.durableWrites === null) {
+    return result.durableWritesError === null
+      ? 'Not run.'
+      : `Not measured: ${result.durableWritesError}`;
+  }
+  const rows = result.durableWrites.flatMap((backend) =>
+    backend.writes.map((write) => [
+      backend.backend,
+      String(write.concurrency),
+      integer(write.perSecond),
+      write.perSecond === bestWrites(result.durableWrites, backend.backend) ? 'best' : '',
+    ]),
+  );
+  return table(['Backend', 'Concurrent writers', 'durable writes/s', ''], rows);
+}
+
 /** The Markdown report (BENCHMARKS.md). */
 export function renderReport(result: SuiteResult, context: RunContext): string {
   const issues = findIssues(result);
@@ -137,23 +193,44 @@ ${list(context.versions)}
 - Everything on 127.0.0.1. A fake OpenAI-compatible upstream (bench/fake-upstream.ts: JSON with usage;
   SSE with a role chunk, ${context.chunks} content chunks, a finish chunk, a usage chunk and \`[DONE]\`, events
   written one event-loop turn apart), and in front of it: **direct** (no gateway), the **raw proxy**
-  (bench/raw-proxy.ts: node:http + undici \`Pool.stream\`, path rewrite only), **Tollgate** (\`node ${'packages/server/dist/main.js'}\`,
-  SQLite accounting on, every generation recorded), and for the lookup the **bare server**
-  (bench/bare-lookup-server.ts: one real generation body from memory).
+  (bench/raw-proxy.ts: node:http + undici \`Pool.stream\`, path rewrite only), **Tollgate** (\`node ${context.tollgateMain}\`,
+  SQLite accounting on, every generation recorded), **Portkey** (Portkey's open-source gateway
+  \`@portkey-ai/gateway\` from bench/package.json, \`@hono/node-server\` pinned to 1.13.8, routed to the
+  fake upstream as a custom OpenAI host, bound to 127.0.0.1 by bench/bind-loopback.mjs), and for the
+  lookup the **bare server** (bench/bare-lookup-server.ts: one real generation body from memory).
 - ${context.pinned ? 'Pinned with taskset: the server under test alone on core 0; the fake upstream and the load generator (autocannon, in the bench process) on core 1.' : 'Not pinned (taskset missing or a single core).'}
 - Targets interleaved and rotated each repetition (A B C, B C A, …): ${context.reps} repetitions of
   ${context.seconds} s per target per scenario after ${context.warmupSeconds} s of warm-up each; the
   one-at-a-time stream probe runs ${context.probeSeconds} s per target per repetition. Figures are
   medians over repetitions; ratios are medians of per-repetition ratios. Each repetition first
-  waits (up to a minute) for the machine to be quiet; one during which
+  waits (up to ${context.quietWaitSeconds} s) for the machine to be quiet; one during which
   anything else used more than 25% of a core ("other CPU": other processes, softirq, hypervisor
   steal, from /proc/stat) is discarded and run again, at most ${context.noiseRetries} times per scenario.
 - Latency is measured per response in the load generator (full response). At 64 connections it is
   queueing at saturation; per-request overhead shows at 1 connection (p50). "req/s per server core" is
   req/s ÷ the CPU fraction the server process used (from /proc), i.e. 1 / CPU cost per request; for
   *direct* that server is the fake upstream, which shares the load core.
-- The lookup scenario runs after the chat scenarios, on a store holding at least
-  ${result.storedGenerations.toLocaleString('en-US')} generations, reading 256 distinct ids in turn.
+- "server CPU µs per request" is the CPU time (user + system, all threads, from /proc/PID/stat) the
+  server process used per request: 10⁶ ÷ "req/s per server core".
+- The store: before the chat scenarios, Tollgate is started once (running its migrations) and makes
+  16 real generations; it is stopped, and ${context.rows.toLocaleString('en-US')} copies of its newest real record
+  (${result.store === null ? '—' : `${result.store.recordBytes.toLocaleString('en-US')} bytes`}, each under a new id, request id and time) are bulk-inserted into its SQLite
+  file (bench/fill-store.ts${result.store === null ? '' : `, ${result.store.seconds.toFixed(0)} s`}); then it is started again on that file. The lookup scenarios
+  run after the chat scenarios, on a store holding at least ${result.storedGenerations.toLocaleString('en-US')} generations,
+  reading 1,000 ids spread evenly over the filled rows, in turn; p99 at 1 connection is the latency
+  target, req/s at 64 connections the throughput one.
+- Memory per open stream: the RSS of the server process (VmRSS) is read, ${context.openStreams.toLocaleString('en-US')} streams are
+  opened at once (one connection each) on models the fake upstream holds after the first content
+  chunk, the RSS is read again once every client has that chunk, then the upstream releases them and
+  every stream must end with \`[DONE]\`. (RSS with the streams open − RSS before) ÷ streams; targets
+  in rotated order, ${context.memoryReps} repetition(s), after the load scenarios (heaps already grown).
+  Tollgate serves the held models through 8 providers, as one provider's pool keeps ≤ 256 sockets.
+- Durable writes: bench/storage-bench.ts in its own process on the server core: concurrent writers
+  each awaiting \`Ledger.commit\` of a generation through Tollgate's real storage layer (SQLite
+  \`synchronous=FULL\`; PostgreSQL when \`--postgres URL\` or \`DATABASE_URL\` is given).
+
+## Targets
+${targetsTable(result)}
 
 ## Ratios (medians of per-repetition ratios)
 ${ratioTable(result)}
@@ -163,6 +240,12 @@ ${loadTable(result.scenarios)}
 
 ## Streams one at a time (time to first token)
 ${firstTokenTable(result.scenarios)}
+
+## Memory per open stream (${context.openStreams.toLocaleString('en-US')} streams open at once, median of ${context.memoryReps})
+${memoryTable(result)}
+
+## Durable generation writes (bench/storage-bench.ts, ${context.writes.toLocaleString('en-US')} writes per concurrency)
+${writesTable(result)}
 
 ## Issues
 ${issues.length === 0 ? 'None: every response was 2xx, and every server under test was saturated at 64 connections.' : issues.map((issue) => `- ${issue}`).join('\n')}

@@ -1,12 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkChat, checkStream, createGenerations, fetchGeneration } from './check-responses.js';
 import { startCpuMeter, waitForQuiet } from './cpu-meter.js';
+import { type DurableWrites, measureDurableWrites } from './durable-writes.js';
+import { type FillResult, fillGenerations } from './fill-store.js';
+import { measureStreamMemory, type StreamMemoryResult } from './measure-stream-memory.js';
 import { startPeerGateways } from './peer-gateways.js';
 import { probeStreamLatency, type StreamLatencyResult } from './probe-stream-latency.js';
 import { CORES, freePort, type ProcessGroup } from './process-group.js';
 import { type LoadResult, runLoad } from './run-load.js';
-import { startTollgate } from './start-tollgate.js';
+import { startTollgate, tollgateDatabasePath } from './start-tollgate.js';
 import { chatRequest, lookupRequests, type Target } from './targets.js';
 
 /** Scenario ids, in the order they run (`--only` takes a comma-separated subset). */
@@ -15,7 +19,10 @@ export const SCENARIO_IDS = [
   'chat-c64',
   'stream-c64',
   'stream-first-token',
+  'stream-memory',
+  'lookup-c1',
   'lookup-c64',
+  'durable-writes',
 ] as const;
 
 /** One of {@link SCENARIO_IDS}. */
@@ -36,12 +43,24 @@ export interface SuiteOptions {
   chunks: number;
   /** Repetitions that may be discarded and run again per scenario when the machine was busy. */
   noiseRetries: number;
+  /** Longest wait for a quiet machine before each repetition, in seconds. */
+  quietWaitSeconds: number;
   /** Extra node flags for Tollgate (`--cpu-prof`). */
   tollgateNodeFlags: readonly string[];
   /** Tollgate's entry point, run with node (normally packages/server/dist/main.js). */
   tollgateMain: string;
   /** Scenarios to run (all by default). */
   only: readonly ScenarioId[];
+  /** Generations bulk-inserted into Tollgate's store before it starts (lookup scenarios). */
+  rows: number;
+  /** Streams held open at once in the memory scenario. */
+  openStreams: number;
+  /** Repetitions of the memory scenario per target. */
+  memoryReps: number;
+  /** Generations written per concurrency by the durable-writes scenario. */
+  writes: number;
+  /** PostgreSQL server for the durable-writes scenario as well (null: SQLite only). */
+  postgresUrl: string | null;
   signal: AbortSignal;
   log: (line: string) => void;
 }
@@ -59,11 +78,23 @@ export type ScenarioResult =
   | (ScenarioBase & { kind: 'load'; runs: Map<string, LoadResult[]> })
   | (ScenarioBase & { kind: 'first-token'; runs: Map<string, ProbeResult[]> });
 
+/** The memory-per-open-stream scenario: one entry per repetition, per target name. */
+export interface MemoryScenario {
+  targets: Target[];
+  runs: Map<string, StreamMemoryResult[]>;
+}
+
 /** Everything a run measured. */
 export interface SuiteResult {
   scenarios: ScenarioResult[];
-  /** Generations Tollgate had stored when the lookup scenario started (approximate). */
+  /** Generations Tollgate had stored when the lookup scenarios started (approximate). */
   storedGenerations: number;
+  /** The bulk fill of Tollgate's store before it started (null without lookup scenarios). */
+  store: FillResult | null;
+  memory: MemoryScenario | null;
+  /** Durable writes per backend (null when not run or failed: see durableWritesError). */
+  durableWrites: DurableWrites[] | null;
+  durableWritesError: string | null;
 }
 
 type Measure<R> = (target: Target, seconds: number) => Promise<R>;
@@ -82,9 +113,9 @@ function rotate<T>(items: readonly T[], by: number): T[] {
 
 /**
  * Warms every target up, then runs `options.reps` repetitions, each over every target in a
- * rotated order. Each repetition waits (up to a minute) for the machine to be quiet; one during
- * which it was busy with something else all the same is discarded and run again, at most
- * `options.noiseRetries` times per scenario.
+ * rotated order. Each repetition waits (up to `options.quietWaitSeconds`) for the machine to be
+ * quiet; one during which it was busy with something else all the same is discarded and run
+ * again, at most `options.noiseRetries` times per scenario.
  */
 async function measureInterleaved<R extends { otherCpu: number }>(
   title: string,
@@ -100,7 +131,7 @@ async function measureInterleaved<R extends { otherCpu: number }>(
   }
   let repeated = 0;
   for (let rep = 0; rep < options.reps; ) {
-    const waited = await waitForQuiet(NOISE_LIMIT, 60, options.signal);
+    const waited = await waitForQuiet(NOISE_LIMIT, options.quietWaitSeconds, options.signal);
     if (waited >= 1)
       options.log(`[${title}] waited ${waited.toFixed(0)} s for the machine to be quiet`);
     const results = new Map<string, R>();
@@ -257,16 +288,95 @@ async function startBareLookup(tollgate: Target, ids: readonly string[], options
   return target;
 }
 
+/**
+ * Starts Tollgate once (migrations, a few real generations), stops it and bulk-inserts
+ * `options.rows` copies of a real record into its SQLite file, then starts it again on that store.
+ */
+async function startTollgateOnBigStore(
+  start: (key: string) => Promise<Target>,
+  options: SuiteOptions,
+): Promise<{ tollgate: Target; store: FillResult | null }> {
+  const key = `sk-tg-v1-bench${randomBytes(24).toString('hex')}`;
+  const first = await start(key);
+  const wantsStore = options.only.some((id) => id.startsWith('lookup'));
+  if (wantsStore && options.rows <= 0) options.log('[store] no rows: lookup scenarios skipped');
+  if (!wantsStore || options.rows <= 0) return { tollgate: first, store: null };
+  await createGenerations(first, 16);
+  await options.group.stop(first.pid);
+  options.log(`[store] filling ${options.rows.toLocaleString('en-US')} generations`);
+  const store = fillGenerations(tollgateDatabasePath(options.workDirectory), options.rows, 1000);
+  options.log(
+    `[store] ${store.rows.toLocaleString('en-US')} rows of ${store.recordBytes} B records ` +
+      `in ${store.seconds.toFixed(1)} s`,
+  );
+  return { tollgate: await start(key), store };
+}
+
+async function memoryScenario(
+  targets: readonly Target[],
+  upstreamOrigin: string,
+  options: SuiteOptions,
+): Promise<MemoryScenario> {
+  const runs = new Map<string, StreamMemoryResult[]>(targets.map((target) => [target.name, []]));
+  const mebibytes = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  for (let rep = 0; rep < options.memoryReps; rep += 1) {
+    for (const target of rotate(targets, rep)) {
+      options.signal.throwIfAborted();
+      const result = await measureStreamMemory(target, upstreamOrigin, options.openStreams);
+      runs.get(target.name)?.push(result);
+      const failed = result.failures > 0 ? ` FAILURES ${result.failures}` : '';
+      options.log(
+        `[memory] rep ${rep + 1}/${options.memoryReps} ${target.name}: RSS ` +
+          `${mebibytes(result.rssBefore)} → ${mebibytes(result.rssOpen)} MiB, ` +
+          `${(result.bytesPerStream / 1024).toFixed(1)} KiB per open stream${failed}`,
+      );
+    }
+  }
+  return { targets: [...targets], runs };
+}
+
+async function durableWritesScenario(
+  options: SuiteOptions,
+): Promise<Pick<SuiteResult, 'durableWrites' | 'durableWritesError'>> {
+  options.log('[writes] bench/storage-bench.ts: durable generation writes per second');
+  try {
+    const durableWrites = await measureDurableWrites({
+      writes: options.writes,
+      concurrencies: [64, 512],
+      postgresUrl: options.postgresUrl,
+      signal: options.signal,
+    });
+    for (const backend of durableWrites) {
+      const figures = backend.writes.map(
+        (write) => `${Math.round(write.perSecond)}/s at ${write.concurrency}`,
+      );
+      options.log(`[writes] ${backend.backend}: ${figures.join(', ')}`);
+    }
+    return { durableWrites, durableWritesError: null };
+  } catch (error) {
+    options.signal.throwIfAborted();
+    const message = error instanceof Error ? error.message : String(error);
+    options.log(`[writes] not measured: ${message}`);
+    return { durableWrites: null, durableWritesError: message.split('\n', 1)[0] ?? message };
+  }
+}
+
 /** Starts every server, checks their answers, runs every scenario interleaved. */
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
+  const wanted = (id: ScenarioId) => options.only.includes(id);
   const { direct, proxy } = await startBaselines(options);
-  const tollgate = await startTollgate({
-    group: options.group,
-    upstreamOrigin: direct.origin,
-    workDirectory: options.workDirectory,
-    nodeFlags: options.tollgateNodeFlags,
-    main: options.tollgateMain,
-  });
+  const { tollgate, store } = await startTollgateOnBigStore(
+    (key) =>
+      startTollgate({
+        group: options.group,
+        upstreamOrigin: direct.origin,
+        workDirectory: options.workDirectory,
+        nodeFlags: options.tollgateNodeFlags,
+        main: options.tollgateMain,
+        key,
+      }),
+    options,
+  );
   const peers = await startPeerGateways({
     group: options.group,
     upstreamOrigin: direct.origin,
@@ -283,7 +393,6 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const chat = (id: ScenarioId, title: string, connections: number, stream: boolean) =>
     loadScenario(id, title, chatTargets, connections, stream ? sse : json, upstreamPid, options);
   const scenarios: ScenarioResult[] = [];
-  const wanted = (id: ScenarioId) => options.only.includes(id);
   if (wanted('chat-c1')) scenarios.push(await chat('chat-c1', 'chat, 1 connection', 1, false));
   if (wanted('chat-c64')) scenarios.push(await chat('chat-c64', 'chat, 64 connections', 64, false));
   const streamTitle = `stream ${options.chunks} chunks, 64 connections`;
@@ -291,24 +400,30 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   if (wanted('stream-first-token')) {
     scenarios.push(await firstTokenScenario(chatTargets, upstreamPid, options));
   }
-  if (!wanted('lookup-c64')) return { scenarios, storedGenerations: countStored(scenarios, 0) };
-  options.signal.throwIfAborted();
-  const ids = await createGenerations(tollgate, 256);
-  const bare = await startBareLookup(tollgate, ids, options);
-  const lookup = (target: Target) => lookupRequests(target, ids);
-  const lookupTitle = 'GET /generation, 64 connections';
-  scenarios.push(
-    await loadScenario(
-      'lookup-c64',
-      lookupTitle,
-      [bare, tollgate],
-      64,
-      lookup,
-      upstreamPid,
-      options,
-    ),
-  );
-  return { scenarios, storedGenerations: countStored(scenarios, ids.length) };
+  const memory = wanted('stream-memory')
+    ? await memoryScenario([proxy, tollgate, ...peers], direct.origin, options)
+    : null;
+  const storedGenerations = countStored(scenarios, store?.rows ?? 0);
+  if (store !== null) {
+    options.signal.throwIfAborted();
+    const ids = store.sampleIds;
+    const bare = await startBareLookup(tollgate, ids, options);
+    const lookup = (target: Target) => lookupRequests(target, ids);
+    for (const [id, connections] of [
+      ['lookup-c1', 1],
+      ['lookup-c64', 64],
+    ] as const) {
+      if (!wanted(id)) continue;
+      const title = `GET /generation, ${connections} connection${connections === 1 ? '' : 's'}`;
+      scenarios.push(
+        await loadScenario(id, title, [bare, tollgate], connections, lookup, upstreamPid, options),
+      );
+    }
+  }
+  const writes = wanted('durable-writes')
+    ? await durableWritesScenario(options)
+    : { durableWrites: null, durableWritesError: null };
+  return { scenarios, storedGenerations, store, memory, ...writes };
 }
 
 function countStored(scenarios: readonly ScenarioResult[], extra: number): number {

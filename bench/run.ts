@@ -1,12 +1,16 @@
 /**
- * `npm run bench`: Tollgate against a raw reverse proxy, the upstream direct and a bare lookup
- * server, on loopback, interleaved and repeated; writes BENCHMARKS.md at the repo root.
+ * `npm run bench`: Tollgate against a raw reverse proxy, the upstream direct, Portkey's gateway
+ * and a bare lookup server, on loopback, interleaved and repeated; writes BENCHMARKS.md at the
+ * repo root. See bench/README.md for every scenario and option.
  *
- *   npm run bench                    full run (about 10 minutes)
- *   npm run bench -- --quick         about a minute; writes bench/results/quick.md instead
+ *   npm run bench                    full run (about 15 minutes)
+ *   npm run bench -- --quick         under 3 minutes; writes bench/results/quick.md instead
+ *   npm run bench -- --long          full run on a store of 10M generations
  *   npm run bench -- --profile       also writes a CPU profile of Tollgate under /tmp
  *   options: --seconds N --reps N --warmup N --chunks N --out FILE --build
- *            --only chat-c1,chat-c64,stream-c64,stream-first-token,lookup-c64
+ *            --only chat-c1,chat-c64,stream-c64,stream-first-token,stream-memory,lookup-c1,
+ *                   lookup-c64,durable-writes
+ *            --rows N --streams N --writes N --postgres URL --quiet-wait N
  *            --tollgate-main FILE   another entry point to compare (same env as main.js)
  */
 import { execFileSync } from 'node:child_process';
@@ -22,6 +26,12 @@ process.chdir(repoRoot);
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    long: { type: 'boolean', default: false },
+    rows: { type: 'string' },
+    streams: { type: 'string', default: '1000' },
+    writes: { type: 'string' },
+    postgres: { type: 'string' },
+    'quiet-wait': { type: 'string' },
     seconds: { type: 'string' },
     reps: { type: 'string' },
     warmup: { type: 'string' },
@@ -40,7 +50,10 @@ function run(command: string, args: string[]): void {
 }
 
 // Heavy dependencies live in bench/ only, installed on first use (not by the root `npm ci`).
-if (!existsSync('bench/node_modules/autocannon')) {
+if (
+  !existsSync('bench/node_modules/autocannon') ||
+  !existsSync('bench/node_modules/@portkey-ai/gateway/package.json')
+) {
   run('npm', ['ci', '--prefix', 'bench', '--no-audit', '--no-fund']);
 }
 if (values.build || !existsSync('packages/server/dist/main.js')) run('npm', ['run', 'build']);
@@ -52,7 +65,13 @@ const settings = {
   warmupSeconds: Number(values.warmup ?? (quick ? 1 : 2)),
   probeSeconds: quick ? 1 : 4,
   noiseRetries: quick ? 1 : 3,
+  quietWaitSeconds: Number(values['quiet-wait'] ?? (quick ? 5 : 60)),
   chunks: Number(values.chunks),
+  rows: Number(values.rows ?? (values.long ? 10_000_000 : 1_000_000)),
+  openStreams: Number(values.streams),
+  memoryReps: quick ? 1 : 3,
+  writes: Number(values.writes ?? (quick ? 5_000 : 20_000)),
+  postgresUrl: values.postgres ?? process.env['DATABASE_URL'] ?? null,
 };
 const out = values.out ?? (quick ? 'bench/results/quick.md' : 'BENCHMARKS.md');
 const profileDirectory = values.profile ? mkdtempSync(join(tmpdir(), 'tollgate-prof-')) : null;

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORES, freePort, type ProcessGroup } from './process-group.js';
-import { BENCH_MODEL, type Target } from './targets.js';
+import {
+  BENCH_MODEL,
+  HELD_MODEL_COUNT,
+  heldModel,
+  heldUpstreamModel,
+  type Target,
+} from './targets.js';
 
 /** How to start Tollgate for the run. */
 export interface TollgateOptions {
@@ -14,34 +20,51 @@ export interface TollgateOptions {
   nodeFlags: readonly string[];
   /** The entry point, relative to the repo root: `packages/server/dist/main.js`. */
   main: string;
+  /** The management key (a new one when absent): pass the same one to restart on the same store. */
+  key?: string;
+}
+
+/** The SQLite file Tollgate uses in the run's temp directory. */
+export function tollgateDatabasePath(workDirectory: string): string {
+  return join(workDirectory, 'tollgate-data', 'tollgate.db');
 }
 
 function configYaml(upstreamOrigin: string): string {
-  return [
-    'providers:',
-    '  - name: Bench',
+  const held = Array.from({ length: HELD_MODEL_COUNT }, (_, index) => index);
+  const provider = (name: string) => [
+    `  - name: ${name}`,
     '    kind: openai',
     `    base_url: ${upstreamOrigin}/v1`,
-    'models:',
-    `  - id: ${BENCH_MODEL}`,
+  ];
+  const model = (id: string, providerName: string, upstreamModel: string) => [
+    `  - id: ${id}`,
     '    endpoints:',
-    '      - provider: Bench',
-    '        model: bench-1',
+    `      - provider: ${providerName}`,
+    `        model: ${upstreamModel}`,
     '        pricing: { prompt: "0.000001", completion: "0.000002" }',
+  ];
+  return [
+    'providers:',
+    ...provider('Bench'),
+    ...held.flatMap((index) => provider(`Held${index}`)),
+    'models:',
+    ...model(BENCH_MODEL, 'Bench', 'bench-1'),
+    ...held.flatMap((index) => model(heldModel(index), `Held${index}`, heldUpstreamModel(index))),
     '',
   ].join('\n');
 }
 
 /**
  * Starts `node <main>` (packages/server/dist/main.js) as its own process on the server core, with accounting
- * fully on (SQLite in the run's temp directory) and a management key made for the run.
+ * fully on (SQLite in the run's temp directory, kept across restarts) and a management key made
+ * for the run (or `options.key`).
  */
 export async function startTollgate(options: TollgateOptions): Promise<Target> {
   const configPath = join(options.workDirectory, 'tollgate.yaml');
   writeFileSync(configPath, configYaml(options.upstreamOrigin));
   const dataDirectory = join(options.workDirectory, 'tollgate-data');
   mkdirSync(dataDirectory, { recursive: true });
-  const key = `sk-tg-v1-bench${randomBytes(24).toString('hex')}`;
+  const key = options.key ?? `sk-tg-v1-bench${randomBytes(24).toString('hex')}`;
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const server = await options.group.start({
@@ -54,6 +77,8 @@ export async function startTollgate(options: TollgateOptions): Promise<Target> {
       TOLLGATE_DATA_DIR: dataDirectory,
       TOLLGATE_ADMIN_KEY: key,
       TOLLGATE_CONFIG: configPath,
+      // SQLite in the run's directory, even when the bench's own environment names PostgreSQL.
+      DATABASE_URL: '',
     },
     healthUrl: `${origin}/health`,
   });

@@ -75,7 +75,31 @@ export function summarizeLoad(scenario: ScenarioResult & { kind: 'load' }): Load
   });
 }
 
-/** Ratios of Tollgate (and peers) to the raw proxy, or to the bare server for lookups. */
+function ratioSummary(
+  scenario: ScenarioResult & { kind: 'load' },
+  target: Target,
+  reference: Target,
+): RatioSummary {
+  const direct = scenario.targets.find((candidate) => candidate.role === 'direct');
+  const runs = scenario.runs.get(target.name) ?? [];
+  const referenceRuns = scenario.runs.get(reference.name) ?? [];
+  const directRuns = direct === undefined ? [] : (scenario.runs.get(direct.name) ?? []);
+  return {
+    scenario: scenario.title,
+    target: target.name,
+    reference: reference.name,
+    throughput: pairwise(runs, referenceRuns, (a, b) => a.requestsPerSecond / b.requestsPerSecond),
+    perCore: pairwise(runs, referenceRuns, (a, b) => perCore(a) / perCore(b)),
+    p99: pairwise(runs, referenceRuns, (a, b) => a.p99 / b.p99),
+    addedP50: pairwise(runs, directRuns, (a, b) => a.p50 - b.p50),
+    referenceAddedP50: pairwise(referenceRuns, directRuns, (a, b) => a.p50 - b.p50),
+  };
+}
+
+/**
+ * Ratios of Tollgate and peers to the raw proxy (or of Tollgate to the bare server for lookups),
+ * then of Tollgate to each peer gateway.
+ */
 export function summarizeRatios(result: SuiteResult): RatioSummary[] {
   const ratios: RatioSummary[] = [];
   for (const scenario of result.scenarios) {
@@ -84,26 +108,14 @@ export function summarizeRatios(result: SuiteResult): RatioSummary[] {
       (target) => target.role === 'raw-proxy' || target.role === 'bare-lookup',
     );
     if (reference === undefined) continue;
-    const direct = scenario.targets.find((target) => target.role === 'direct');
-    const referenceRuns = scenario.runs.get(reference.name) ?? [];
-    const directRuns = direct === undefined ? [] : (scenario.runs.get(direct.name) ?? []);
     for (const target of scenario.targets) {
       if (target.role !== 'tollgate' && target.role !== 'peer') continue;
-      const runs = scenario.runs.get(target.name) ?? [];
-      ratios.push({
-        scenario: scenario.title,
-        target: target.name,
-        reference: reference.name,
-        throughput: pairwise(
-          runs,
-          referenceRuns,
-          (a, b) => a.requestsPerSecond / b.requestsPerSecond,
-        ),
-        perCore: pairwise(runs, referenceRuns, (a, b) => perCore(a) / perCore(b)),
-        p99: pairwise(runs, referenceRuns, (a, b) => a.p99 / b.p99),
-        addedP50: pairwise(runs, directRuns, (a, b) => a.p50 - b.p50),
-        referenceAddedP50: pairwise(referenceRuns, directRuns, (a, b) => a.p50 - b.p50),
-      });
+      ratios.push(ratioSummary(scenario, target, reference));
+    }
+    const tollgate = scenario.targets.find((target) => target.role === 'tollgate');
+    if (tollgate === undefined) continue;
+    for (const peer of scenario.targets.filter((target) => target.role === 'peer')) {
+      ratios.push(ratioSummary(scenario, tollgate, peer));
     }
   }
   return ratios;
@@ -112,6 +124,13 @@ export function summarizeRatios(result: SuiteResult): RatioSummary[] {
 /** Problems a reader must see: failed responses, and gateways not saturated at 64 connections. */
 export function findIssues(result: SuiteResult): string[] {
   const issues: string[] = [];
+  for (const [name, runs] of result.memory?.runs ?? []) {
+    const failures = runs.reduce((sum, run) => sum + run.failures, 0);
+    if (failures > 0) issues.push(`open streams: ${name} had ${failures} failed streams`);
+  }
+  if (result.durableWritesError !== null) {
+    issues.push(`durable writes not measured: ${result.durableWritesError}`);
+  }
   for (const scenario of result.scenarios) {
     if (scenario.repeated > 0) {
       issues.push(

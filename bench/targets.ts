@@ -21,15 +21,32 @@ export interface Target {
 /** The model slug Tollgate serves in the benchmark config. */
 export const BENCH_MODEL = 'bench/model';
 
+/**
+ * Models whose streams the fake upstream holds open after the first content chunk until released
+ * (the memory-per-open-stream scenario). Tollgate serves each through its own provider, because one
+ * provider's connection pool keeps at most 256 sockets: {@link HELD_MODEL_COUNT} × 256 ≥ 1,000.
+ */
+export const HELD_MODEL_COUNT = 8;
+
+/** Tollgate's slug of held model `index` (`bench/held-0` …). */
+export function heldModel(index: number): string {
+  return `bench/held-${index}`;
+}
+
+/** The upstream model of held model `index` (`bench-held-0` …); the fake upstream holds both forms. */
+export function heldUpstreamModel(index: number): string {
+  return `bench-held-${index}`;
+}
+
 /** About 200 characters of prompt, as the issue asks. */
 const PROMPT =
   'You are a careful assistant. Summarize in one short sentence why a metering gateway must ' +
   'record the usage of every generation exactly once, even when the client disconnects early.';
 
-/** Chat completion request on `target`, JSON or SSE. */
-export function chatRequest(target: Target, stream: boolean): LoadRequest {
+/** Chat completion request on `target`, JSON or SSE, for `model` (the bench model by default). */
+export function chatRequest(target: Target, stream: boolean, model = BENCH_MODEL): LoadRequest {
   const body: Record<string, unknown> = {
-    model: BENCH_MODEL,
+    model,
     messages: [{ role: 'user', content: PROMPT }],
   };
   if (stream) body['stream'] = true;
