@@ -1,21 +1,37 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { GatewayError } from './errors/gateway-error.js';
 import type { GatewayContext } from './gateway-context.js';
+import { installAdmission } from './http/admission.js';
+import { handleClientError, handleFrameworkError } from './http/client-errors.js';
+import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/handle-errors.js';
+import { createRequestId } from './ledger/ids.js';
+import { installOperations, type Operations } from './ops/install-operations.js';
+import type { ReadinessCheck } from './ops/readiness.js';
 import { registerAccount } from './routes/account.js';
 import { registerCatalog } from './routes/catalog.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
 import { registerCompletions } from './routes/completions.js';
+import { registerDocs } from './routes/docs.js';
 import { registerEmbeddings } from './routes/embeddings.js';
 import { registerGeneration } from './routes/generation.js';
-import { registerHealth } from './routes/health.js';
+import { registerHealth, registerReady } from './routes/health.js';
 import { registerKeys } from './routes/keys.js';
+import { registerOpenApi } from './routes/openapi.js';
 
 /** HTTP settings of the app. */
 export interface AppOptions {
   /** Largest accepted request body in bytes (413 beyond). */
   bodyLimit?: number | undefined;
+  /** Metrics, access logs and `GET /metrics` (absent: none of them). */
+  operations?: Operations | undefined;
+  /** `GET /ready`'s probe (absent: no `/ready`). */
+  readiness?: ReadinessCheck | undefined;
+  /** Origins allowed to call from a browser (CORS); default `['*']`. */
+  corsOrigins?: readonly string[] | undefined;
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Parses every request body as JSON whatever its Content-Type (curl's `-d` sends
@@ -23,8 +39,15 @@ export interface AppOptions {
  */
 function installJsonBodyParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    let text: string;
+    try {
+      // Fatal decoding: bytes that are not UTF-8 are refused, never silently replaced by U+FFFD.
+      text = UTF8.decode(body as Buffer);
+    } catch {
+      done(new GatewayError('invalid_request', 'Request body is not valid UTF-8'), null);
+      return;
+    }
     if (text.trim() === '') {
       done(null, undefined);
       return;
@@ -43,13 +66,21 @@ export function createApp(context: GatewayContext, options: AppOptions = {}): Fa
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
     logger: false,
+    // Unique across nodes and restarts, in the shape of records' request_id (access logs).
+    genReqId: () => createRequestId(Date.now()),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    clientErrorHandler: handleClientError,
+    frameworkErrors: handleFrameworkError,
   });
   installJsonBodyParser(app);
   installErrorHandling(app, context);
+  installAdmission(app, context.admission);
+  installCors(app, options.corsOrigins);
+  if (options.operations !== undefined) installOperations(app, context.logger, options.operations);
   registerHealth(app);
+  if (options.readiness !== undefined) registerReady(app, options.readiness);
   registerChatCompletions(app, context);
   registerCompletions(app, context);
   registerEmbeddings(app, context);
@@ -57,5 +88,7 @@ export function createApp(context: GatewayContext, options: AppOptions = {}): Fa
   registerKeys(app, context);
   registerAccount(app, context);
   registerCatalog(app, context);
+  registerOpenApi(app);
+  registerDocs(app);
   return app;
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { toRecordTimestamp } from './ledger/ids.js';
 import { formatUsd, parseUsd } from './ledger/money.js';
 import { createStorage } from './storage/create-storage.js';
+import { resolveStorageConfig } from './storage/resolve-storage-config.js';
 
 const USAGE = `usage:
   tollgate                         start the gateway
@@ -20,10 +20,9 @@ export async function runCommand(
     write(`${USAGE}\n`);
     return 2;
   }
-  const storage = await createStorage({
-    kind: 'sqlite',
-    path: join(environment['TOLLGATE_DATA_DIR'] || './data', 'tollgate.db'),
-  });
+  const storage = await createStorage(
+    resolveStorageConfig({ environment, dataDir: environment['TOLLGATE_DATA_DIR'] || './data' }),
+  );
   try {
     if (action === 'add') {
       const match = /^(-?)(\d+(?:\.\d{1,12})?)$/.exec(amount ?? '');

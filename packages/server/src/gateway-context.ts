@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { ApiKeyAuthenticator } from './accounts/api-keys.js';
 import type { RateLimit, RateLimiter } from './accounts/rate-limiter.js';
 import type { SpendControl } from './accounts/spend-guard.js';
+import type { Admission } from './http/admission.js';
+import type { InflightJournal } from './ledger/inflight-journal.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { EndpointStats } from './routing/endpoint-stats.js';
 import type { ModelCatalog } from './routing/model-catalog.js';
@@ -12,6 +14,8 @@ export interface GatewayContext {
   storage: Storage;
   catalog: ModelCatalog;
   ledger: Ledger;
+  /** Journals generations whose id is exposed before their record is committed (streams). */
+  journal: InflightJournal;
   authenticator: ApiKeyAuthenticator;
   logger: Logger;
   spendGuard: SpendControl;
@@ -23,4 +27,6 @@ export interface GatewayContext {
   dataRegion: string;
   /** Wall clock (ms since epoch); injectable for tests. */
   now: () => number;
+  /** Bounded concurrency and queue of the inference routes (503 beyond). */
+  admission: Admission;
 }

@@ -13,4 +13,11 @@ export const LOG_REDACT_PATHS = [
   'x-api-key',
   '*["x-api-key"]',
   '*["x-goog-api-key"]',
+  // Connection URLs may carry passwords (postgres://user:secret@…, redis://:secret@…).
+  'redis_url',
+  '*.redis_url',
+  'database_url',
+  '*.database_url',
+  'token',
+  '*.token',
 ];

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     ...(environment['TOLLGATE_CONFIG'] ? { configPath: environment['TOLLGATE_CONFIG'] } : {}),
     ...(environment['TOLLGATE_ADMIN_KEY'] ? { adminKey: environment['TOLLGATE_ADMIN_KEY'] } : {}),
     drainTimeoutMs: parseDrainTimeout(environment['TOLLGATE_DRAIN_TIMEOUT_MS']),
+    ...(environment['TOLLGATE_NODE_ID'] ? { nodeId: environment['TOLLGATE_NODE_ID'] } : {}),
     environment,
     logger,
   });

@@ -1,20 +1,26 @@
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './accounts/api-keys.js';
-import { MemoryRateLimiter } from './accounts/rate-limiter.js';
-import { SpendGuard } from './accounts/spend-guard.js';
+import { createLimits } from './accounts/create-limits.js';
 import { createApp } from './app.js';
 import type { ConfigFile } from './config/config-schema.js';
 import { loadConfigFile, parseConfig } from './config/load-config.js';
 import type { GatewayContext } from './gateway-context.js';
+import { Admission, DEFAULT_ADMISSION_LIMITS } from './http/admission.js';
 import { createTokenCounter, type TokenCounter } from './ledger/count-tokens.js';
 import { toRecordTimestamp } from './ledger/ids.js';
+import { defaultNodeId, InflightJournal } from './ledger/inflight-journal.js';
 import { Ledger } from './ledger/ledger.js';
+import { recoverInflight } from './ledger/recover-inflight.js';
+import { GatewayMetrics } from './ops/metrics.js';
+import { observeBatches } from './ops/observe-ledger.js';
+import { createReadinessCheck } from './ops/readiness.js';
 import { DEMO_MODEL_DESCRIPTION, startDemoUpstream } from './providers/demo/demo-upstream.js';
 import { EndpointStats } from './routing/endpoint-stats.js';
 import { ModelCatalog } from './routing/model-catalog.js';
 import { createStorage, type StorageConfig } from './storage/create-storage.js';
+import { resolveStorageConfig } from './storage/resolve-storage-config.js';
+import { startRetention } from './storage/retention-job.js';
 
 /** How to start a gateway (every field optional; defaults are the embedded ones). */
 export interface GatewayOptions {
@@ -38,6 +44,11 @@ export interface GatewayOptions {
   now?: () => number;
   /** On close, how long in-flight requests may take to finish before connections are cut. */
   drainTimeoutMs?: number;
+  /**
+   * This node's id (TOLLGATE_NODE_ID): it owns the in-flight journal rows it writes and recovers
+   * them at start. Default: host name + a digest of the storage location.
+   */
+  nodeId?: string;
 }
 
 /** A listening gateway. */
@@ -101,10 +112,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       config = demoConfig(upstream.url);
       demo = true;
     }
-    const storage = await createStorage(
-      options.storage ?? { kind: 'sqlite', path: join(options.dataDir ?? 'data', 'tollgate.db') },
-    );
+    // DATABASE_URL (env, then the config's database_url) selects PostgreSQL; else SQLite.
+    const storageConfig: StorageConfig =
+      options.storage ??
+      resolveStorageConfig({ environment, config, dataDir: options.dataDir ?? 'data' });
+    const storage = await createStorage(storageConfig);
     cleanups.push(() => storage.close());
+    // Before serving: streams a crash cut short get their records (cancelled) first.
+    const nodeId = options.nodeId ?? defaultNodeId(storageConfig);
+    await recoverInflight(storage, nodeId, logger);
+    const journal = new InflightJournal(storage.inflight, nodeId);
     const bootstrap = await ensureBootstrapKey(
       storage.apiKeys,
       options.adminKey,
@@ -119,8 +136,24 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     }
     const catalog = ModelCatalog.fromConfig(config);
     cleanups.push(() => catalog.close());
-    const ledger = new Ledger(storage.generations, counter, logger);
-    const spendGuard = new SpendGuard(storage, { now });
+    let ledgerQueue = () => 0;
+    const metrics = new GatewayMetrics({ ledgerQueueDepth: () => ledgerQueue() });
+    cleanups.push(async () => metrics.close());
+    const generations = observeBatches(storage.generations, (size) => metrics.ledgerBatch(size));
+    const ledger = new Ledger(generations, counter, logger);
+    ledgerQueue = () => ledger.pendingCommits;
+    ledger.onCommitted((row) => metrics.generationCommitted(row));
+    // REDIS_URL (env, then the config's redis_url): limits shared across nodes; else in memory.
+    const limits = await createLimits({
+      storage,
+      config,
+      environment,
+      logger,
+      now,
+      onRedisError: () => metrics.redisError(),
+    });
+    cleanups.push(() => limits.close());
+    const { spendGuard } = limits;
     await spendGuard.refreshCredits();
     // Grants made by another process (the `credits add` CLI) take effect within two seconds.
     const creditRefresh = setInterval(() => {
@@ -130,10 +163,20 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     }, 2000);
     creditRefresh.unref();
     cleanups.push(async () => clearInterval(creditRefresh));
+    const retentionDays = config.retention_days;
+    if (retentionDays !== undefined && retentionDays !== null) {
+      const retention = startRetention({
+        retention: storage.retention,
+        retentionDays,
+        now,
+        logger,
+      });
+      cleanups.push(() => retention.stop());
+    }
     const context: GatewayContext = {
       spendGuard,
       endpointStats: new EndpointStats(now),
-      rateLimiter: new MemoryRateLimiter(),
+      rateLimiter: limits.rateLimiter,
       defaultRateLimit:
         config.rate_limit === undefined
           ? null
@@ -144,12 +187,26 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       storage,
       catalog,
       ledger,
+      journal,
       authenticator: new ApiKeyAuthenticator(storage.apiKeys, now),
       logger,
       dataRegion: config.data_region,
       now,
+      admission: new Admission({
+        maxConcurrent: config.max_concurrent_requests ?? DEFAULT_ADMISSION_LIMITS.maxConcurrent,
+        maxQueue: config.max_queue ?? DEFAULT_ADMISSION_LIMITS.maxQueue,
+      }),
     };
-    const app = createApp(context, { bodyLimit: options.bodyLimit });
+    const app = createApp(context, {
+      bodyLimit: options.bodyLimit,
+      corsOrigins: config.cors_origins,
+      operations: {
+        metrics,
+        metricsEnabled: config.metrics?.enabled ?? true,
+        metricsToken: config.metrics?.token ?? null,
+      },
+      readiness: createReadinessCheck(storage, limits.redis),
+    });
     await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : options.port;
@@ -174,6 +231,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
           drainLimit.unref();
           await app.close();
           clearTimeout(drainLimit);
+          // Streams cut by the drain limit are still committing their (cancelled) records.
+          await journal.idle();
+          await journal.flush();
           await ledger.flush();
           for (const cleanup of cleanups.reverse()) await cleanup();
         })();

@@ -1,4 +1,4 @@
-import { INPUT_MODALITIES, type Pricing, PricingSchema } from '@tollgate/protocol';
+import { INPUT_MODALITIES, PriceTierSchema, type Pricing, PricingSchema } from '@tollgate/protocol';
 import { z } from 'zod';
 import { catalogKeyOf, findEndpointPrice } from '../catalog/resolve-endpoint-price.js';
 
@@ -15,6 +15,40 @@ export const ProviderConfigSchema = z.strictObject({
   api_key: z.string().optional(),
   timeout_ms: z.int().positive().max(3_600_000).default(120_000),
   headers: z.record(z.string(), z.string()).optional(),
+});
+
+/**
+ * BYOK: a provider credential that belongs to the owners of some API keys. Their requests to
+ * that provider run on it (tried first, as OpenRouter does) and pay only the gateway's fee.
+ */
+export const ByokCredentialSchema = z.strictObject({
+  /** A provider declared under `providers`; the credential replaces its `api_key`. */
+  provider: z.string().min(1),
+  api_key: z.string().min(1, { error: 'must not be empty' }),
+  /** The API keys (their `hash`, as `GET /api/v1/keys` lists it) whose requests use it. */
+  key_hashes: z
+    .array(z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be a key hash (64 hex digits)' }))
+    .min(1, { error: 'needs at least one key hash' }),
+  /** Never fall back to the gateway's own credential for this provider when the BYOK one fails. */
+  always_use: z.boolean().default(false),
+});
+
+/** BYOK settings: the gateway's fee and the credentials. */
+export const ByokConfigSchema = z.strictObject({
+  /**
+   * The gateway's fee on BYOK requests, in percent of what the provider charges at list price
+   * (OpenRouter charges 5); a decimal with at most 4 places. Default 0 (self-hosting).
+   */
+  fee_percent: z
+    .union([z.number(), z.string()])
+    .transform((value) => String(value))
+    .pipe(
+      z.string().regex(/^(100(\.0{1,4})?|\d{1,2}(\.\d{1,4})?)$/, {
+        error: 'must be a percentage between 0 and 100 with at most 4 decimal places',
+      }),
+    )
+    .default('0'),
+  credentials: z.array(ByokCredentialSchema).default([]),
 });
 
 /** The explicit opt-in to serve an endpoint whose price is not known (no charge is computed). */
@@ -47,6 +81,15 @@ export const EndpointConfigSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
   pricing: EndpointPricingSchema.optional(),
+  /** Long-context tiers of `pricing` (e.g. Gemini's price above 200k prompt tokens). */
+  pricing_tiers: z
+    .array(PriceTierSchema)
+    .min(1, { error: 'needs at least one tier (or leave pricing_tiers out)' })
+    .refine(
+      (tiers) => new Set(tiers.map((tier) => tier.prompt_tokens_above)).size === tiers.length,
+      { error: 'two tiers start at the same prompt_tokens_above' },
+    )
+    .optional(),
   /** Where to look the endpoint up in the price catalog, when it has no `pricing`. */
   price: z
     .strictObject({
@@ -81,12 +124,45 @@ export const ConfigFileSchema = z
     providers: z.array(ProviderConfigSchema).default([]),
     models: z.array(ModelConfigSchema).default([]),
     data_region: z.string().min(1).default('global'),
+    /** Origins browser pages may call the API from (CORS); absent = `*` (any), as OpenRouter. */
+    cors_origins: z.array(z.string().min(1)).min(1).optional(),
+    /** PostgreSQL URL (`${VAR}` allowed; env DATABASE_URL wins); absent = SQLite in the data dir. */
+    database_url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// or postgresql:// URL' })
+      .optional(),
+    /** PostgreSQL connections per node (env DATABASE_POOL_SIZE wins; default 10). */
+    database_pool_size: z.int().positive().max(1000).optional(),
+    /** Days generation records are kept (usage survives in daily rollups); null/absent = forever. */
+    retention_days: z.int().positive().max(36_500).nullable().optional(),
+    /** Provider credentials of key owners (bring your own key). */
+    byok: ByokConfigSchema.default({ fee_percent: '0', credentials: [] }),
     /** Default per-key request-rate limit; absent = unlimited until an operator sets one. */
     rate_limit: z
       .strictObject({
         requests: z.int().positive(),
         interval_seconds: z.int().positive().max(86_400),
       })
+      .optional(),
+    /** Inference requests served at once; more wait in a queue (absent = 1024; decision 0012). */
+    max_concurrent_requests: z.int().positive().max(1_000_000).optional(),
+    /** Inference requests that may wait for a slot (absent = 4096); beyond it, 503 + Retry-After. */
+    max_queue: z.int().nonnegative().max(1_000_000).optional(),
+    /** Redis shared by every node for rate limits and credit holds (env REDIS_URL wins). */
+    redis_url: z
+      .string()
+      .regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' })
+      .optional(),
+    /** Prefix of every Redis key Tollgate writes (default `tollgate:`). */
+    redis_key_prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9:_.{}-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 : _ . { } -' })
+      .optional(),
+    /** Rate limiting without Redis: closed (503, default) or open; credit checks always 503. */
+    redis_failure: z.enum(['closed', 'open'], { error: 'must be closed or open' }).optional(),
+    /** `GET /metrics` (Prometheus): on by default; with a token it requires `Bearer <token>`. */
+    metrics: z
+      .strictObject({ enabled: z.boolean().default(true), token: z.string().min(16).optional() })
       .optional(),
   })
   .superRefine((config, context) => {
@@ -100,6 +176,28 @@ export const ConfigFileSchema = z
         });
       }
       providerNames.add(provider.name);
+    });
+    const byokPairs = new Set<string>();
+    config.byok.credentials.forEach((credential, index) => {
+      const path = ['byok', 'credentials', index];
+      if (!providerNames.has(credential.provider)) {
+        context.addIssue({
+          code: 'custom',
+          path: [...path, 'provider'],
+          message: `unknown provider "${credential.provider}" (declare it under providers)`,
+        });
+      }
+      credential.key_hashes.forEach((hash, hashIndex) => {
+        const pair = `${credential.provider}\u0000${hash}`;
+        if (byokPairs.has(pair)) {
+          context.addIssue({
+            code: 'custom',
+            path: [...path, 'key_hashes', hashIndex],
+            message: `key ${hash.slice(0, 12)}… already has a credential for "${credential.provider}"`,
+          });
+        }
+        byokPairs.add(pair);
+      });
     });
     const modelIds = new Set<string>();
     config.models.forEach((model, modelIndex) => {
@@ -130,6 +228,12 @@ export const ConfigFileSchema = z
 
 /** Why an endpoint's price cannot be settled, or null when it can (no silent $0). */
 function priceIssue(endpoint: EndpointConfig, kind: ProviderKind): string | null {
+  if (
+    endpoint.pricing_tiers !== undefined &&
+    (endpoint.pricing === undefined || endpoint.pricing === UNPRICED)
+  ) {
+    return '`pricing_tiers` refine `pricing`: set pricing too';
+  }
   if (endpoint.pricing !== undefined) {
     return endpoint.price === undefined
       ? null
@@ -149,6 +253,8 @@ export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
 /** A validated model. */
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+/** A validated BYOK credential. */
+export type ByokCredentialConfig = z.infer<typeof ByokCredentialSchema>;
 /** A validated model endpoint. */
 export type EndpointConfig = z.infer<typeof EndpointConfigSchema>;
 /** An upstream wire protocol. */

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { AddCreditsRequestSchema, type CurrentKeySchema } from '@tollgate/protocol';
+import {
+  AddCreditsRequestSchema,
+  type CreditsResponse,
+  type CurrentKeyResponse,
+  type CurrentKeySchema,
+} from '@tollgate/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { limitRemaining, loadKeyUsage } from '../accounts/key-view.js';
@@ -49,12 +54,13 @@ export function registerAccount(app: FastifyInstance, context: GatewayContext): 
               note: 'Requests per interval for this key.',
             },
     };
-    return replyJson(reply, 200, { data });
+    const body: CurrentKeyResponse = { data };
+    return replyJson(reply, 200, body);
   };
   app.get('/api/v1/key', currentKey);
   app.get('/api/v1/auth/key', currentKey);
 
-  const credits = async () => {
+  const credits = async (): Promise<CreditsResponse['data']> => {
     const [grants, usage] = await Promise.all([
       context.storage.credits.totals(),
       context.storage.generations.sumAllUsage(),

@@ -1,10 +1,14 @@
 import {
+  ApiKeyHashParamsSchema,
+  type ApiKeyListResponse,
+  type ApiKeyResponse,
   CreateApiKeyRequestSchema,
+  type CreateApiKeyResponse,
+  type DeleteApiKeyResponse,
   ListApiKeysQuerySchema,
   UpdateApiKeyRequestSchema,
 } from '@tollgate/protocol';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { DEFAULT_WORKSPACE_ID, generateKey, hashKey, labelForKey } from '../accounts/api-keys.js';
 import { loadKeyUsage, toApiKey } from '../accounts/key-view.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -17,9 +21,6 @@ import { usdNumberToPico } from '../ledger/money.js';
 import type { ApiKeyPatch, ApiKeyRow } from '../storage/storage.js';
 
 const PAGE_SIZE = 100;
-const HashParamsSchema = z.object({
-  hash: z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be a hex SHA-256 (64 characters)' }),
-});
 
 function keyNotFound(): GatewayError {
   return new GatewayError('not_found', 'API key not found');
@@ -38,7 +39,8 @@ export function registerKeys(app: FastifyInstance, context: GatewayContext): voi
       offset: query.offset ?? 0,
       limit: PAGE_SIZE,
     });
-    return replyJson(reply, 200, { data: await Promise.all(rows.map(view)) });
+    const body: ApiKeyListResponse = { data: await Promise.all(rows.map(view)) };
+    return replyJson(reply, 200, body);
   });
 
   app.post('/api/v1/keys', async (request, reply) => {
@@ -70,20 +72,22 @@ export function registerKeys(app: FastifyInstance, context: GatewayContext): voi
     };
     await context.storage.apiKeys.insert(row);
     // The secret is in this response only; storage keeps its hash.
-    return replyJson(reply, 201, { data: await view(row), key });
+    const created: CreateApiKeyResponse = { data: await view(row), key };
+    return replyJson(reply, 201, created);
   });
 
   app.get('/api/v1/keys/:hash', async (request, reply) => {
     await authorizeManagement(context, request);
-    const { hash } = validate(HashParamsSchema, request.params, 'path');
+    const { hash } = validate(ApiKeyHashParamsSchema, request.params, 'path');
     const row = await context.storage.apiKeys.get(hash);
     if (row === undefined) throw keyNotFound();
-    return replyJson(reply, 200, { data: await view(row) });
+    const body: ApiKeyResponse = { data: await view(row) };
+    return replyJson(reply, 200, body);
   });
 
   app.patch('/api/v1/keys/:hash', async (request, reply) => {
     await authorizeManagement(context, request);
-    const { hash } = validate(HashParamsSchema, request.params, 'path');
+    const { hash } = validate(ApiKeyHashParamsSchema, request.params, 'path');
     const body = validate(UpdateApiKeyRequestSchema, request.body, 'request body');
     const patch: ApiKeyPatch = { updatedAt: toRecordTimestamp(context.now()) };
     if (body.name !== undefined) patch.name = body.name;
@@ -98,17 +102,19 @@ export function registerKeys(app: FastifyInstance, context: GatewayContext): voi
     const row = await context.storage.apiKeys.update(hash, patch);
     if (row === undefined) throw keyNotFound();
     context.authenticator.forget(hash);
-    return replyJson(reply, 200, { data: await view(row) });
+    const updated: ApiKeyResponse = { data: await view(row) };
+    return replyJson(reply, 200, updated);
   });
 
   app.delete('/api/v1/keys/:hash', async (request, reply) => {
     const caller = await authorizeManagement(context, request);
-    const { hash } = validate(HashParamsSchema, request.params, 'path');
+    const { hash } = validate(ApiKeyHashParamsSchema, request.params, 'path');
     if (hash === caller.key.hash) {
       throw new GatewayError('invalid_request', 'A key cannot delete itself');
     }
     if (!(await context.storage.apiKeys.delete(hash))) throw keyNotFound();
     context.authenticator.forget(hash);
-    return replyJson(reply, 200, { deleted: true });
+    const deleted: DeleteApiKeyResponse = { deleted: true };
+    return replyJson(reply, 200, deleted);
   });
 }

@@ -43,7 +43,13 @@ export async function admitRequest<Schema extends z.ZodType<RoutableRequest>>(
   const caller = await authorize(context, request);
   context.spendGuard.touch(caller.key);
   const body = validate(schema, request.body, 'request body');
-  const plan = selectCandidates(body, context.catalog, context.endpointStats, serves);
+  const plan = selectCandidates(
+    body,
+    context.catalog,
+    context.endpointStats,
+    serves,
+    caller.key.hash,
+  );
   return { key: caller.key, body, plan };
 }
 

@@ -7,7 +7,7 @@ import type { GenerationMeter } from '../ledger/generation-meter.js';
 import type { FinishedGeneration } from '../ledger/generation-record.js';
 import type { NativeUsage, StreamParser, UpstreamChunk } from '../providers/provider-adapter.js';
 import { toTransportError } from '../providers/upstream-client.js';
-import { abortOnClientClose, type Dispatched } from '../routing/dispatch.js';
+import { abortOnClientClose, type Dispatched, recordFailure } from '../routing/dispatch.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
 import type { Candidate } from '../routing/select-candidates.js';
 import { readSseData, SSE_HEADERS, writeSse } from '../streaming/sse.js';
@@ -116,12 +116,44 @@ async function pump<Choice extends StreamedChoice>(
       return;
     }
   }
+  // The body closed with no end marker while no choice had finished: the upstream cut the stream
+  // short (a clean close mid-generation), which must not pass for a complete answer.
+  if (state.finishReason === null) {
+    throw new GatewayError(
+      'upstream_error',
+      'Upstream stream ended before the generation finished (no finish_reason, no end marker)',
+    );
+  }
 }
 
 /**
- * Streams a generation: upstream chunks are rewritten to OpenRouter's shape as they come; then
- * one usage chunk; the record is committed; only then `data: [DONE]`. A client that goes away
- * aborts the upstream at once and leaves a `cancelled` record billed for what was produced.
+ * Journals the generation before its id leaves in the stream's headers, so that from then on a
+ * crash still leaves its record (ledger/inflight-journal.ts). A journal that cannot be written
+ * fails the request before any byte is sent: the upstream is aborted and the failure recorded.
+ */
+async function journalBeforeExposing(
+  context: GatewayContext,
+  meter: GenerationMeter,
+  { response, candidate }: Dispatched,
+  controller: AbortController,
+): Promise<void> {
+  try {
+    await context.journal.open(await meter.pending(candidate.model.id, candidate.endpoint));
+  } catch (error) {
+    controller.abort();
+    response.body.destroy();
+    context.logger.error({ err: error, generationId: meter.id }, 'in-flight journal write failed');
+    context.journal.done(meter.id);
+    await recordFailure(meter, candidate, error, false);
+  }
+}
+
+/**
+ * Streams a generation: the generation is journaled before its id is sent (headers, first chunk);
+ * upstream chunks are rewritten to OpenRouter's shape as they come; then one usage chunk; the
+ * record is committed (its journal row deleted in the same transaction); only then `data: [DONE]`.
+ * A client that goes away aborts the upstream at once and leaves a `cancelled` record billed for
+ * what was produced.
  */
 export async function streamGeneration<Choice extends StreamedChoice>(
   context: GatewayContext,
@@ -131,7 +163,24 @@ export async function streamGeneration<Choice extends StreamedChoice>(
   dispatch: (signal: AbortSignal) => Promise<Dispatched>,
 ): Promise<void> {
   const controller = abortOnClientClose(reply.raw);
-  const { response, candidate } = await dispatch(controller.signal);
+  const dispatched = await dispatch(controller.signal);
+  await journalBeforeExposing(context, meter, dispatched, controller);
+  try {
+    await relay(context, meter, reply, codec, dispatched, controller);
+  } finally {
+    context.journal.done(meter.id);
+  }
+}
+
+/** Relays a dispatched, journaled stream to the client and commits its record. */
+async function relay<Choice extends StreamedChoice>(
+  context: GatewayContext,
+  meter: GenerationMeter,
+  reply: FastifyReply,
+  codec: StreamCodec<Choice>,
+  { response, candidate }: Dispatched,
+  controller: AbortController,
+): Promise<void> {
   const { endpoint } = candidate;
   reply.hijack();
   const raw = reply.raw;

@@ -6,6 +6,7 @@ import type { ConfigFile } from '../../src/config/config-schema.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { type RunningGateway, startGateway } from '../../src/start-gateway.js';
 import { type FakeUpstream, startFakeUpstream } from './fake-upstream.js';
+import { createFreshPostgresDatabase } from './fresh-postgres-database.js';
 
 /** A gateway on 127.0.0.1:0 with a fresh SQLite file, plus a fake upstream it routes to. */
 export interface TestGateway {
@@ -29,6 +30,8 @@ export interface TestGatewayOptions {
   bodyLimit?: number;
   /** Wall clock for the gateway (ms since epoch). */
   now?: () => number;
+  /** The bootstrap management key (default: a fresh one), e.g. to name its hash in the config. */
+  adminKey?: string;
 }
 
 /** The default test model: one OpenAI-compatible endpoint on the fake upstream. */
@@ -68,7 +71,10 @@ export function defaultTestConfig(upstreamUrl: string, timeoutMs = 10_000): unkn
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const upstream = await startFakeUpstream();
   const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-test-'));
-  const key = generateKey();
+  // TEST_STORAGE=postgres: the same tests on a fresh PostgreSQL database (TEST_DATABASE_URL's server).
+  const postgres =
+    process.env['TEST_STORAGE'] === 'postgres' ? await createFreshPostgresDatabase() : null;
+  const key = options.adminKey ?? generateKey();
   const config: ConfigFile | undefined = options.demo
     ? undefined
     : parseConfig((options.config ?? defaultTestConfig)(upstream.url), {}, 'test config');
@@ -76,6 +82,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     port: 0,
     host: '127.0.0.1',
     dataDir,
+    ...(postgres === null ? {} : { storage: { kind: 'postgres', url: postgres.url } }),
     adminKey: key,
     countTokens: options.countTokens ?? true,
     ...(config === undefined ? {} : { config }),
@@ -92,6 +99,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await gateway.close();
       await upstream.close();
       await rm(dataDir, { recursive: true, force: true });
+      await postgres?.drop();
     },
   };
 }

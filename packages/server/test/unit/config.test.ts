@@ -134,6 +134,7 @@ describe('loadConfigFile', () => {
       providers: [],
       models: [],
       data_region: 'global',
+      byok: { fee_percent: '0', credentials: [] },
     });
   });
 
