@@ -3,12 +3,33 @@ import { toUsdNumber } from '../ledger/money.js';
 import type { ApiKeyRow, Storage } from '../storage/storage.js';
 import { windowStartIso } from './usage-windows.js';
 
-/** A key's committed usage (pico-USD), all time and per calendar window (UTC). */
-export interface KeyUsage {
+/** Amounts (pico-USD) all time and per calendar window (UTC). */
+export interface WindowedAmounts {
   total: bigint;
   daily: bigint;
   weekly: bigint;
   monthly: bigint;
+}
+
+/**
+ * A key's committed usage (what it was charged) and, under `byok`, the upstream cost of its BYOK
+ * generations (billed by the provider to its owner, not by Tollgate).
+ */
+export interface KeyUsage extends WindowedAmounts {
+  byok: WindowedAmounts;
+}
+
+async function loadWindows(
+  sum: (sinceIso: string | null) => Promise<bigint>,
+  nowMs: number,
+): Promise<WindowedAmounts> {
+  const [total, daily, weekly, monthly] = await Promise.all([
+    sum(null),
+    sum(windowStartIso('daily', nowMs)),
+    sum(windowStartIso('weekly', nowMs)),
+    sum(windowStartIso('monthly', nowMs)),
+  ]);
+  return { total, daily, weekly, monthly };
 }
 
 /** Sums a key's committed generations from the ledger. */
@@ -17,13 +38,11 @@ export async function loadKeyUsage(
   hash: string,
   nowMs: number,
 ): Promise<KeyUsage> {
-  const [total, daily, weekly, monthly] = await Promise.all([
-    storage.generations.sumUsage(hash, null),
-    storage.generations.sumUsage(hash, windowStartIso('daily', nowMs)),
-    storage.generations.sumUsage(hash, windowStartIso('weekly', nowMs)),
-    storage.generations.sumUsage(hash, windowStartIso('monthly', nowMs)),
+  const [usage, byok] = await Promise.all([
+    loadWindows((sinceIso) => storage.generations.sumUsage(hash, sinceIso), nowMs),
+    loadWindows((sinceIso) => storage.generations.sumByokUsage(hash, sinceIso), nowMs),
   ]);
-  return { total, daily, weekly, monthly };
+  return { ...usage, byok };
 }
 
 /** Usage that counts against the key's limit: the window its `limit_reset` names. */
@@ -51,7 +70,7 @@ export function limitRemaining(row: ApiKeyRow, usage: KeyUsage): number | null {
   return toUsdNumber(remaining < 0n ? 0n : remaining);
 }
 
-/** The wire form of a key (BYOK usage is 0: Tollgate has no BYOK yet). */
+/** The wire form of a key. */
 export function toApiKey(row: ApiKeyRow, usage: KeyUsage): ApiKey {
   return {
     hash: row.hash,
@@ -66,10 +85,10 @@ export function toApiKey(row: ApiKeyRow, usage: KeyUsage): ApiKey {
     usage_daily: toUsdNumber(usage.daily),
     usage_weekly: toUsdNumber(usage.weekly),
     usage_monthly: toUsdNumber(usage.monthly),
-    byok_usage: 0,
-    byok_usage_daily: 0,
-    byok_usage_weekly: 0,
-    byok_usage_monthly: 0,
+    byok_usage: toUsdNumber(usage.byok.total),
+    byok_usage_daily: toUsdNumber(usage.byok.daily),
+    byok_usage_weekly: toUsdNumber(usage.byok.weekly),
+    byok_usage_monthly: toUsdNumber(usage.byok.monthly),
     created_at: row.createdAt,
     updated_at: row.updatedAt,
     expires_at: row.expiresAt,

@@ -244,7 +244,7 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     cancelled: facts.cancelled,
     usagePico: charged,
     totalCostPico: charged,
-    upstreamCostPico: cost.total,
+    upstreamCostPico: priced ? cost.total : null,
     recordVersion: RECORD_VERSION,
     record: JSON.stringify(record),
   };

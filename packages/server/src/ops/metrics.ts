@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { usdNumberToPico } from '../ledger/money.js';
 import type { GenerationRow } from '../storage/storage.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -25,6 +26,9 @@ export class GatewayMetrics {
   readonly #ledgerWrites: Counter;
   readonly #ledgerBatch: Histogram;
   readonly #redisErrors: Counter;
+  readonly #costReports: Counter<'provider'>;
+  readonly #costDrift: Counter<'provider'>;
+  readonly #costDriftUsd: Counter<'provider'>;
   readonly #openStreams: Gauge;
   readonly #loopDelay = monitorEventLoopDelay({ resolution: 20 });
 
@@ -84,6 +88,24 @@ export class GatewayMetrics {
       help: 'Failed Redis commands and connection attempts.',
       registers,
     });
+    this.#costReports = new Counter({
+      name: 'tollgate_upstream_cost_reports_total',
+      help: 'Priced records whose upstream reported a cost of its own (usage.cost), by provider.',
+      labelNames: ['provider'],
+      registers,
+    });
+    this.#costDrift = new Counter({
+      name: 'tollgate_upstream_cost_drift_total',
+      help: "Of those, records where the upstream's cost differs from Tollgate's upstream_inference_cost.",
+      labelNames: ['provider'],
+      registers,
+    });
+    this.#costDriftUsd = new Counter({
+      name: 'tollgate_upstream_cost_drift_usd_total',
+      help: "Σ |upstream's reported cost − Tollgate's upstream_inference_cost|, USD, by provider.",
+      labelNames: ['provider'],
+      registers,
+    });
     this.#registerLoopDelay();
   }
 
@@ -130,12 +152,14 @@ export class GatewayMetrics {
   /** Counts a committed record and its upstream attempts. */
   generationCommitted(row: GenerationRow): void {
     this.#ledgerWrites.inc();
-    let attempts: unknown;
+    let parsed: { provider_responses?: unknown; upstream_reported_cost?: unknown };
     try {
-      attempts = (JSON.parse(row.record) as { provider_responses?: unknown }).provider_responses;
+      parsed = JSON.parse(row.record) as typeof parsed;
     } catch {
       return;
     }
+    this.#countCostDrift(row, parsed.upstream_reported_cost);
+    const attempts = parsed.provider_responses;
     if (!Array.isArray(attempts)) return;
     for (const attempt of attempts as Array<{ status?: unknown; provider_name?: unknown }>) {
       const provider =
@@ -144,6 +168,21 @@ export class GatewayMetrics {
       this.#upstreamRequests.inc({ provider, status: status === null ? 'none' : String(status) });
       if (status === null || status >= 400) this.#upstreamErrors.inc({ provider });
     }
+  }
+
+  /**
+   * Compares an upstream's own cost report with ours, exactly (both in pico-USD). Only priced
+   * records count: an unpriced record has no cost of ours to drift from.
+   */
+  #countCostDrift(row: GenerationRow, reported: unknown): void {
+    if (typeof reported !== 'number' || !Number.isFinite(reported)) return;
+    if (row.upstreamCostPico === null) return;
+    const provider = row.providerName ?? 'unknown';
+    this.#costReports.inc({ provider });
+    const drift = usdNumberToPico(reported) - row.upstreamCostPico;
+    if (drift === 0n) return;
+    this.#costDrift.inc({ provider });
+    this.#costDriftUsd.inc({ provider }, Number(drift < 0n ? -drift : drift) / 1e12);
   }
 
   /** The exposition text and its content type. */

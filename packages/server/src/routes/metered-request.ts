@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { MaxCost } from '../accounts/max-cost.js';
-import { UpstreamError } from '../errors/gateway-error.js';
+import { GatewayError, UpstreamError } from '../errors/gateway-error.js';
 import { toGatewayError } from '../errors/to-error-response.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { authorize } from '../http/authorize.js';
@@ -116,6 +116,7 @@ export async function holdSpend<Body extends object>(
   body: Body,
   boundOf: (candidate: Candidate) => MaxCost,
 ): Promise<{ settlement: Settlement; body: Body }> {
+  refuseUnenforceableByokLimit(key, plan);
   if (!context.spendGuard.isLimited(key)) {
     const settlement: Settlement = {
       settle: (actual, createdAtMs) => context.spendGuard.record(key.hash, actual, createdAtMs),
@@ -129,6 +130,23 @@ export async function holdSpend<Body extends object>(
   const settlement = await context.spendGuard.reserve(key, bound.maxCost, bound.maxTokens);
   const bounded = bound.injectMaxTokens ? { ...body, max_tokens: bound.maxTokens } : body;
   return { settlement, body: bounded };
+}
+
+/**
+ * A key whose limit should count BYOK usage (`include_byok_in_limit`) cannot be held to it yet:
+ * the spend guards count what keys are charged, and a BYOK request is charged only the fee.
+ * Rather than let such a key run past its limit on its own provider key, its BYOK requests are
+ * refused with a message saying what to change (docs/decisions/0013-byok.md).
+ */
+function refuseUnenforceableByokLimit(key: ApiKeyRow, plan: RoutePlan): void {
+  if (key.limitPico === null || !key.includeByokInLimit) return;
+  const byok = plan.candidates.find((candidate) => candidate.endpoint.byok !== null);
+  if (byok === undefined) return;
+  throw new GatewayError(
+    'invalid_request',
+    `This key has a limit with include_byok_in_limit: true, and this request would run on a BYOK credential (${byok.endpoint.provider.name}); Tollgate cannot count BYOK usage against a key's limit yet. Set include_byok_in_limit to false on this key (PATCH /api/v1/keys/{hash}), or remove its limit.`,
+    { metadata: { include_byok_in_limit: true, provider: byok.endpoint.provider.name } },
+  );
 }
 
 /**

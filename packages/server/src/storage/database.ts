@@ -73,6 +73,8 @@ export interface UsageRollupTable {
   key_hash: string;
   day: string;
   usage_pico: BigIntColumn;
+  /** Σ upstream cost of the deleted BYOK records (their keys' `byok_usage`). */
+  byok_usage_pico: BigIntColumn;
   generations: BigIntColumn;
 }
 

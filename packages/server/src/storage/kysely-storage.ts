@@ -162,6 +162,9 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
     sumUsage(keyHash: string, sinceIso: string | null = null) {
       return sumUsageInRange(database, { keyHash, sinceIso, beforeIso: null });
     },
+    sumByokUsage(keyHash: string, sinceIso: string | null = null) {
+      return sumUsageInRange(database, { keyHash, sinceIso, beforeIso: null, byok: true });
+    },
     sumUsageBefore(keyHash: string | null, sinceIso: string | null, beforeIso: string) {
       return sumUsageInRange(database, { keyHash, sinceIso, beforeIso });
     },

@@ -12,11 +12,15 @@ export function utcDayOf(iso: string): string {
 const toBigInt = (value: bigint | number | string): bigint =>
   typeof value === 'bigint' ? value : BigInt(value);
 
-/** Which usage to sum: one key or all; created in [`since`, `before`) (null = unbounded). */
+/**
+ * Which usage to sum: one key or all; created in [`since`, `before`) (null = unbounded). `byok`
+ * sums, instead of what keys were charged, the upstream cost of BYOK records (`byok_usage`).
+ */
 export interface UsageRange {
   keyHash: string | null;
   sinceIso: string | null;
   beforeIso: string | null;
+  byok?: boolean;
 }
 
 /**
@@ -30,8 +34,17 @@ export async function sumUsageInRange(
   database: Kysely<Database>,
   range: UsageRange,
 ): Promise<bigint> {
-  let records = database.selectFrom('generations').select('usage_pico');
-  let rollups = database.selectFrom('usage_rollups').select('usage_pico');
+  let records =
+    range.byok === true
+      ? database
+          .selectFrom('generations')
+          .select('upstream_cost_pico as usage_pico')
+          .where('is_byok', '=', 1)
+      : database.selectFrom('generations').select('usage_pico');
+  let rollups =
+    range.byok === true
+      ? database.selectFrom('usage_rollups').select('byok_usage_pico as usage_pico')
+      : database.selectFrom('usage_rollups').select('usage_pico');
   if (range.keyHash !== null) {
     records = records.where('key_hash', '=', range.keyHash);
     rollups = rollups.where('key_hash', '=', range.keyHash);
@@ -82,11 +95,11 @@ export function createRetentionStore(
               .orderBy('created_at')
               .limit(limit),
           )
-          .returning(['key_hash', 'created_at', 'usage_pico'])
+          .returning(['key_hash', 'created_at', 'usage_pico', 'is_byok', 'upstream_cost_pico'])
           .execute();
         const folded = new Map<
           string,
-          { keyHash: string; day: string; usage: bigint; count: bigint }
+          { keyHash: string; day: string; usage: bigint; byok: bigint; count: bigint }
         >();
         for (const row of deleted) {
           const day = utcDayOf(row.created_at);
@@ -95,9 +108,13 @@ export function createRetentionStore(
             keyHash: row.key_hash,
             day,
             usage: 0n,
+            byok: 0n,
             count: 0n,
           };
           bucket.usage += toBigInt(row.usage_pico);
+          if (Number(row.is_byok) === 1 && row.upstream_cost_pico !== null) {
+            bucket.byok += toBigInt(row.upstream_cost_pico);
+          }
           bucket.count += 1n;
           folded.set(bucketKey, bucket);
         }
@@ -108,6 +125,7 @@ export function createRetentionStore(
               key_hash: bucket.keyHash,
               day: bucket.day,
               usage_pico: bucket.usage,
+              byok_usage_pico: bucket.byok,
               generations: bucket.count,
             })
             .onConflict((conflict) =>
@@ -116,6 +134,11 @@ export function createRetentionStore(
                   'usage_rollups.usage_pico',
                   '+',
                   builder.ref('excluded.usage_pico'),
+                ),
+                byok_usage_pico: builder(
+                  'usage_rollups.byok_usage_pico',
+                  '+',
+                  builder.ref('excluded.byok_usage_pico'),
                 ),
                 generations: builder(
                   'usage_rollups.generations',

@@ -53,6 +53,11 @@ export interface GenerationStore {
   get(id: string): Promise<StoredGeneration | undefined>;
   /** Σ usage of a key's generations created at or after `sinceIso` (all when null), pico-USD. */
   sumUsage(keyHash: string, sinceIso?: string | null): Promise<bigint>;
+  /**
+   * Σ upstream cost of a key's BYOK generations created at or after `sinceIso` (all when null),
+   * rolled-up ones included, pico-USD: the `byok_usage` that the provider billed its owner.
+   */
+  sumByokUsage(keyHash: string, sinceIso?: string | null): Promise<bigint>;
   /** Σ usage of every generation (rolled-up ones included), pico-USD. */
   sumAllUsage(): Promise<bigint>;
   /**

@@ -298,6 +298,8 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           keyHash: key,
           createdAt: '2026-11-02T12:00:00.000Z',
           usagePico: 4n,
+          isByok: true,
+          upstreamCostPico: 400n,
         }),
         generationRow({
           id: 'old-4',
@@ -318,6 +320,8 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           keyHash: key,
           createdAt: '2026-11-20T00:00:00.000Z',
           usagePico: 32n,
+          isByok: true,
+          upstreamCostPico: 3200n,
         }),
         generationRow({
           id: 'new-2',
@@ -337,9 +341,15 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           generations.sumUsageBefore(null, null, '2026-11-22T00:00:00.000Z'),
           generations.sumUsageBefore(key, '2026-11-01T00:00:00.000Z', '2026-11-02T00:00:00.000Z'),
           generations.sumUsageBefore(other, '2026-11-09T00:00:00.000Z', '2026-11-21T00:00:00.000Z'),
+          generations.sumByokUsage(key),
+          generations.sumByokUsage(key, '2026-11-02T00:00:00.000Z'),
+          generations.sumByokUsage(key, '2026-11-03T00:00:00.000Z'),
+          generations.sumByokUsage(other),
         ]);
       const before = await sums();
       assert.equal(before[0], BEYOND_2_53 + 2n + 4n + 32n);
+      // BYOK usage is the upstream cost of BYOK records only (old-3 and new-1).
+      assert.deepEqual(before.slice(7), [3600n, 3600n, 3200n, 0n]);
       const deletedPerBatch: number[] = [];
       for (;;) {
         const deleted = await storage.retention.purgeBatch('2026-11-10T00:00:00.000Z', 2);

@@ -169,3 +169,85 @@ describe('BYOK: requests on the key owner’s own provider credential', () => {
     }
   });
 });
+
+describe('BYOK usage on keys', () => {
+  const ownerKey = generateKey();
+  const ownerHash = hashKey(ownerKey);
+  let harness: TestGateway;
+
+  before(async () => {
+    harness = await startTestGateway({
+      countTokens: false,
+      adminKey: ownerKey,
+      config: (url) => ({
+        providers: [
+          { name: 'Acme', kind: 'openai', base_url: `${url}/v1`, api_key: GATEWAY_SECRET },
+        ],
+        models: [{ id: 'test/model', endpoints: [{ provider: 'Acme', model: 'm-1', pricing }] }],
+        byok: {
+          fee_percent: '5',
+          credentials: [{ provider: 'Acme', api_key: OWN_SECRET, key_hashes: [ownerHash] }],
+        },
+      }),
+    });
+    harness.upstream.route('/v1/chat/completions', {
+      kind: 'json',
+      body: openAIChatCompletion({ usage: { prompt_tokens: 1000, completion_tokens: 500 } }),
+    });
+  });
+  after(() => harness.close());
+
+  const chat = () =>
+    postJson(harness.apiUrl, '/chat/completions', ownerKey, { model: 'test/model', messages });
+  const send = (path: string, method: string, body?: unknown) =>
+    fetch(`${harness.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ownerKey}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  test('byok_usage sums the upstream cost of BYOK records; usage only the fees', async () => {
+    for (let index = 0; index < 3; index += 1) {
+      const response = await chat();
+      assert.equal(response.status, 200);
+      await response.text();
+    }
+    // Each: upstream $0.002 billed by the provider to the owner; fee 5 % = $0.0001 charged here.
+    const current = (await (await send('/key', 'GET')).json()) as { data: Record<string, unknown> };
+    assert.equal(current.data['usage'], 0.0003);
+    assert.equal(current.data['byok_usage'], 0.006);
+    assert.equal(current.data['byok_usage_daily'], 0.006);
+    assert.equal(current.data['byok_usage_weekly'], 0.006);
+    assert.equal(current.data['byok_usage_monthly'], 0.006);
+    const listed = (await (await send(`/keys/${ownerHash}`, 'GET')).json()) as {
+      data: Record<string, unknown>;
+    };
+    assert.equal(listed.data['usage'], 0.0003);
+    assert.equal(listed.data['byok_usage'], 0.006);
+    assert.equal(listed.data['byok_usage_monthly'], 0.006);
+  });
+
+  test('a limited key with include_byok_in_limit is refused BYOK requests, saying what to change', async () => {
+    const patched = await send(`/keys/${ownerHash}`, 'PATCH', {
+      limit: 1,
+      include_byok_in_limit: true,
+    });
+    assert.equal(patched.status, 200);
+    await patched.text();
+    const before = harness.upstream.requests.length;
+    const refused = await chat();
+    assert.equal(refused.status, 400);
+    const error = ((await refused.json()) as { error: { code: number; message: string } }).error;
+    assert.equal(error.code, 400);
+    assert.match(error.message, /include_byok_in_limit/);
+    assert.match(error.message, /PATCH \/api\/v1\/keys/);
+    assert.equal(harness.upstream.requests.length, before, 'nothing reached the provider');
+
+    const cleared = await send(`/keys/${ownerHash}`, 'PATCH', { include_byok_in_limit: false });
+    assert.equal(cleared.status, 200);
+    await cleared.text();
+    const served = await chat();
+    assert.equal(served.status, 200);
+    await served.text();
+  });
+});

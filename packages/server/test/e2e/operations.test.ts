@@ -263,3 +263,43 @@ test('every request leaves one JSON access-log line with request and generation 
   assert.ok(!everything.includes(hashKey(harness.adminKey)));
   assert.ok(!everything.includes('sk-upstream-secret'));
 });
+
+test('/metrics counts upstream cost reports and their exact drift from our cost', async (t) => {
+  const harness = await start(t);
+  // 10 prompt × 0.000001 + 20 completion × 0.000002 = 0.00005 USD at the configured prices.
+  const reporting = (cost: number) => {
+    const body = openAIChatCompletion({ content: 'ok' });
+    (body.usage as unknown as { cost: number }).cost = cost;
+    return { kind: 'json' as const, body };
+  };
+  const send = async () => {
+    const response = await postJson(harness.apiUrl, '/chat/completions', harness.adminKey, {
+      model: 'test/model',
+      messages,
+    });
+    assert.equal(response.status, 200);
+    return (await response.json()) as { id: string };
+  };
+  harness.upstream.route('/v1/chat/completions', reporting(0.00005));
+  const agreeing = await send();
+  harness.upstream.route('/v1/chat/completions', reporting(0.00006));
+  await send();
+  harness.upstream.route('/v1/chat/completions', {
+    kind: 'json',
+    body: openAIChatCompletion({ content: 'no cost reported' }),
+  });
+  await send();
+  await harness.gateway.context.ledger.flush();
+
+  const lookup = await fetch(`${harness.apiUrl}/generation?id=${agreeing.id}`, {
+    headers: { authorization: `Bearer ${harness.adminKey}` },
+  });
+  const record = ((await lookup.json()) as { data: Record<string, unknown> }).data;
+  assert.equal(record['upstream_reported_cost'], 0.00005, 'the reported cost is kept beside ours');
+  assert.equal(record['upstream_inference_cost'], 0.00005);
+
+  const text = await (await fetch(`${harness.gateway.url}/metrics`)).text();
+  assert.equal(sample(text, 'tollgate_upstream_cost_reports_total{provider="Acme"}'), 2);
+  assert.equal(sample(text, 'tollgate_upstream_cost_drift_total{provider="Acme"}'), 1);
+  assert.equal(sample(text, 'tollgate_upstream_cost_drift_usd_total{provider="Acme"}'), 0.00001);
+});
