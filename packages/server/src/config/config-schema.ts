@@ -14,6 +14,8 @@ export const ProviderConfigSchema = z.strictObject({
   base_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   api_key: z.string().optional(),
   timeout_ms: z.int().positive().max(3_600_000).default(120_000),
+  /** Most sockets kept open to this provider (undici pool); requests beyond it queue. */
+  max_connections: z.int().positive().max(65_536).default(1024),
   headers: z.record(z.string(), z.string()).optional(),
 });
 

@@ -7,7 +7,7 @@ export interface UpstreamClientOptions {
   providerName: string;
   baseUrl: string;
   timeoutMs: number;
-  /** Most sockets kept open to this upstream. */
+  /** Most sockets kept open to this upstream (config `max_connections`, default 1024). */
   connections?: number;
 }
 
@@ -48,7 +48,7 @@ export class UpstreamClient {
     this.#basePath = url.pathname.replace(/\/+$/, '');
     this.#options = options;
     this.#pool = new Pool(url.origin, {
-      connections: options.connections ?? 256,
+      connections: options.connections ?? 1024,
       keepAliveTimeout: 30_000,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,

@@ -86,6 +86,7 @@ export class ModelCatalog {
           providerName: provider.name,
           baseUrl: provider.base_url,
           timeoutMs: provider.timeout_ms,
+          connections: provider.max_connections,
         }),
         settings: {
           providerName: provider.name,
