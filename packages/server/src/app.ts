@@ -78,7 +78,7 @@ export function createApp(context: GatewayContext, options: AppOptions = {}): Fa
   installErrorHandling(app, context);
   installAdmission(app, context.admission);
   installCors(app, options.corsOrigins);
-  if (options.operations !== undefined) installOperations(app, context.logger, options.operations);
+  if (options.operations !== undefined) installOperations(app, options.operations);
   registerHealth(app);
   if (options.readiness !== undefined) registerReady(app, options.readiness);
   registerChatCompletions(app, context);

@@ -27,10 +27,20 @@ function parseDrainTimeout(value: string | undefined): number {
 
 async function main(): Promise<void> {
   const environment = process.env;
-  const logger = pino({
-    level: environment['LOG_LEVEL'] ?? 'info',
-    redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
-  });
+  const level = environment['LOG_LEVEL'] ?? 'info';
+  // Asynchronous writes: a log line never blocks the event loop on a slow stdout (a pipe, a
+  // terminal); flushed before every exit below.
+  const destination = pino.destination({ dest: 1, sync: false });
+  const logger = pino(
+    { level, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
+    destination,
+  );
+  // Access-log lines carry only fixed fields (ids, route pattern, status, duration): no redaction.
+  const accessLogger = pino({ level }, destination);
+  const exit = (code: number) => {
+    destination.flushSync();
+    process.exit(code);
+  };
   const gateway = await startGateway({
     port: parsePort(environment['PORT']),
     host: environment['HOST'] || '127.0.0.1',
@@ -41,14 +51,16 @@ async function main(): Promise<void> {
     ...(environment['TOLLGATE_NODE_ID'] ? { nodeId: environment['TOLLGATE_NODE_ID'] } : {}),
     environment,
     logger,
+    accessLogger,
   });
   logger.info(
     { url: gateway.url, demo: gateway.demo },
     `Tollgate listening on ${gateway.url} (OpenRouter API at ${gateway.url}/api/v1)`,
   );
   if (gateway.bootstrapKey !== null) {
-    // Printed once, to the terminal only; the database keeps just its SHA-256.
-    process.stdout.write(
+    // Printed once, to the terminal only; the database keeps just its SHA-256. Through the log's
+    // destination, so it stays in order with the log lines around it.
+    destination.write(
       `\nBootstrap management key (shown once, store it now):\n\n  ${gateway.bootstrapKey}\n\n`,
     );
   }
@@ -58,10 +70,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
     gateway.close().then(
-      () => process.exit(0),
+      () => exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };

@@ -38,6 +38,11 @@ export interface GatewayOptions {
   /** The bootstrap management key (TOLLGATE_ADMIN_KEY). */
   adminKey?: string;
   logger?: Logger;
+  /**
+   * Where access-log lines go (default `logger`). Their fields are fixed and never secret, so
+   * main.ts gives them a logger without redaction, which costs a walk of every line.
+   */
+  accessLogger?: Logger;
   /** Normalized token counting in a worker thread (default on). */
   countTokens?: boolean;
   bodyLimit?: number;
@@ -201,6 +206,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       bodyLimit: options.bodyLimit,
       corsOrigins: config.cors_origins,
       operations: {
+        accessLogger: options.accessLogger ?? logger,
         metrics,
         metricsEnabled: config.metrics?.enabled ?? true,
         metricsToken: config.metrics?.token ?? null,

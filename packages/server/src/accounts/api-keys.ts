@@ -28,10 +28,17 @@ export interface Caller {
   key: ApiKeyRow;
 }
 
-/** Resolves bearer tokens to keys; caches rows by hash (keys change rarely). */
+/** How long a key row is trusted from the cache before it is read again (ms). */
+export const KEY_CACHE_TTL_MS = 2_000;
+
+/**
+ * Resolves bearer tokens to keys; caches rows by hash for {@link KEY_CACHE_TTL_MS}, so a key
+ * disabled, deleted or changed through another node (shared PostgreSQL) takes effect here within
+ * that time; changes made through this node take effect at once ({@link forget}).
+ */
 export class ApiKeyAuthenticator {
   readonly #store: ApiKeyStore;
-  readonly #cache = new Map<string, ApiKeyRow>();
+  readonly #cache = new Map<string, { row: ApiKeyRow; loadedAtMs: number }>();
   readonly #now: () => number;
 
   constructor(store: ApiKeyStore, now: () => number = Date.now) {
@@ -39,16 +46,22 @@ export class ApiKeyAuthenticator {
     this.#now = now;
   }
 
+  async #load(hash: string): Promise<ApiKeyRow | undefined> {
+    const nowMs = this.#now();
+    const cached = this.#cache.get(hash);
+    if (cached !== undefined && nowMs - cached.loadedAtMs < KEY_CACHE_TTL_MS) return cached.row;
+    const row = await this.#store.get(hash);
+    if (row === undefined) this.#cache.delete(hash);
+    else this.#cache.set(hash, { row, loadedAtMs: nowMs });
+    return row;
+  }
+
   /** Authenticates an `Authorization` header value; throws a 401 GatewayError. */
   async authenticate(authorization: string | undefined): Promise<Caller> {
     const token = parseBearer(authorization);
     const digest = createHash('sha256').update(token).digest();
     const hash = digest.toString('hex');
-    let row = this.#cache.get(hash);
-    if (row === undefined) {
-      row = await this.#store.get(hash);
-      if (row !== undefined) this.#cache.set(hash, row);
-    }
+    const row = await this.#load(hash);
     // The lookup is by hash; the constant-time compare guards the final decision all the same.
     if (row === undefined || !timingSafeEqual(Buffer.from(row.hash, 'hex'), digest)) {
       throw new GatewayError('unauthenticated', 'Invalid API key');

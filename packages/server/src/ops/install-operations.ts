@@ -7,6 +7,8 @@ import type { GatewayMetrics } from './metrics.js';
 
 /** The operations side of a gateway: metrics and access logs. */
 export interface Operations {
+  /** Where the access log goes. */
+  accessLogger: Logger;
   metrics: GatewayMetrics;
   /** Whether `GET /metrics` is served. */
   metricsEnabled: boolean;
@@ -86,13 +88,9 @@ function hasToken(request: FastifyRequest, token: string): boolean {
 }
 
 /** Installs access logs and request metrics, and serves `GET /metrics` when enabled. */
-export function installOperations(
-  app: FastifyInstance,
-  logger: Logger,
-  operations: Operations,
-): void {
+export function installOperations(app: FastifyInstance, operations: Operations): void {
   const { metrics, metricsToken } = operations;
-  installAccessObserver(app, logger, metrics);
+  installAccessObserver(app, operations.accessLogger, metrics);
   if (!operations.metricsEnabled) return;
   app.get('/metrics', async (request, reply) => {
     if (metricsToken !== null && !hasToken(request, metricsToken)) {

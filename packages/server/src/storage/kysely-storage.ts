@@ -1,4 +1,11 @@
-import { type Insertable, type Kysely, Migrator, type Selectable, type Updateable } from 'kysely';
+import {
+  CompiledQuery,
+  type Insertable,
+  type Kysely,
+  Migrator,
+  type Selectable,
+  type Updateable,
+} from 'kysely';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ApiKeyTable, Database } from './database.js';
 import { createInflightStore, deleteInflightRows } from './kysely-inflight-store.js';
@@ -111,6 +118,13 @@ function toApiKeyColumns(patch: ApiKeyPatch): Updateable<ApiKeyTable> {
 }
 
 function createGenerationStore(database: Kysely<Database>): GenerationStore {
+  // The lookup is the hottest query: built and compiled once (that was ~5 % of a lookup's CPU),
+  // executed with each id as its only parameter.
+  const getById = database
+    .selectFrom('generations')
+    .select(['key_hash', 'record_version', 'record'])
+    .where('id', '=', '')
+    .compile();
   return {
     async insertMany(rows: readonly GenerationRow[]) {
       if (rows.length === 0) return;
@@ -146,11 +160,10 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
     },
     async get(id: string) {
       if (!isStorableText(id)) return undefined;
-      const row = await database
-        .selectFrom('generations')
-        .select(['key_hash', 'record_version', 'record'])
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const { rows } = await database.executeQuery(
+        CompiledQuery.raw(getById.sql, [id]) as typeof getById,
+      );
+      const row = rows[0];
       if (row === undefined) return undefined;
       return {
         keyHash: row.key_hash,
