@@ -223,8 +223,9 @@ ${list(context.versions)}
   opened at once (one connection each) on models the fake upstream holds after the first content
   chunk, the RSS is read again once every client has that chunk, then the upstream releases them and
   every stream must end with \`[DONE]\`. (RSS with the streams open − RSS before) ÷ streams; targets
-  in rotated order, ${context.memoryReps} repetition(s), after the load scenarios (heaps already grown).
-  Tollgate serves the held models through 8 providers, as one provider's pool keeps ≤ 256 sockets.
+  in rotated order, ${context.memoryReps} repetition(s), after the load scenarios (heaps already grown);
+  the largest repetition counts, as later ones start from a heap the earlier one grew.
+  Tollgate serves the held models through 8 providers (each with its own upstream pool).
 - Durable writes: bench/storage-bench.ts in its own process on the server core: concurrent writers
   each awaiting \`Ledger.commit\` of a generation through Tollgate's real storage layer (SQLite
   \`synchronous=FULL\`; PostgreSQL when \`--postgres URL\` or \`DATABASE_URL\` is given).
@@ -241,7 +242,7 @@ ${loadTable(result.scenarios)}
 ## Streams one at a time (time to first token)
 ${firstTokenTable(result.scenarios)}
 
-## Memory per open stream (${context.openStreams.toLocaleString('en-US')} streams open at once, median of ${context.memoryReps})
+## Memory per open stream (${context.openStreams.toLocaleString('en-US')} streams open at once, largest of ${context.memoryReps}; RSS columns are medians)
 ${memoryTable(result)}
 
 ## Durable generation writes (bench/storage-bench.ts, ${context.writes.toLocaleString('en-US')} writes per concurrency)

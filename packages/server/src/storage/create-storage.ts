@@ -5,6 +5,7 @@ import {
 } from './dialects/postgres.js';
 import { createSqliteKysely } from './dialects/sqlite.js';
 import { createKyselyStorage, migrateToLatest } from './kysely-storage.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import type { Storage } from './storage.js';
 
 /** Where state lives: a SQLite file (one node) or a PostgreSQL database (any number of nodes). */
@@ -29,7 +30,9 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
         await database.destroy();
         throw error;
       }
-      return createKyselyStorage(database, 'sqlite');
+      const storage = createKyselyStorage(database, 'sqlite');
+      // An in-memory database is private to its connection: no second one can write it.
+      return config.path === ':memory:' ? storage : withWriterThread(storage, config.path);
     }
     case 'postgres': {
       const pool = createPostgresPool({
@@ -50,4 +53,28 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
       throw new Error(`unknown storage kind ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/**
+ * The SQLite storage with its durable writes (records, in-flight journal) moved to a writer
+ * thread; reads and the rare administrative writes stay on the main connection.
+ */
+function withWriterThread(storage: Storage, path: string): Storage {
+  const writer = new SqliteWriter(path);
+  return {
+    ...storage,
+    generations: {
+      ...storage.generations,
+      insertMany: (rows) => writer.insertGenerations(rows),
+    },
+    inflight: {
+      ...storage.inflight,
+      insertMany: (rows) => writer.insertInflight(rows),
+      deleteMany: (ids) => writer.deleteInflight(ids),
+    },
+    async close() {
+      await writer.close();
+      await storage.close();
+    },
+  };
 }
