@@ -17,6 +17,8 @@ export interface TestGateway {
   /** The bootstrap management key. */
   key: string;
   dataDir: string;
+  /** The PostgreSQL database's URL under TEST_STORAGE=postgres, else null (SQLite in `dataDir`). */
+  postgresUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     apiUrl: `${gateway.url}/api/v1`,
     key,
     dataDir,
+    postgresUrl: postgres?.url ?? null,
     async close() {
       await gateway.close();
       await upstream.close();

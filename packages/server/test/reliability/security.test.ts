@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import pg from 'pg';
 import { hashKey } from '../../src/accounts/api-keys.js';
 import { startGateway } from '../../src/start-gateway.js';
 import { postJson } from '../helpers/http.js';
@@ -17,6 +18,27 @@ import { startTestGateway } from '../helpers/start-test-gateway.js';
 
 const messages = [{ role: 'user', content: 'hi' }];
 const PROVIDER_KEY = 'sk-upstream-secret';
+
+/** Every row of every table of a PostgreSQL database, as text. */
+async function dumpPostgres(url: string): Promise<Buffer> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows: tables } = await client.query<{ name: string }>(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'",
+    );
+    const parts: string[] = [];
+    for (const { name } of tables) {
+      const { rows } = await client.query<{ row: string }>(
+        `SELECT t::text AS row FROM ${client.escapeIdentifier(name)} t`,
+      );
+      for (const { row } of rows) parts.push(row);
+    }
+    return Buffer.from(parts.join('\n'), 'utf8');
+  } finally {
+    await client.end();
+  }
+}
 
 test('keys are stored only as their SHA-256: no database file holds a secret', async (t) => {
   const harness = await startTestGateway({ countTokens: false });
@@ -31,11 +53,17 @@ test('keys are stored only as their SHA-256: no database file holds a secret', a
   assert.equal(used.status, 200);
   await used.text();
   await harness.gateway.close();
-  const files = await readdir(harness.dataDir);
-  assert.ok(files.includes('tollgate.db'));
-  const bytes = Buffer.concat(
-    await Promise.all(files.map((name) => readFile(join(harness.dataDir, name)))),
-  );
+  let bytes: Buffer;
+  if (harness.postgresUrl !== null) {
+    // TEST_STORAGE=postgres: the state is in PostgreSQL; read every row of every table.
+    bytes = await dumpPostgres(harness.postgresUrl);
+  } else {
+    const files = await readdir(harness.dataDir);
+    assert.ok(files.includes('tollgate.db'));
+    bytes = Buffer.concat(
+      await Promise.all(files.map((name) => readFile(join(harness.dataDir, name)))),
+    );
+  }
   for (const secret of [key, harness.key, PROVIDER_KEY]) {
     assert.equal(bytes.includes(secret), false, 'a secret is in the database files');
     // Nor any long run of it (a prefix stored as a "label" must stay short).
