@@ -125,7 +125,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     cleanups.push(() => storage.close());
     // Before serving: streams a crash cut short get their records (cancelled) first.
     const nodeId = options.nodeId ?? defaultNodeId(storageConfig);
-    await recoverInflight(storage, nodeId, logger);
+    const recovery = await recoverInflight(storage, nodeId, logger);
     const journal = new InflightJournal(storage.inflight, nodeId);
     const bootstrap = await ensureBootstrapKey(
       storage.apiKeys,
@@ -159,6 +159,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     });
     cleanups.push(() => limits.close());
     const { spendGuard } = limits;
+    spendGuard.recordRecovered(recovery.charges);
     await spendGuard.refreshCredits();
     // Grants made by another process (the `credits add` CLI) take effect within two seconds.
     const creditRefresh = setInterval(() => {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error.js';
 import { toRecordTimestamp } from '../ledger/ids.js';
 import type { Pico } from '../ledger/money.js';
+import type { RecoveredCharge } from '../ledger/recover-inflight.js';
 import type { ApiKeyRow, Storage } from '../storage/storage.js';
 import { type RedisConnection, redisUnavailable } from './redis-connection.js';
 import { ENSURE_SINCE, RENEW, RESERVE, SETTLE } from './redis-spend-scripts.js';
@@ -133,6 +134,16 @@ export class RedisSpendGuard implements SpendControl {
   /** Records a settled charge that had no reservation (an unlimited key). */
   record(keyHash: string, actual: Pico, createdAtMs: number): void {
     this.#settle({ holdId: '', keyHash, actual, createdAtMs });
+  }
+
+  /**
+   * Adds recovered records to the shared counters. Their holds lapsed with the dead node, and
+   * their creation is after the spender's `since` (a hold set it), so no node's stored sum has
+   * them: without this, the key and the account could spend them again. (Were one older than
+   * `since`, it would now count twice — more than spent, never less.)
+   */
+  recordRecovered(charges: readonly RecoveredCharge[]): void {
+    for (const charge of charges) this.record(charge.keyHash, charge.usagePico, charge.createdAtMs);
   }
 
   /** Stops renewing leases (the node is shutting down) after a last try at pending settles. */

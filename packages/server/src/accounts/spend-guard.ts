@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { toRecordTimestamp } from '../ledger/ids.js';
 import { formatUsd, type Pico } from '../ledger/money.js';
+import type { RecoveredCharge } from '../ledger/recover-inflight.js';
 import type { ApiKeyRow, Storage } from '../storage/storage.js';
 import { type LimitReset, windowStart } from './usage-windows.js';
 
@@ -63,6 +64,11 @@ export interface SpendControl {
   touch(key: ApiKeyRow): void;
   reserve(key: ApiKeyRow, maxCost: Pico, maxTokens: number): Promise<Reservation>;
   record(keyHash: string, actual: Pico, createdAtMs: number): void;
+  /**
+   * Charges of records recovered from the in-flight journal at start (their reservations died
+   * with the crashed process). Called once, before serving.
+   */
+  recordRecovered(charges: readonly RecoveredCharge[]): void;
   held(keyHash: string): { key: Pico; account: Pico };
 }
 
@@ -173,6 +179,12 @@ export class SpendGuard implements SpendControl {
     this.#keyState(keyHash).settle(actual, createdAtMs);
     this.#account.settle(actual, createdAtMs);
   }
+
+  /**
+   * Nothing to do: this guard reads a spender's usage from the ledger when it first sees it, and
+   * recovery committed its records before that, so they are already counted.
+   */
+  recordRecovered(_charges: readonly RecoveredCharge[]): void {}
 }
 
 /** The 402 for a request whose maximum cost does not fit what `scope` has left. */

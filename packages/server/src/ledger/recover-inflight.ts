@@ -14,6 +14,15 @@ export interface RecoveryResult {
   alreadyCommitted: number;
   /** Journal rows that could not be read (left in place, logged). */
   unreadable: number;
+  /** What the recovered records charged (non-zero only), for the spend guard's shared counters. */
+  charges: RecoveredCharge[];
+}
+
+/** A charge of a recovered record. */
+export interface RecoveredCharge {
+  keyHash: string;
+  usagePico: bigint;
+  createdAtMs: number;
 }
 
 /**
@@ -54,13 +63,18 @@ export async function recoverInflight(
   nodeId: string,
   logger: Logger,
 ): Promise<RecoveryResult> {
-  const result: RecoveryResult = { recovered: 0, alreadyCommitted: 0, unreadable: 0 };
+  const result: RecoveryResult = { recovered: 0, alreadyCommitted: 0, unreadable: 0, charges: [] };
   const rows = await storage.inflight.listByNode(nodeId);
   const committed: string[] = [];
   let batch: GenerationRow[] = [];
   const commitBatch = async () => {
     await storage.generations.insertMany(batch);
     result.recovered += batch.length;
+    for (const row of batch) {
+      if (row.usagePico === 0n) continue;
+      const createdAtMs = Date.parse(row.createdAt);
+      result.charges.push({ keyHash: row.keyHash, usagePico: row.usagePico, createdAtMs });
+    }
     batch = [];
   };
   for (const row of rows) {
@@ -82,6 +96,9 @@ export async function recoverInflight(
   if (batch.length > 0) await commitBatch();
   await storage.inflight.deleteMany(committed);
   result.alreadyCommitted = committed.length;
-  if (rows.length > 0) logger.warn({ nodeId, ...result }, 'recovered in-flight generations');
+  if (rows.length > 0) {
+    const { charges, ...counts } = result;
+    logger.warn({ nodeId, ...counts, charged: charges.length }, 'recovered in-flight generations');
+  }
   return result;
 }

@@ -8,9 +8,11 @@ import { type TestContext, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { generateKey, hashKey } from '../../src/accounts/api-keys.js';
 import { parseConfig } from '../../src/config/load-config.js';
+import { parsePricing } from '../../src/ledger/cost-engine.js';
+import { type PendingFacts, toInflightRow } from '../../src/ledger/inflight-journal.js';
 import { formatUsd, parseUsd } from '../../src/ledger/money.js';
 import { type RunningGateway, startGateway } from '../../src/start-gateway.js';
-import type { StorageConfig } from '../../src/storage/create-storage.js';
+import { createStorage, type StorageConfig } from '../../src/storage/create-storage.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 import { postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
@@ -385,4 +387,98 @@ test('usage recorded before Redis was configured counts against the limit, to th
   assert.equal(refused.status, 402);
   const body = (await refused.json()) as { error: { metadata: { available: string } } };
   assert.equal(parseUsd(body.error.metadata.available), hold - 1n);
+});
+
+test('a record recovered after a crash counts against a key limit shared through Redis', async (t) => {
+  const prefix = await redisPrefix(t);
+  const upstream = await startFakeUpstream();
+  upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
+  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-redis-recovery-'));
+  const storage: StorageConfig = { kind: 'sqlite', path: join(dataDir, 'tollgate.db') };
+  const adminKey = generateKey();
+  const config = parseConfig(
+    {
+      ...(defaultTestConfig(upstream.url) as object),
+      redis_url: TEST_REDIS_URL,
+      redis_key_prefix: prefix,
+    },
+    {},
+    'test config',
+  );
+  const running: RunningGateway[] = [];
+  t.after(async () => {
+    for (const node of running) await node.close();
+    await upstream.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  const start = async () => {
+    const node = await startGateway({
+      port: 0,
+      storage,
+      config,
+      adminKey,
+      countTokens: false,
+      nodeId: 'node-that-crashes',
+    });
+    running.push(node);
+    return { node, api: `${node.url}/api/v1` };
+  };
+
+  const first = await start();
+  const hold = await holdOfChat(first.api, adminKey);
+  const answered = parseUsd('0.00021');
+  // The stream the crash cut: 100,000 prompt tokens at $0.000001 = $0.1, billed on recovery.
+  const recovered = parseUsd('0.1');
+  // Enough for one answer and one more hold, plus half the recovered charge: without it counted,
+  // the second request fits; with it, it does not.
+  const limit = answered + hold + recovered / 2n;
+  const key = await createKey(first.api, adminKey, {
+    name: 'crash',
+    limit: Number(formatUsd(limit)),
+  });
+  const answer = await chat(first.api, key);
+  assert.equal(answer.status, 200, 'the first request sets the key’s shared window in Redis');
+  await answer.text();
+
+  // What the dead process left: a journaled stream of this key, created after that first hold.
+  const facts: PendingFacts = {
+    id: 'gen-1800000000-RecoveredAfterCrash0001',
+    requestId: 'req-1800000000-RecoveredAfterCrash0001',
+    keyHash: hashKey(key),
+    workspaceId: 'default',
+    createdAtMs: Date.now(),
+    model: 'test/model',
+    providerName: 'Acme',
+    apiType: 'completions',
+    streamed: true,
+    byokFeePpm: null,
+    normalizedPromptTokens: 100_000,
+    promptEstimated: false,
+    numMediaPrompt: 0,
+    numPromptImages: 0,
+    numInputAudioPrompt: 0,
+    httpReferer: null,
+    userAgent: null,
+    externalUser: null,
+    sessionId: null,
+    dataRegion: 'global',
+    providerResponses: [],
+    prices: parsePricing({ prompt: '0.000001', completion: '0.000002' }),
+    priceVersion: 'config:recovery-test',
+  };
+  const direct = await createStorage(storage);
+  await direct.inflight.insertMany([toInflightRow(facts, 'node-that-crashes')]);
+  await direct.close();
+  await first.node.close();
+  running.length = 0;
+
+  const second = await start();
+  const record = await fetch(`${second.api}/generation?id=${facts.id}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
+  assert.equal(record.status, 200, 'the stream’s record exists after the restart');
+  assert.equal(((await record.json()) as { data: { usage: number } }).data.usage, 0.1);
+  const refused = await chat(second.api, key);
+  assert.equal(refused.status, 402, 'the recovered charge counts against the limit');
+  await refused.text();
 });

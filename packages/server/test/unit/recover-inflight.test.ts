@@ -155,14 +155,24 @@ for (const kind of STORAGES) {
     await storage.inflight.insertMany([toInflightRow(pendingFacts(ids[2] ?? ''), NODE)]);
 
     const first = await recoverInflight(storage, NODE, logger);
-    assert.deepEqual(first, { recovered: 2, alreadyCommitted: 1, unreadable: 0 });
+    // A and B are recovered, each charging its prompt side and request fee to the key.
+    assert.deepEqual(first, {
+      recovered: 2,
+      alreadyCommitted: 1,
+      unreadable: 0,
+      charges: [ids[0], ids[1]].map(() => ({
+        keyHash: 'a'.repeat(64),
+        usagePico: committed.charged,
+        createdAtMs: 1_795_300_000_123,
+      })),
+    });
     for (const id of ids) assert.ok((await storage.generations.get(id)) !== undefined, id);
     assert.deepEqual(await storage.inflight.listByNode(NODE), []);
     assert.equal((await storage.inflight.listByNode('node-b')).length, 1);
     const stored = await storage.generations.get(ids[0] ?? '');
 
     const second = await recoverInflight(storage, NODE, logger);
-    assert.deepEqual(second, { recovered: 0, alreadyCommitted: 0, unreadable: 0 });
+    assert.deepEqual(second, { recovered: 0, alreadyCommitted: 0, unreadable: 0, charges: [] });
     assert.deepEqual(await storage.generations.get(ids[0] ?? ''), stored);
     assert.equal(await storage.generations.count(), 3);
     assert.equal(await storage.generations.sumUsage('a'.repeat(64)), 3n * committed.charged);
@@ -186,6 +196,7 @@ for (const kind of STORAGES) {
       recovered: 0,
       alreadyCommitted: 0,
       unreadable: 1,
+      charges: [],
     });
     assert.equal(await storage.generations.count(), 0);
     assert.equal((await storage.inflight.listByNode(NODE)).length, 1);
