@@ -71,6 +71,8 @@ function withWriterThread(storage: Storage, path: string): Storage {
       ...storage.inflight,
       insertMany: (rows) => writer.insertInflight(rows),
       deleteMany: (ids) => writer.deleteInflight(ids),
+      checkpoint: (checkpoints) => writer.checkpointInflight(checkpoints),
+      finalizeMany: (rows) => writer.finalizeInflight(rows),
     },
     async close() {
       await writer.close();

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createSqliteKysely } from './dialects/sqlite.js';
 import { createKyselyStorage } from './kysely-storage.js';
-import type { GenerationRow, InflightRow } from './storage.js';
+import type { GenerationRow, InflightCheckpoint, InflightRow } from './storage.js';
 
 /** What the worker is started with. */
 export interface SqliteWriterData {
@@ -12,12 +12,16 @@ export interface SqliteWriterData {
 export type WriteRequest =
   | { id: number; op: 'generations'; rows: GenerationRow[] }
   | { id: number; op: 'inflight-insert'; rows: InflightRow[] }
-  | { id: number; op: 'inflight-delete'; ids: string[] };
+  | { id: number; op: 'inflight-delete'; ids: string[] }
+  | { id: number; op: 'inflight-checkpoint'; checkpoints: InflightCheckpoint[] }
+  | { id: number; op: 'inflight-finalize'; rows: GenerationRow[] };
 
 /** The answer to a {@link WriteRequest}: committed (error null), or why not. */
 export interface WriteReply {
   id: number;
   error: string | null;
+  /** The ids a finalize inserted (other writes return none). */
+  ids?: string[];
 }
 
 // The SQLite writer thread (sqlite-writer.ts): the same storage code over a second connection to
@@ -27,20 +31,29 @@ if (port === null) throw new Error('sqlite-writer-worker must run as a worker th
 const { path } = workerData as SqliteWriterData;
 const storage = createKyselyStorage(createSqliteKysely({ path }), 'sqlite');
 
-function execute(request: WriteRequest): Promise<void> {
+function execute(request: WriteRequest): Promise<string[] | undefined> {
   switch (request.op) {
     case 'generations':
-      return storage.generations.insertMany(request.rows);
+      return storage.generations.insertMany(request.rows).then(() => undefined);
     case 'inflight-insert':
-      return storage.inflight.insertMany(request.rows);
+      return storage.inflight.insertMany(request.rows).then(() => undefined);
     case 'inflight-delete':
-      return storage.inflight.deleteMany(request.ids);
+      return storage.inflight.deleteMany(request.ids).then(() => undefined);
+    case 'inflight-checkpoint':
+      return storage.inflight.checkpoint(request.checkpoints).then(() => undefined);
+    case 'inflight-finalize':
+      return storage.inflight.finalizeMany(request.rows);
   }
 }
 
 port.on('message', (request: WriteRequest) => {
   execute(request).then(
-    () => port.postMessage({ id: request.id, error: null } satisfies WriteReply),
+    (ids) =>
+      port.postMessage(
+        (ids === undefined
+          ? { id: request.id, error: null }
+          : { id: request.id, error: null, ids }) satisfies WriteReply,
+      ),
     (error: unknown) =>
       port.postMessage({
         id: request.id,

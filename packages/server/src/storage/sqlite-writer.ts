@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { SqliteWriterData, WriteReply, WriteRequest } from './sqlite-writer-worker.js';
-import type { GenerationRow, InflightRow } from './storage.js';
+import type { GenerationRow, InflightCheckpoint, InflightRow } from './storage.js';
 
 type Write = WriteRequest extends infer Each
   ? Each extends WriteRequest
@@ -9,7 +9,7 @@ type Write = WriteRequest extends infer Each
   : never;
 
 interface Pending {
-  resolve: () => void;
+  resolve: (ids: string[] | undefined) => void;
   reject: (error: Error) => void;
 }
 
@@ -40,17 +40,29 @@ export class SqliteWriter {
 
   insertGenerations(rows: readonly GenerationRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.#send({ op: 'generations', rows: [...rows] });
+    return this.#send({ op: 'generations', rows: [...rows] }).then(() => undefined);
   }
 
   insertInflight(rows: readonly InflightRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.#send({ op: 'inflight-insert', rows: [...rows] });
+    return this.#send({ op: 'inflight-insert', rows: [...rows] }).then(() => undefined);
   }
 
   deleteInflight(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return Promise.resolve();
-    return this.#send({ op: 'inflight-delete', ids: [...ids] });
+    return this.#send({ op: 'inflight-delete', ids: [...ids] }).then(() => undefined);
+  }
+
+  checkpointInflight(checkpoints: readonly InflightCheckpoint[]): Promise<void> {
+    if (checkpoints.length === 0) return Promise.resolve();
+    return this.#send({ op: 'inflight-checkpoint', checkpoints: [...checkpoints] }).then(
+      () => undefined,
+    );
+  }
+
+  async finalizeInflight(rows: readonly GenerationRow[]): Promise<string[]> {
+    if (rows.length === 0) return [];
+    return (await this.#send({ op: 'inflight-finalize', rows: [...rows] })) ?? [];
   }
 
   /** Waits for pending writes, then stops the worker. */
@@ -65,11 +77,11 @@ export class SqliteWriter {
     await session.worker.terminate();
   }
 
-  #send(write: Write): Promise<void> {
+  #send(write: Write): Promise<string[] | undefined> {
     if (this.#closed) return Promise.reject(new Error('storage is closed'));
     const session = this.#open();
     const id = this.#nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<string[] | undefined>((resolve, reject) => {
       session.pending.set(id, { resolve, reject });
       // Referenced only while a write is pending: an idle writer never keeps the process alive.
       if (session.pending.size === 1) session.worker.ref();
@@ -94,7 +106,7 @@ export class SqliteWriter {
       const pending = session.pending.get(reply.id);
       if (pending === undefined) return;
       session.pending.delete(reply.id);
-      if (reply.error === null) pending.resolve();
+      if (reply.error === null) pending.resolve(reply.ids);
       else pending.reject(new Error(reply.error));
       this.#settled(session);
     });
