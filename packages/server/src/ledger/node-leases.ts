@@ -45,9 +45,12 @@ export class NodeLeases {
 
   #schedule(): void {
     if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#running = this.#running.then(() => this.#beat()).finally(() => this.#schedule());
-    }, Math.max(100, Math.floor(this.#options.leaseMs / 3)));
+    this.#timer = setTimeout(
+      () => {
+        this.#running = this.#running.then(() => this.#beat()).finally(() => this.#schedule());
+      },
+      Math.max(100, Math.floor(this.#options.leaseMs / 3)),
+    );
     this.#timer.unref();
   }
 

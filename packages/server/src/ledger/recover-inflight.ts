@@ -63,6 +63,25 @@ export function finishRecovered(
   });
 }
 
+/** Finalizer attempts per batch: a concurrent finalizer of the same rows may deadlock one. */
+const FINALIZE_ATTEMPTS = 3;
+
+async function finalizeWithRetry(
+  storage: Pick<Storage, 'inflight'>,
+  batch: readonly GenerationRow[],
+  logger: Logger,
+): Promise<string[]> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await storage.inflight.finalizeMany(batch);
+    } catch (error) {
+      // Rolled back whole: retrying finalizes what the other finalizer did not.
+      if (attempt >= FINALIZE_ATTEMPTS) throw error;
+      logger.warn({ err: error, attempt }, 'in-flight recovery batch failed; retrying');
+    }
+  }
+}
+
 /**
  * Finalizes the in-flight journal rows `nodeId` owns (left by a kill -9 or a failed commit) into
  * complete records: run by the node itself at start, before serving, and by a surviving node that
@@ -80,7 +99,7 @@ export async function recoverInflight(
   const rows = await storage.inflight.listByNode(nodeId);
   let batch: GenerationRow[] = [];
   const commitBatch = async () => {
-    const inserted = new Set(await storage.inflight.finalizeMany(batch));
+    const inserted = new Set(await finalizeWithRetry(storage, batch, logger));
     for (const row of batch) {
       if (!inserted.has(row.id)) {
         result.alreadyCommitted += 1;

@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { authorize } from '../http/authorize.js';
-import { awaitInflightRecord } from '../ledger/await-inflight-record.js';
 import { validate } from '../http/validate.js';
+import { awaitInflightRecord } from '../ledger/await-inflight-record.js';
 
 /**
  * `GET /api/v1/generation?id=`: the stored record, byte for byte as committed; an id still in

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
 import { generateKey } from '../../src/accounts/api-keys.js';
+import { createPostgresKysely, createPostgresPool } from '../../src/storage/dialects/postgres.js';
 import {
   deliveredTextBytes,
   fetchCompleteRecord,
@@ -24,7 +25,6 @@ import { getGeneration, postJson } from '../helpers/http.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
 import { defaultTestConfig } from '../helpers/start-test-gateway.js';
 import { startClientRequest } from '../helpers/stream-client.js';
-import { createPostgresKysely, createPostgresPool } from '../../src/storage/dialects/postgres.js';
 
 const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 /** A short lease for the test (the default is 30 s). */
@@ -156,8 +156,6 @@ test('a node killed under streaming load and never restarted: the others recover
   } finally {
     await direct.destroy();
   }
-  const recoveries = [nodeB, nodeC].filter((node) =>
-    node.output.includes('"deadNode":"node-a"'),
-  );
+  const recoveries = [nodeB, nodeC].filter((node) => node.output.includes('"deadNode":"node-a"'));
   assert.equal(recoveries.length, 1, 'one survivor claimed and recovered A');
 });
