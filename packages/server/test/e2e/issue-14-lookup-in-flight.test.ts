@@ -7,7 +7,7 @@ import { generateKey } from '../../src/accounts/api-keys.js';
 import { HELD_MARKER, routeDurabilityUpstream } from '../helpers/durability.js';
 import { startFakeUpstream } from '../helpers/fake-upstream.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
-import { getGeneration, openStreamUntil } from '../helpers/http.js';
+import { getGeneration, openStreamUntil, postJson } from '../helpers/http.js';
 import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
 import { defaultTestConfig, startTestGateway } from '../helpers/start-test-gateway.js';
 
@@ -49,9 +49,22 @@ test('a lookup right after a client aborted its stream waits for the record inst
   for (let round = 0; round < ROUNDS; round += 1) {
     await abortAndLookUp(gateway.apiUrl, gateway.apiUrl, gateway.key, round);
   }
-  // An id nobody has in flight is still 404 at once, and another key never waits on yours.
+  // An id nobody has in flight is still 404; so is another key's id in flight.
   const missing = await getGeneration(gateway.apiUrl, gateway.key, 'gen-1795300000-AAAAAAAAAA');
   assert.equal(missing.status, 404);
+  const created = await postJson(gateway.apiUrl, '/keys', gateway.key, { name: 'other' });
+  const other = ((await created.json()) as { key: string }).key;
+  const live = await openStreamUntil(
+    gateway.apiUrl,
+    gateway.key,
+    { model: 'test/model', messages: [{ role: 'user', content: 'hold live' }], stream: true },
+    HELD_MARKER,
+  );
+  const foreign = await getGeneration(gateway.apiUrl, other, live.generationId);
+  assert.equal(foreign.status, 404);
+  live.abandon();
+  const own = await getGeneration(gateway.apiUrl, gateway.key, live.generationId);
+  assert.equal(own.status, 200);
 });
 
 test('on two nodes, a stream aborted on one is readable on the other at once', async (t) => {
