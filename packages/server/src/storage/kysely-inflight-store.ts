@@ -90,26 +90,19 @@ export function createInflightStore(
     },
     async checkpoint(checkpoints: readonly InflightCheckpoint[]) {
       if (checkpoints.length === 0) return;
-      // One UPDATE per chunk with a CASE over the ids: a single statement for any number of
-      // streams, the same SQL on both dialects. Rows already finalized are simply not matched.
+      // One UPDATE … FROM (VALUES …) per chunk: a join on the primary key, linear in the number
+      // of streams, the same SQL on both dialects (a VALUES list's columns are `column1`,
+      // `column2` on both). Rows already finalized are simply not matched.
       await database.transaction().execute(async (transaction) => {
-        for (const part of chunks(checkpoints, 500)) {
-          const cases = sql.join(
+        for (const part of chunks(checkpoints, 1000)) {
+          const values = sql.join(
             part.map(
-              (checkpoint) =>
-                sql`when ${checkpoint.id} then cast(${checkpoint.relayedBytes} as bigint)`,
+              (checkpoint) => sql`(${checkpoint.id}, cast(${checkpoint.relayedBytes} as bigint))`,
             ),
-            sql` `,
           );
-          await transaction
-            .updateTable('inflight_generations')
-            .set({ relayed_bytes: sql<bigint>`case id ${cases} end` })
-            .where(
-              'id',
-              'in',
-              part.map((checkpoint) => checkpoint.id),
-            )
-            .execute();
+          await sql`update inflight_generations set relayed_bytes = v.column2
+            from (values ${values}) as v
+            where inflight_generations.id = v.column1`.execute(transaction);
         }
       });
     },
