@@ -48,7 +48,17 @@ function toInflightRow(row: Selectable<InflightTable>): InflightRow {
 export function createInflightStore(
   database: Kysely<Database>,
   toGenerationValues: (row: GenerationRow) => Insertable<GenerationTable>,
+  dialect: 'sqlite' | 'postgres',
 ): InflightStore {
+  // PostgreSQL: a checkpoint skips rows another transaction holds (a record commit deleting them),
+  // so it never waits on a commit and can never deadlock with one; SQLite has one writer anyway
+  // and no row locks (nor FOR UPDATE).
+  const unlocked =
+    dialect === 'postgres'
+      ? (ids: readonly string[]) =>
+          sql` and inflight_generations.id in (select id from inflight_generations
+            where id in (${sql.join(ids)}) for update skip locked)`
+      : () => sql``;
   return {
     async insertMany(rows: readonly InflightRow[]) {
       if (rows.length === 0) return;
@@ -100,9 +110,10 @@ export function createInflightStore(
               (checkpoint) => sql`(${checkpoint.id}, cast(${checkpoint.relayedBytes} as bigint))`,
             ),
           );
+          const ids = part.map((checkpoint) => checkpoint.id);
           await sql`update inflight_generations set relayed_bytes = v.column2
             from (values ${values}) as v
-            where inflight_generations.id = v.column1`.execute(transaction);
+            where inflight_generations.id = v.column1${unlocked(ids)}`.execute(transaction);
         }
       });
     },

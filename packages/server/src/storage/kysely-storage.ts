@@ -316,7 +316,7 @@ export function createKyselyStorage(
     generations: createGenerationStore(database),
     apiKeys: createApiKeyStore(database),
     credits: createCreditStore(database),
-    inflight: createInflightStore(database, toGenerationValues),
+    inflight: createInflightStore(database, toGenerationValues, dialect),
     nodeLeases: createNodeLeaseStore(database),
     retention: createRetentionStore(database, dialect),
     close: () => database.destroy(),
