@@ -413,7 +413,7 @@ describe('finishGeneration', () => {
         normalizedCompletionTokens: 0,
         serviceTier: null,
         providerResponses: [
-          { status: 503, id: null, endpoint_id: 'Anthropic/claude-sonnet-4', latency: 90 },
+          { status: 503, endpoint_id: 'Anthropic/claude-sonnet-4', latency: 90 },
         ],
       }),
     );
