@@ -1,6 +1,7 @@
 import { INPUT_MODALITIES, PriceTierSchema, type Pricing, PricingSchema } from '@tollgate/protocol';
 import { z } from 'zod';
 import { catalogKeyOf, findEndpointPrice } from '../catalog/resolve-endpoint-price.js';
+import { DURABILITY_LEVELS } from '../storage/durability.js';
 
 /** Upstream wire protocols Tollgate speaks. */
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini'] as const;
@@ -135,6 +136,8 @@ export const ConfigFileSchema = z
       .optional(),
     /** PostgreSQL connections per node (env DATABASE_POOL_SIZE wins; default 10). */
     database_pool_size: z.int().positive().max(1000).optional(),
+    /** What a committed record survives: power (default) or process (env TOLLGATE_DURABILITY wins). */
+    durability: z.enum(DURABILITY_LEVELS).optional(),
     /** Days generation records are kept (usage survives in daily rollups); null/absent = forever. */
     retention_days: z.int().positive().max(36_500).nullable().optional(),
     /** Provider credentials of key owners (bring your own key). */

@@ -114,15 +114,18 @@ export class GenerationMeter {
     upstreamId: string | null,
   ): void {
     const { endpoint } = candidate;
-    this.#attempts.push({
+    const attempt: ProviderResponse = {
       status,
-      id: upstreamId,
       endpoint_id: endpoint.id,
       model_permaslug: candidate.model.id,
       provider_name: endpoint.provider.name,
-      latency: elapsed(this.#dispatchedAt, performance.now()),
       is_byok: endpoint.byok !== null,
-    });
+    };
+    // Unknown fields are omitted, never null: the strict SDK rejects null there.
+    if (upstreamId !== null) attempt.id = upstreamId;
+    const latency = elapsed(this.#dispatchedAt, performance.now());
+    if (latency !== null) attempt.latency = latency;
+    this.#attempts.push(attempt);
   }
 
   /** The first token arrived (idempotent). */

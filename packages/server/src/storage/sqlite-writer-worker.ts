@@ -1,12 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { createSqliteKysely } from './dialects/sqlite.js';
+import { createSqliteKysely, type SqliteOptions } from './dialects/sqlite.js';
 import { createKyselyStorage } from './kysely-storage.js';
 import type { GenerationRow, InflightCheckpoint, InflightRow } from './storage.js';
 
-/** What the worker is started with. */
-export interface SqliteWriterData {
-  path: string;
-}
+/** What the worker is started with: the same file and durability as the main connection. */
+export type SqliteWriterData = Required<SqliteOptions>;
 
 /** One durable write, executed by the worker's own connection. */
 export type WriteRequest =
@@ -28,8 +26,7 @@ export interface WriteReply {
 // the same file, so a commit's fsync blocks this thread, not the event loop that serves HTTP.
 const port = parentPort;
 if (port === null) throw new Error('sqlite-writer-worker must run as a worker thread');
-const { path } = workerData as SqliteWriterData;
-const storage = createKyselyStorage(createSqliteKysely({ path }), 'sqlite');
+const storage = createKyselyStorage(createSqliteKysely(workerData as SqliteWriterData), 'sqlite');
 
 function execute(request: WriteRequest): Promise<string[] | undefined> {
   switch (request.op) {

@@ -29,13 +29,13 @@ interface Session {
  * pending writes; the next write starts a new one.
  */
 export class SqliteWriter {
-  readonly #path: string;
+  readonly #options: SqliteWriterData;
   #session: Session | undefined;
   #nextId = 1;
   #closed = false;
 
-  constructor(path: string) {
-    this.#path = path;
+  constructor(options: SqliteWriterData) {
+    this.#options = options;
   }
 
   insertGenerations(rows: readonly GenerationRow[]): Promise<void> {
@@ -98,7 +98,7 @@ export class SqliteWriter {
   #open(): Session {
     if (this.#session !== undefined) return this.#session;
     const script = resolveWriterScript();
-    const workerData: SqliteWriterData = { path: this.#path };
+    const workerData: SqliteWriterData = this.#options;
     const worker = new Worker(script.source, { workerData, eval: script.eval });
     const session: Session = { worker, pending: new Map(), drained: [] };
     this.#session = session;

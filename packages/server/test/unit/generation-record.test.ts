@@ -412,9 +412,7 @@ describe('finishGeneration', () => {
         nativeUsage: null,
         normalizedCompletionTokens: 0,
         serviceTier: null,
-        providerResponses: [
-          { status: 503, id: null, endpoint_id: 'Anthropic/claude-sonnet-4', latency: 90 },
-        ],
+        providerResponses: [{ status: 503, endpoint_id: 'Anthropic/claude-sonnet-4', latency: 90 }],
       }),
     );
     assert.equal(cost.insured, true);
