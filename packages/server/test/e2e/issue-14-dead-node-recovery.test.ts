@@ -156,6 +156,11 @@ test('a node killed under streaming load and never restarted: the others recover
   } finally {
     await direct.destroy();
   }
-  const recoveries = [nodeB, nodeC].filter((node) => node.output.includes('"deadNode":"node-a"'));
-  assert.equal(recoveries.length, 1, 'one survivor claimed and recovered A');
+  // The survivors' own account: A's rows became records once in all (a claim that outlived its
+  // lease on a slow machine may let both try; the finalize still creates each record once).
+  const recovered = [nodeB, nodeC]
+    .flatMap((node) => node.output.split('\n'))
+    .filter((line) => line.includes('"deadNode":"node-a"'))
+    .reduce((sum, line) => sum + (JSON.parse(line) as { recovered: number }).recovered, 0);
+  assert.equal(recovered, HELD_STREAMS, 'each of A’s streams was recovered by exactly one node');
 });
