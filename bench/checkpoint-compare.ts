@@ -4,7 +4,7 @@
 // stream (from /proc) and streams/s (docs/decisions/0017-checkpoints-and-node-leases.md).
 //
 //   node --import tsx bench/checkpoint-compare.ts [--rounds 8] [--seconds 4] [--chunks 200]
-//        [--connections 64]
+//        [--connections 64] [--on-first]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '4' },
     chunks: { type: 'string', default: '200' },
     connections: { type: 'string', default: '64' },
+    /** Start (and first load) the checkpointing Tollgate first, to expose any order bias. */
+    'on-first': { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -69,10 +71,11 @@ try {
     healthUrl: `${upstreamOrigin}/health`,
   });
   const targets: Array<{ label: string; target: Target; cpu: number[]; rate: number[] }> = [];
-  for (const [label, interval] of [
+  const variants = [
     ['checkpoints off (0)', '0'],
     ['checkpoints on (1000 ms)', '1000'],
-  ] as const) {
+  ] as const;
+  for (const [label, interval] of values['on-first'] ? [...variants].reverse() : variants) {
     // The group passes this process's environment to its children.
     process.env['TOLLGATE_CHECKPOINT_INTERVAL_MS'] = interval;
     const workDirectory = mkdtempSync(join(work, `tollgate-${interval}-`));
@@ -106,7 +109,8 @@ try {
         `${median(each.rate).toFixed(1)} streams/s (all rounds: ${each.cpu.map((value) => value.toFixed(0)).join(', ')} µs)`,
     );
   }
-  const [off, on] = targets;
+  const off = targets.find((each) => each.label.includes('off'));
+  const on = targets.find((each) => each.label.includes('on ('));
   if (off !== undefined && on !== undefined) {
     const ratios = off.cpu.map((value, index) => (on.cpu[index] ?? Number.NaN) / value);
     console.log(`CPU per stream, on / off: median ratio ${median(ratios).toFixed(3)}`);
