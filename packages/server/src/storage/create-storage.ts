@@ -80,6 +80,11 @@ function withWriterThread(storage: Storage, options: SqliteWriterData): Storage 
       checkpoint: (checkpoints) => writer.checkpointInflight(checkpoints),
       finalizeMany: (rows) => writer.finalizeInflight(rows),
     },
+    // The lease is renewed every few seconds: its fsync belongs on the writer thread too.
+    nodeLeases: {
+      ...storage.nodeLeases,
+      renew: (nodeId, expiresAtMs) => writer.renewLease(nodeId, expiresAtMs),
+    },
     async close() {
       await writer.close();
       await storage.close();

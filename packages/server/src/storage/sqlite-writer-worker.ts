@@ -12,7 +12,8 @@ export type WriteRequest =
   | { id: number; op: 'inflight-insert'; rows: InflightRow[] }
   | { id: number; op: 'inflight-delete'; ids: string[] }
   | { id: number; op: 'inflight-checkpoint'; checkpoints: InflightCheckpoint[] }
-  | { id: number; op: 'inflight-finalize'; rows: GenerationRow[] };
+  | { id: number; op: 'inflight-finalize'; rows: GenerationRow[] }
+  | { id: number; op: 'lease-renew'; nodeId: string; expiresAtMs: number };
 
 /** The answer to a {@link WriteRequest}: committed (error null), or why not. */
 export interface WriteReply {
@@ -40,6 +41,8 @@ function execute(request: WriteRequest): Promise<string[] | undefined> {
       return storage.inflight.checkpoint(request.checkpoints).then(() => undefined);
     case 'inflight-finalize':
       return storage.inflight.finalizeMany(request.rows);
+    case 'lease-renew':
+      return storage.nodeLeases.renew(request.nodeId, request.expiresAtMs).then(() => undefined);
   }
 }
 

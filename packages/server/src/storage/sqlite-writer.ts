@@ -65,6 +65,10 @@ export class SqliteWriter {
     return (await this.#send({ op: 'inflight-finalize', rows: [...rows] })) ?? [];
   }
 
+  renewLease(nodeId: string, expiresAtMs: number): Promise<void> {
+    return this.#send({ op: 'lease-renew', nodeId, expiresAtMs }).then(() => undefined);
+  }
+
   /** Waits for pending writes, then stops the worker. */
   async close(): Promise<void> {
     this.#closed = true;
