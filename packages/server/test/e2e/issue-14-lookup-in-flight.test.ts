@@ -3,7 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { generateKey } from '../../src/accounts/api-keys.js';
+import { generateKey, hashKey } from '../../src/accounts/api-keys.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { parsePricing } from '../../src/ledger/cost-engine.js';
+import { type PendingFacts, toInflightRow } from '../../src/ledger/inflight-journal.js';
+import { startGateway } from '../../src/start-gateway.js';
+import { createStorage, type StorageConfig } from '../../src/storage/create-storage.js';
 import { HELD_MARKER, routeDurabilityUpstream } from '../helpers/durability.js';
 import { startFakeUpstream } from '../helpers/fake-upstream.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
@@ -104,4 +109,64 @@ test('on two nodes, a stream aborted on one is readable on the other at once', a
     const [streamNode, lookupNode] = round % 2 === 0 ? [nodeA, nodeB] : [nodeB, nodeA];
     await abortAndLookUp(streamNode.apiUrl, lookupNode.apiUrl, key, round);
   }
+});
+
+test('a lookup of an id a dead node left in flight recovers that node at once and answers it', async (t) => {
+  const database = await createFreshPostgresDatabase();
+  const upstream = await startFakeUpstream();
+  const storage: StorageConfig = { kind: 'postgres', url: database.url };
+  const adminKey = generateKey();
+  // The default 30 s lease: this node's own sweep runs every 10 s, so an answer within the
+  // lookup's 2 s wait comes from the recovery the lookup itself triggers.
+  const gateway = await startGateway({
+    port: 0,
+    storage,
+    config: parseConfig(defaultTestConfig(upstream.url), {}, 'test config'),
+    adminKey,
+    countTokens: false,
+    nodeId: 'survivor',
+  });
+  t.after(async () => {
+    await gateway.close();
+    await upstream.close();
+    await database.drop();
+  });
+  const id = 'gen-1800000000-LeftByADeadNode000001';
+  const direct = await createStorage(storage);
+  const facts: PendingFacts = {
+    id,
+    requestId: 'req-1800000000-LeftByADeadNode000001',
+    keyHash: hashKey(adminKey),
+    workspaceId: 'default',
+    createdAtMs: Date.now(),
+    model: 'test/model',
+    providerName: 'Acme',
+    apiType: 'completions',
+    streamed: true,
+    byokFeePpm: null,
+    normalizedPromptTokens: 1000,
+    promptEstimated: false,
+    numMediaPrompt: 0,
+    numPromptImages: 0,
+    numInputAudioPrompt: 0,
+    httpReferer: null,
+    userAgent: null,
+    externalUser: null,
+    sessionId: null,
+    dataRegion: 'global',
+    providerResponses: [],
+    prices: parsePricing({ prompt: '0.000001', completion: '0.000002' }),
+    priceVersion: 'config:lookup-test',
+  };
+  await direct.inflight.insertMany([toInflightRow(facts, 'dead-node')]);
+  await direct.inflight.checkpoint([{ id, relayedBytes: 400 }]);
+  await direct.nodeLeases.renew('dead-node', Date.now() - 1);
+  await direct.close();
+
+  const response = await getGeneration(`${gateway.url}/api/v1`, adminKey, id);
+  const body = await response.text();
+  assert.equal(response.status, 200, body);
+  const record = (JSON.parse(body) as { data: Record<string, unknown> }).data;
+  assert.equal(record['cancelled'], true);
+  assert.equal(record['native_tokens_completion'], 100, 'ceil(400 checkpointed bytes / 4)');
 });
