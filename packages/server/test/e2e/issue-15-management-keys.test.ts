@@ -103,11 +103,17 @@ for (const backend of BACKENDS) {
           assert.match(revoked[0] ?? '', new RegExp(hashKey(oldKey)));
           assert.ok(!lines.join('').includes(oldKey), 'the old secret is never logged');
           assert.ok(!lines.join('').includes(newKey), 'the new secret is never logged');
+          // Disabled through the API (another management key exists)...
+          const other = createManagementKey('other', new Date().toISOString());
+          await second.context.storage.apiKeys.insert(other.row);
+          const disabled = await patchKey(apiUrl, other.key, hashKey(newKey), { disabled: true });
+          assert.equal(disabled.status, 200);
+          await assertEnvelope(await listKeys(apiUrl, newKey), 401, /disabled/);
         } finally {
           await second.close();
         }
 
-        // The same value again: nothing more is revoked, the key still works.
+        // ...the variable brings it back: the same value again enables it, revokes nothing more.
         const third = await start(newKey);
         try {
           assert.equal((await listKeys(`${third.url}/api/v1`, newKey)).status, 200);
