@@ -5,6 +5,7 @@ import { installAdmission } from './http/admission.js';
 import { handleClientError, handleFrameworkError } from './http/client-errors.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/handle-errors.js';
+import { findExcessiveNesting, MAX_JSON_DEPTH, pathAtOffset } from './http/json-nesting.js';
 import { createRequestId } from './ledger/ids.js';
 import { installOperations, type Operations } from './ops/install-operations.js';
 import type { ReadinessCheck } from './ops/readiness.js';
@@ -33,6 +34,15 @@ export interface AppOptions {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+function tooDeeplyNested(path: string): GatewayError {
+  const shown = path.length > 160 ? `${path.slice(0, 160)}…` : path;
+  return new GatewayError(
+    'invalid_request',
+    `Request body is nested deeper than ${MAX_JSON_DEPTH} levels at ${shown === '' ? 'the top level' : shown}`,
+    { metadata: { max_depth: MAX_JSON_DEPTH, path: shown } },
+  );
+}
+
 /**
  * Parses every request body as JSON whatever its Content-Type (curl's `-d` sends
  * form-urlencoded by default), with a 400 that says where the JSON broke.
@@ -50,6 +60,13 @@ function installJsonBodyParser(app: FastifyInstance): void {
     }
     if (text.trim() === '') {
       done(null, undefined);
+      return;
+    }
+    // Refused before parsing: a body nested thousands deep parses, then overflows the stack of
+    // every recursive walk after it (JSON.stringify upstream, the cost bound).
+    const tooDeepAt = findExcessiveNesting(text, MAX_JSON_DEPTH);
+    if (tooDeepAt !== -1) {
+      done(tooDeeplyNested(pathAtOffset(text, tooDeepAt)), null);
       return;
     }
     try {

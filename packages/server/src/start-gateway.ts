@@ -132,6 +132,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       options.adminKey,
       toRecordTimestamp(now()),
     );
+    for (const revoked of bootstrap.revoked) {
+      // The label and hash identify the key; its secret was never stored.
+      logger.warn(
+        { key_hash: revoked.hash, key_label: revoked.label },
+        'revoked the previous bootstrap management key: TOLLGATE_ADMIN_KEY holds another value',
+      );
+    }
     let counter: TokenCounter | null = null;
     if (options.countTokens !== false) {
       const tokenCounter = createTokenCounter();

@@ -24,6 +24,10 @@ export const ERROR_RESPONSE_TEXT: Record<ErrorKind, { title: string; message: st
     message: 'Generation gen-1795334608-kXDIlIzLhMLZvUEBoLyw not found',
   },
   request_timeout: { title: 'Request Timeout', message: 'The client closed the request' },
+  conflict: {
+    title: 'Conflict - the last enabled management key cannot be disabled or deleted',
+    message: 'Cannot disable the last enabled management key: create another one first',
+  },
   payload_too_large: {
     title: 'Payload Too Large - the body exceeds the body limit',
     message: 'Request body is too large',

@@ -364,7 +364,7 @@ const ACCOUNTING: readonly Operation[] = [
     operationId: 'updateApiKey',
     summary: 'Update API key',
     description:
-      'Renames, disables or re-limits a key; takes effect on its next request. Management keys only.',
+      'Renames, disables or re-limits a key; takes effect on its next request. Disabling the last enabled management key is refused (409). Management keys only.',
     tag: 'API Keys',
     auth: 'management',
     params: ApiKeyHashParamsSchema,
@@ -381,7 +381,7 @@ const ACCOUNTING: readonly Operation[] = [
       description: 'The updated key.',
       example: { data: { ...EXAMPLE_API_KEY, disabled: true } },
     },
-    errors: ['invalid_request', 'not_found', 'payload_too_large', ...MANAGEMENT_ERRORS],
+    errors: ['invalid_request', 'not_found', 'conflict', 'payload_too_large', ...MANAGEMENT_ERRORS],
     sdkCall: `const key = await client.apiKeys.update({ hash: '${EXAMPLE_KEY_HASH}', disabled: true });`,
   },
   {
@@ -390,7 +390,7 @@ const ACCOUNTING: readonly Operation[] = [
     operationId: 'deleteApiKey',
     summary: 'Delete API key',
     description:
-      'Deletes a key; its generations stay in the ledger. A key cannot delete itself. Management keys only.',
+      'Deletes a key; its generations stay in the ledger. A key cannot delete itself, and the last enabled management key cannot be deleted (409). Management keys only.',
     tag: 'API Keys',
     auth: 'management',
     params: ApiKeyHashParamsSchema,
@@ -402,7 +402,7 @@ const ACCOUNTING: readonly Operation[] = [
       description: 'Deleted.',
       example: { deleted: true },
     },
-    errors: ['invalid_request', 'not_found', ...MANAGEMENT_ERRORS],
+    errors: ['invalid_request', 'not_found', 'conflict', ...MANAGEMENT_ERRORS],
     sdkCall: `await client.apiKeys.delete({ hash: '${EXAMPLE_KEY_HASH}' });`,
   },
   {

@@ -22,6 +22,8 @@ export interface ApiKeyTable {
   expires_at: string | null;
   rate_limit_requests: number | bigint | null;
   rate_limit_interval_seconds: number | bigint | null;
+  /** 1 for a bootstrap management key (TOLLGATE_ADMIN_KEY or the first start's); default 0. */
+  bootstrap: ColumnType<number | bigint, number | undefined, number>;
 }
 
 /** `credit_grants`: operator-granted credit; the balance is Σ grants − Σ generation usage. */

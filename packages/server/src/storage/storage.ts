@@ -96,11 +96,26 @@ export interface ApiKeyStore {
   insertIfAbsent(row: ApiKeyRow): Promise<boolean>;
   /** Newest first. */
   list(options: { includeDisabled: boolean; offset: number; limit: number }): Promise<ApiKeyRow[]>;
-  /** Returns the updated row, or undefined when no such key exists. */
+  /**
+   * Returns the updated row, or undefined when no such key exists. Disabling the last enabled
+   * management key throws a 409 `conflict` GatewayError and changes nothing.
+   */
   update(hash: string, patch: ApiKeyPatch): Promise<ApiKeyRow | undefined>;
-  /** Returns whether a key was deleted. */
+  /**
+   * Returns whether a key was deleted. Deleting the last enabled management key throws a 409
+   * `conflict` GatewayError and deletes nothing.
+   */
   delete(hash: string): Promise<boolean>;
   countManagementKeys(): Promise<number>;
+  /** Management keys that are enabled (and not expired at `nowIso`). */
+  countEnabledManagementKeys(nowIso: string): Promise<number>;
+  /**
+   * Makes `row` the bootstrap key (inserted if new; made management, enabled and bootstrap if it
+   * exists) and deletes every other bootstrap key, atomically; returns the deleted rows.
+   */
+  rotateBootstrapKey(row: ApiKeyRow): Promise<ApiKeyRow[]>;
+  /** Inserts a bootstrap key (the one generated at first start). */
+  insertBootstrapKey(row: ApiKeyRow): Promise<void>;
 }
 
 /** One credit grant (positive adds credit, negative corrects it). */

@@ -210,6 +210,8 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       await storage.apiKeys.insert(row);
       assert.deepEqual(await storage.apiKeys.get(hash), row);
       assert.equal(await storage.apiKeys.countManagementKeys(), 1);
+      // Another enabled management key, so this one may be disabled and deleted.
+      await storage.apiKeys.insert(apiKeyRow({ hash: 'm'.repeat(64), isManagement: true }));
       const updated = await storage.apiKeys.update(hash, {
         name: 'renamed',
         disabled: true,
@@ -235,7 +237,58 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       assert.equal(await storage.apiKeys.get(`${hash}\u0000`), undefined);
       assert.equal(await storage.apiKeys.update(`${hash}\u0000`, { name: 'x' }), undefined);
       assert.equal(await storage.apiKeys.delete(`${hash}\u0000`), false);
-      assert.equal(await storage.apiKeys.countManagementKeys(), 0);
+      assert.equal(await storage.apiKeys.countManagementKeys(), 1);
+    });
+
+    test('refuses (409) to disable or delete the last enabled management key, and changes nothing', async () => {
+      const only = apiKeyRow({ hash: 'a'.repeat(64), isManagement: true });
+      const expired = apiKeyRow({
+        hash: 'b'.repeat(64),
+        isManagement: true,
+        expiresAt: '2000-01-01T00:00:00.000Z',
+      });
+      await storage.apiKeys.insert(only);
+      await storage.apiKeys.insert(expired);
+      assert.equal(await storage.apiKeys.countEnabledManagementKeys(new Date().toISOString()), 1);
+      const isConflict = (error: unknown) => GatewayError.is(error) && error.status === 409;
+      await assert.rejects(storage.apiKeys.update(only.hash, { disabled: true }), isConflict);
+      await assert.rejects(storage.apiKeys.delete(only.hash), isConflict);
+      assert.deepEqual(await storage.apiKeys.get(only.hash), only);
+      // Renaming is no disabling; the expired one may go.
+      assert.equal((await storage.apiKeys.update(only.hash, { name: 'x' }))?.name, 'x');
+      assert.equal(await storage.apiKeys.delete(expired.hash), true);
+      await storage.apiKeys.insert(apiKeyRow({ hash: 'c'.repeat(64), isManagement: true }));
+      assert.equal((await storage.apiKeys.update(only.hash, { disabled: true }))?.disabled, true);
+    });
+
+    test('rotates the bootstrap key: the new one enabled, every previous one deleted, concurrently idempotent', async () => {
+      const first = apiKeyRow({ hash: '1'.repeat(64), name: 'bootstrap', isManagement: true });
+      await storage.apiKeys.insertBootstrapKey(first);
+      const other = apiKeyRow({ hash: '2'.repeat(64), name: 'cli', isManagement: true });
+      await storage.apiKeys.insert(other);
+      const next = apiKeyRow({ hash: '3'.repeat(64), name: 'bootstrap', isManagement: true });
+      const [one, two] = await Promise.all([
+        storage.apiKeys.rotateBootstrapKey(next),
+        storage.apiKeys.rotateBootstrapKey(next),
+      ]);
+      assert.deepEqual(
+        [...(one ?? []), ...(two ?? [])].map((row) => row.hash),
+        [first.hash],
+      );
+      assert.equal(await storage.apiKeys.get(first.hash), undefined);
+      assert.deepEqual(await storage.apiKeys.get(other.hash), other, 'other keys stay');
+      // A value that was an ordinary (even disabled) key becomes the bootstrap key.
+      const plain = apiKeyRow({ hash: '4'.repeat(64), disabled: true });
+      await storage.apiKeys.insert(plain);
+      assert.deepEqual(
+        (await storage.apiKeys.rotateBootstrapKey({ ...plain, isManagement: true })).map(
+          (row) => row.hash,
+        ),
+        [next.hash],
+      );
+      const promoted = await storage.apiKeys.get(plain.hash);
+      assert.equal(promoted?.isManagement, true);
+      assert.equal(promoted?.disabled, false);
     });
 
     test('inserts a key only if absent, so nodes starting at once cannot collide', async () => {
