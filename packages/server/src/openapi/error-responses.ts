@@ -24,6 +24,11 @@ export const ERROR_RESPONSE_TEXT: Record<ErrorKind, { title: string; message: st
     message: 'Generation gen-1795334608-kXDIlIzLhMLZvUEBoLyw not found',
   },
   request_timeout: { title: 'Request Timeout', message: 'The client closed the request' },
+  gone: {
+    title: 'Gone - the endpoint was retired',
+    message:
+      'Coinbase payments are no longer supported; operators add credit with POST /api/v1/credits',
+  },
   payload_too_large: {
     title: 'Payload Too Large - the body exceeds the body limit',
     message: 'Request body is too large',
