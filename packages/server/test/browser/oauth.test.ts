@@ -239,6 +239,7 @@ test('OAuth PKCE through the /auth page in headless Chromium', {
     );
     await page.getByText('headless').first().waitFor();
     await signIn(page, gateway.key);
+    await page.locator('#headless').waitFor();
     const code = (await page.locator('#code').textContent()) ?? '';
     assert.match(code, /^[A-Za-z0-9_-]{43}$/);
     const { key, userId } = await anonymous.oAuth.exchangeAuthCodeForAPIKey({
