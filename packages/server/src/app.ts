@@ -10,9 +10,11 @@ import { createRequestId } from './ledger/ids.js';
 import { installOperations, type Operations } from './ops/install-operations.js';
 import type { ReadinessCheck } from './ops/readiness.js';
 import { registerAccount } from './routes/account.js';
+import { registerAuthKeys } from './routes/auth-keys.js';
 import { registerCatalog } from './routes/catalog.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
 import { registerCompletions } from './routes/completions.js';
+import { registerConsentPage } from './routes/consent-page.js';
 import { registerDocs } from './routes/docs.js';
 import { registerEmbeddings } from './routes/embeddings.js';
 import { registerGeneration } from './routes/generation.js';
@@ -30,6 +32,8 @@ export interface AppOptions {
   readiness?: ReadinessCheck | undefined;
   /** Origins allowed to call from a browser (CORS); default `['*']`. */
   corsOrigins?: readonly string[] | undefined;
+  /** Origins besides loopback that may receive OAuth codes (`oauth_callback_origins`). */
+  oauthCallbackOrigins?: readonly string[] | undefined;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -104,6 +108,9 @@ export function createApp(context: GatewayContext, options: AppOptions = {}): Fa
   registerGeneration(app, context);
   registerKeys(app, context);
   registerAccount(app, context);
+  const authKeys = { callbackOrigins: options.oauthCallbackOrigins ?? [] };
+  registerAuthKeys(app, context, authKeys);
+  registerConsentPage(app, authKeys);
   registerCatalog(app, context);
   registerOpenApi(app);
   registerDocs(app);

@@ -213,6 +213,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     const app = createApp(context, {
       bodyLimit: options.bodyLimit,
       corsOrigins: config.cors_origins,
+      oauthCallbackOrigins: config.oauth_callback_origins,
       operations: {
         accessLogger: options.accessLogger ?? logger,
         metrics,

@@ -121,6 +121,16 @@ export const ModelConfigSchema = z.strictObject({
   endpoints: z.array(EndpointConfigSchema).min(1, { error: 'needs at least one endpoint' }),
 });
 
+/** Whether `value` is exactly an http(s) origin (`https://app.example.com`, no path or slash). */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 /** The config file (YAML or JSON). */
 export const ConfigFileSchema = z
   .strictObject({
@@ -129,6 +139,14 @@ export const ConfigFileSchema = z
     data_region: z.string().min(1).default('global'),
     /** Origins browser pages may call the API from (CORS); absent = `*` (any), as OpenRouter. */
     cors_origins: z.array(z.string().min(1)).min(1).optional(),
+    /** Origins (besides loopback) OAuth codes may be sent to (`/auth`'s callback_url); decision 0021. */
+    oauth_callback_origins: z
+      .array(
+        z.string().refine(isOrigin, {
+          error: 'must be an origin: scheme://host[:port], no path (e.g. https://app.example.com)',
+        }),
+      )
+      .optional(),
     /** PostgreSQL URL (`${VAR}` allowed; env DATABASE_URL wins); absent = SQLite in the data dir. */
     database_url: z
       .string()

@@ -28,6 +28,11 @@ export const ERROR_RESPONSE_TEXT: Record<ErrorKind, { title: string; message: st
     title: 'Conflict - the last enabled management key cannot be disabled or deleted',
     message: 'Cannot disable the last enabled management key: create another one first',
   },
+  gone: {
+    title: 'Gone - the endpoint was retired',
+    message:
+      'Coinbase payments are no longer supported; operators add credit with POST /api/v1/credits',
+  },
   payload_too_large: {
     title: 'Payload Too Large - the body exceeds the body limit',
     message: 'Request body is too large',

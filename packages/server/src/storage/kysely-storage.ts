@@ -14,6 +14,7 @@ import {
   rotateBootstrap,
   withManagementKeysLocked,
 } from './kysely-api-keys.js';
+import { createAuthCodeStore } from './kysely-auth-code-store.js';
 import { createInflightStore, deleteInflightRows } from './kysely-inflight-store.js';
 import { createRetentionStore, sumUsageInRange } from './kysely-usage.js';
 import { migrationProvider } from './migrations/index.js';
@@ -43,7 +44,7 @@ const isStorableText = (value: string): boolean => !value.includes('\u0000');
  * Refuses (400) user text PostgreSQL cannot store, on both dialects alike, instead of letting the
  * insert fail as a 500. `fields` maps each wire field name to its value.
  */
-function assertStorableText(fields: Record<string, string | null | undefined>): void {
+export function assertStorableText(fields: Record<string, string | null | undefined>): void {
   for (const [field, value] of Object.entries(fields)) {
     if (typeof value === 'string' && !isStorableText(value)) {
       throw new GatewayError(
@@ -337,6 +338,7 @@ export function createKyselyStorage(
     credits: createCreditStore(database),
     inflight: createInflightStore(database),
     retention: createRetentionStore(database, dialect),
+    authCodes: createAuthCodeStore(database),
     close: () => database.destroy(),
   };
 }

@@ -27,6 +27,7 @@ test('several nodes starting at once on a fresh PostgreSQL database migrate it e
           '0002-accounts',
           '0003-inflight',
           '0004-usage-rollups',
+          '0007-auth-codes',
           '0009-bootstrap-keys',
         ],
       );
