@@ -8,11 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { parseUsd } from '../../src/ledger/money.js';
+import { PROMPT_OVERHEAD_TOKENS } from '../../src/accounts/max-cost.js';
+import { parseUsd, usdNumberToPico } from '../../src/ledger/money.js';
 import { textResponse } from '../../src/providers/gemini/__fixtures__/gemini-responses.js';
 import { readAnthropicJson } from '../helpers/anthropic-fixtures.js';
 import type { FakeReply, RecordedRequest } from '../helpers/fake-upstream.js';
-import { postJson } from '../helpers/http.js';
+import { getGeneration, postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 
@@ -20,6 +21,8 @@ import { startTestGateway, type TestGateway } from '../helpers/start-test-gatewa
 const PRICING = { prompt: '0.000001', completion: '0.000002' };
 const PROMPT_PICO = parseUsd(PRICING.prompt);
 const COMPLETION_PICO = parseUsd(PRICING.completion);
+/** A dearer price, for the first candidate of `x/fallback`. */
+const DEAR_PRICING = { prompt: '0.00001', completion: '0.00003' };
 /** The models' max output: the bound the gateway sends when the request sets none. */
 const MAX_COMPLETION_TOKENS = 256;
 
@@ -216,6 +219,14 @@ function config(url: string): unknown {
       endpoint('x/embed', 'Acme OpenAI', 'embed-test-1'),
       endpoint('x/anthropic', 'Acme Anthropic', 'claude-test-1'),
       endpoint('x/gemini', 'Acme Gemini', 'gemini-test-1'),
+      {
+        id: 'x/fallback',
+        max_completion_tokens: MAX_COMPLETION_TOKENS,
+        endpoints: [
+          { provider: 'Acme OpenAI', model: 'gpt-dear-1', pricing: DEAR_PRICING },
+          { provider: 'Acme Anthropic', model: 'claude-cheap-1', pricing: PRICING },
+        ],
+      },
     ],
   };
 }
@@ -264,4 +275,66 @@ describe('the spend hold bounds every byte sent upstream', () => {
       assert.ok(hold >= worst, `hold ${hold} pico ≥ ${worst} pico (${sent.bodyBytes} bytes)`);
     });
   }
+
+  test('with fallbacks, the hold covers the dearest candidate and a charge is capped at the bound of the endpoint that served', async () => {
+    // The dear OpenAI endpoint is overloaded; the cheap Anthropic one serves and over-reports.
+    harness.upstream.route('/v1/chat/completions', {
+      kind: 'json',
+      status: 503,
+      body: { error: { message: 'overloaded', type: 'server_error' } },
+    });
+    const message = readAnthropicJson('message-text') as Record<string, unknown>;
+    harness.upstream.route('/anthropic/v1/messages', (sent) => ({
+      kind: 'json',
+      body: { ...message, usage: { input_tokens: 10 * sent.bodyBytes, output_tokens: 100_000 } },
+    }));
+    const body = {
+      model: 'x/fallback',
+      messages: [
+        { role: 'system', content: 'Answer briefly. '.repeat(100) },
+        { role: 'user', content: 'hi' },
+      ],
+      max_tokens: 50,
+    };
+    const refused = await postJson(
+      harness.apiUrl,
+      '/chat/completions',
+      await createKey(1e-6),
+      body,
+    );
+    assert.equal(refused.status, 402);
+    const hold = parseUsd(
+      ((await refused.json()) as { error: { metadata: { max_cost: string } } }).error.metadata
+        .max_cost,
+    );
+    const key = await createKey(100);
+    const before = harness.upstream.requests.length;
+    const served = await postJson(harness.apiUrl, '/chat/completions', key, body);
+    assert.equal(served.status, 200, await served.clone().text());
+    const cost = ((await served.json()) as { usage: { cost: number } }).usage.cost;
+    const sent = harness.upstream.requests.slice(before);
+    const dear = sent.find((request) => request.path === '/v1/chat/completions');
+    const cheap = sent.find((request) => request.path === '/anthropic/v1/messages');
+    assert.ok(dear !== undefined && cheap !== undefined, 'both candidates were tried');
+    const dearWorst =
+      BigInt(dear.bodyBytes) * parseUsd(DEAR_PRICING.prompt) +
+      50n * parseUsd(DEAR_PRICING.completion);
+    assert.ok(hold >= dearWorst, `the hold ${hold} covers the dearest candidate (${dearWorst})`);
+    // The serving endpoint's own bound: its body's bytes plus the template allowance, and 50
+    // output tokens, at its own prices.
+    const cheapBound =
+      BigInt(cheap.bodyBytes + PROMPT_OVERHEAD_TOKENS) * PROMPT_PICO + 50n * COMPLETION_PICO;
+    assert.ok(cheapBound < hold);
+    const id = served.headers.get('x-generation-id') as string;
+    const record = (
+      (await (await getGeneration(harness.apiUrl, key, id)).json()) as {
+        data: { usage: number; cost_capped: boolean; uncapped_cost: number; provider_name: string };
+      }
+    ).data;
+    assert.equal(record.provider_name, 'Acme Anthropic');
+    assert.equal(record.cost_capped, true);
+    assert.equal(usdNumberToPico(record.usage), cheapBound);
+    assert.equal(cost, record.usage);
+    assert.ok(record.uncapped_cost > record.usage);
+  });
 });
