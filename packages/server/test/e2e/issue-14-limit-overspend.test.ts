@@ -365,7 +365,10 @@ async function accountCreditHolds(deployment: Deployment, scenario: Scenario): P
 }
 
 const BACKENDS = [
-  { name: 'SQLite', start: singleNode },
+  {
+    name: process.env['TEST_STORAGE'] === 'postgres' ? 'PostgreSQL (one node)' : 'SQLite',
+    start: singleNode,
+  },
   { name: 'PostgreSQL + Redis (two nodes)', start: postgresAndRedis },
 ];
 
