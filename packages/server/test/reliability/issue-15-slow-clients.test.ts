@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorEnvelopeSchema } from '@tollgate/protocol';
+import { ConfigError, parseConfig } from '../../src/config/load-config.js';
 import { getGeneration, postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
 import {
@@ -179,4 +180,22 @@ test('connections beyond max_connections_per_address are answered 429 and closed
     assert.equal(answer.status, 429);
   }
   for (const connection of held) connection.socket.destroy();
+});
+
+test('refuses http timeouts where the headers would outlast the whole request, naming the key', () => {
+  const config = (http: Record<string, number>) => () =>
+    parseConfig(
+      { ...(defaultTestConfig('http://127.0.0.1:9') as object), http },
+      {},
+      'test config',
+    );
+  assert.throws(config({ headers_timeout_ms: 5000, request_timeout_ms: 4000 }), (error) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /http\.headers_timeout_ms: must not exceed request_timeout_ms/);
+    return true;
+  });
+  // The default headers timeout (10 s) counts too.
+  assert.throws(config({ request_timeout_ms: 5000 }), ConfigError);
+  assert.throws(config({ max_connections_per_address: -1 }), ConfigError);
+  assert.doesNotThrow(config({ headers_timeout_ms: 1000, request_timeout_ms: 1000 }));
 });
