@@ -5,6 +5,11 @@ import { installAdmission } from './http/admission.js';
 import { handleClientError, handleFrameworkError } from './http/client-errors.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/handle-errors.js';
+import {
+  createGatewayHttpServer,
+  DEFAULT_HTTP_LIMITS,
+  type HttpLimits,
+} from './http/http-server.js';
 import { findExcessiveNesting, MAX_JSON_DEPTH, pathAtOffset } from './http/json-nesting.js';
 import { createRequestId } from './ledger/ids.js';
 import { installOperations, type Operations } from './ops/install-operations.js';
@@ -34,6 +39,8 @@ export interface AppOptions {
   corsOrigins?: readonly string[] | undefined;
   /** Origins besides loopback that may receive OAuth codes (`oauth_callback_origins`). */
   oauthCallbackOrigins?: readonly string[] | undefined;
+  /** Timeouts and connections per address of the HTTP server (config `http:`). */
+  httpLimits?: HttpLimits | undefined;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -84,20 +91,28 @@ function installJsonBodyParser(app: FastifyInstance): void {
 
 /** Builds the gateway's Fastify app from its dependencies. Never listens by itself. */
 export function createApp(context: GatewayContext, options: AppOptions = {}): FastifyInstance {
+  const httpServer = createGatewayHttpServer(options.httpLimits ?? DEFAULT_HTTP_LIMITS);
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
     logger: false,
     // Unique across nodes and restarts, in the shape of records' request_id (access logs).
     genReqId: () => createRequestId(Date.now()),
-    return503OnClosing: true,
+    serverFactory: httpServer.serverFactory,
+    // Requests arriving during a drain are answered 503 in the envelope by the server itself
+    // (httpServer.drain below), not with Fastify's own body.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     clientErrorHandler: handleClientError,
     frameworkErrors: handleFrameworkError,
   });
+  app.addHook('preClose', (done) => {
+    httpServer.drain();
+    done();
+  });
   installJsonBodyParser(app);
   installErrorHandling(app, context);
-  installAdmission(app, context.admission);
+  installAdmission(app, context);
   installCors(app, options.corsOrigins);
   if (options.operations !== undefined) installOperations(app, options.operations);
   registerHealth(app);

@@ -38,6 +38,10 @@ export const ERROR_RESPONSE_TEXT: Record<ErrorKind, { title: string; message: st
     message: 'Request body is too large',
   },
   unsupported_media_type: { title: 'Unsupported Media Type', message: 'Unsupported media type' },
+  expectation_failed: {
+    title: 'Expectation Failed - an Expect header other than 100-continue',
+    message: 'Unsupported Expect header "200-ok" (only 100-continue is supported)',
+  },
   unprocessable: {
     title: 'Unprocessable Entity - the upstream could not process the request',
     message: 'The upstream could not process the request',

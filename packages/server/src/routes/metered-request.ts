@@ -41,7 +41,9 @@ export async function admitRequest<Schema extends z.ZodType<RoutableRequest>>(
   schema: Schema,
   serves?: (endpoint: ModelEndpoint) => boolean,
 ): Promise<Admitted<z.infer<Schema>>> {
-  const caller = await authorize(context, request);
+  // Authorized from the headers before the body was read (admission.ts); authorized here only
+  // when the route was mounted without admission control.
+  const caller = request.caller ?? (await authorize(context, request));
   context.spendGuard.touch(caller.key);
   const body = validate(schema, request.body, 'request body');
   const plan = selectCandidates(
