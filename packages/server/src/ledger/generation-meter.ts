@@ -31,6 +31,11 @@ export interface MeterInit {
   nowMs: number;
   /** Credit accounting: settled with the actual cost once the record is durable. */
   settlement: Settlement;
+  /**
+   * The most the key may be charged when `endpoint` serves: the bound its spend hold was computed
+   * from, or null when no hold was taken (docs/decisions/0016-spend-bound-from-upstream-bytes.md).
+   */
+  chargeCap: (endpoint: ModelEndpoint) => Pico | null;
 }
 
 /**
@@ -222,6 +227,7 @@ export class GenerationMeter {
       normalizedEstimated: promptEstimated || completionTokens?.estimated === true,
       numMediaCompletion: 0,
       serviceTier: outcome.serviceTier,
+      chargeCap: this.#init.chargeCap(outcome.endpoint),
     });
   }
 }
