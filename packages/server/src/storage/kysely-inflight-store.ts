@@ -91,6 +91,8 @@ export function createInflightStore(
       await database.transaction().execute((transaction) => deleteInflightRows(transaction, ids));
     },
     async get(id: string) {
+      // PostgreSQL refuses NUL in text: such an id was never journaled (`GET /generation?id=%00`).
+      if (id.includes('\u0000')) return undefined;
       const row = await database
         .selectFrom('inflight_generations')
         .selectAll()
