@@ -32,7 +32,16 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
       }
       const storage = createKyselyStorage(database, 'sqlite');
       // An in-memory database is private to its connection: no second one can write it.
-      return config.path === ':memory:' ? storage : withWriterThread(storage, config.path);
+      if (config.path === ':memory:') return storage;
+      const writer = new SqliteWriter(config.path);
+      try {
+        await writer.ready();
+      } catch (error) {
+        await writer.close();
+        await database.destroy();
+        throw error;
+      }
+      return withWriterThread(storage, writer);
     }
     case 'postgres': {
       const pool = createPostgresPool({
@@ -59,8 +68,7 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
  * The SQLite storage with its durable writes (records, in-flight journal) moved to a writer
  * thread; reads and the rare administrative writes stay on the main connection.
  */
-function withWriterThread(storage: Storage, path: string): Storage {
-  const writer = new SqliteWriter(path);
+function withWriterThread(storage: Storage, writer: SqliteWriter): Storage {
   return {
     ...storage,
     generations: {

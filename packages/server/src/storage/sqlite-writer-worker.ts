@@ -12,7 +12,9 @@ export interface SqliteWriterData {
 export type WriteRequest =
   | { id: number; op: 'generations'; rows: GenerationRow[] }
   | { id: number; op: 'inflight-insert'; rows: InflightRow[] }
-  | { id: number; op: 'inflight-delete'; ids: string[] };
+  | { id: number; op: 'inflight-delete'; ids: string[] }
+  // Opens the connection and runs a read, so the first durable write does not pay for it.
+  | { id: number; op: 'ready' };
 
 /** The answer to a {@link WriteRequest}: committed (error null), or why not. */
 export interface WriteReply {
@@ -35,6 +37,8 @@ function execute(request: WriteRequest): Promise<void> {
       return storage.inflight.insertMany(request.rows);
     case 'inflight-delete':
       return storage.inflight.deleteMany(request.ids);
+    case 'ready':
+      return storage.inflight.listByNode('').then(() => undefined);
   }
 }
 

@@ -38,6 +38,14 @@ export class SqliteWriter {
     this.#path = path;
   }
 
+  /**
+   * Starts the worker and waits until its connection has answered a read: at gateway start, so
+   * the first request's record does not wait for a thread, a module load and a file open.
+   */
+  ready(): Promise<void> {
+    return this.#send({ op: 'ready' });
+  }
+
   insertGenerations(rows: readonly GenerationRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
     return this.#send({ op: 'generations', rows: [...rows] });
