@@ -1,20 +1,21 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { createSqliteKysely } from './dialects/sqlite.js';
 import { createKyselyStorage } from './kysely-storage.js';
-import type { GenerationRow, InflightRow } from './storage.js';
+import type { GenerationRow, InflightRow, Storage } from './storage.js';
 
-/** What the worker is started with. */
-export interface SqliteWriterData {
-  path: string;
-}
-
-/** One durable write, executed by the worker's own connection. */
-export type WriteRequest =
-  | { id: number; op: 'generations'; rows: GenerationRow[] }
-  | { id: number; op: 'inflight-insert'; rows: InflightRow[] }
-  | { id: number; op: 'inflight-delete'; ids: string[] }
+/**
+ * One durable write to the file at `path`, executed on the connection of the writer numbered
+ * `writer` (each SqliteWriter has its own, even two on the same file).
+ */
+export type WriteRequest = { id: number; writer: number; path: string } & (
+  | { op: 'generations'; rows: GenerationRow[] }
+  | { op: 'inflight-insert'; rows: InflightRow[] }
+  | { op: 'inflight-delete'; ids: string[] }
   // Opens the connection and runs a read, so the first durable write does not pay for it.
-  | { id: number; op: 'ready' };
+  | { op: 'ready' }
+  // Closes the connection (its writer closed; others of the process go on).
+  | { op: 'close' }
+);
 
 /** The answer to a {@link WriteRequest}: committed (error null), or why not. */
 export interface WriteReply {
@@ -23,22 +24,36 @@ export interface WriteReply {
 }
 
 // The SQLite writer thread (sqlite-writer.ts): the same storage code over a second connection to
-// the same file, so a commit's fsync blocks this thread, not the event loop that serves HTTP.
+// each file, so a commit's fsync blocks this thread, not the event loop that serves HTTP.
 const port = parentPort;
 if (port === null) throw new Error('sqlite-writer-worker must run as a worker thread');
-const { path } = workerData as SqliteWriterData;
-const storage = createKyselyStorage(createSqliteKysely({ path }), 'sqlite');
+const storages = new Map<number, Storage>();
 
-function execute(request: WriteRequest): Promise<void> {
+function storageOf(request: WriteRequest): Storage {
+  let storage = storages.get(request.writer);
+  if (storage === undefined) {
+    storage = createKyselyStorage(createSqliteKysely({ path: request.path }), 'sqlite');
+    storages.set(request.writer, storage);
+  }
+  return storage;
+}
+
+async function execute(request: WriteRequest): Promise<void> {
   switch (request.op) {
     case 'generations':
-      return storage.generations.insertMany(request.rows);
+      return storageOf(request).generations.insertMany(request.rows);
     case 'inflight-insert':
-      return storage.inflight.insertMany(request.rows);
+      return storageOf(request).inflight.insertMany(request.rows);
     case 'inflight-delete':
-      return storage.inflight.deleteMany(request.ids);
+      return storageOf(request).inflight.deleteMany(request.ids);
     case 'ready':
-      return storage.inflight.listByNode('').then(() => undefined);
+      await storageOf(request).inflight.listByNode('');
+      return;
+    case 'close': {
+      const storage = storages.get(request.writer);
+      storages.delete(request.writer);
+      return storage?.close();
+    }
   }
 }
 

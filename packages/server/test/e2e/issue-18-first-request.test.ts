@@ -45,10 +45,11 @@ test('the first request after the listening line is about as fast as the tenth',
   const later: number[] = [];
   for (let index = 0; index < 10; index++) later.push(await streamedLatency(gateway.apiUrl, key));
   const median = later.toSorted((left, right) => left - right)[5] ?? 0;
+  t.diagnostic(`first ${first} ms; next ten ${later.join(', ')} ms`);
   // A ratio with room for a loaded machine. Loading the writer thread and the tokenizer on the
   // first request made it 440-1,000 ms against a median of 2-10 ms.
   assert.ok(
-    first <= 10 * median + 150,
+    first <= 10 * median + 250,
     `first request latency ${first} ms, median of the next ten ${median} ms (${later.join(', ')})`,
   );
 });
