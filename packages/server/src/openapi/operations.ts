@@ -684,6 +684,44 @@ const GATEWAY: readonly Operation[] = [
     },
     errors: [],
   },
+  {
+    method: 'get',
+    path: '/docs/guides',
+    operationId: 'listGuides',
+    summary: 'Guides',
+    description:
+      'The guides (quickstart, configuration, the generation record, errors, models, self-hosting, multi-node, deployment, security) as plain HTML pages, rendered from `docs/`. Public.',
+    tag: 'Gateway',
+    auth: 'public',
+    response: {
+      status: 200,
+      name: 'HtmlPage',
+      schema: z.string().describe('An HTML page.'),
+      description: 'The index of the guides.',
+      mediaType: 'text/html',
+    },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/docs/guides/{name}',
+    operationId: 'getGuide',
+    summary: 'A guide',
+    description:
+      'One guide as an HTML page, by the name of its file in `docs/` without `.md`. Public.',
+    tag: 'Gateway',
+    auth: 'public',
+    params: z.object({ name: z.string().describe('The guide (`quickstart`, `errors`, …).') }),
+    parameterExamples: { name: 'quickstart' },
+    response: {
+      status: 200,
+      name: 'HtmlPage',
+      schema: z.string().describe('An HTML page.'),
+      description: 'The guide.',
+      mediaType: 'text/html',
+    },
+    errors: ['not_found'],
+  },
 ];
 
 /** Every endpoint Tollgate serves. */
