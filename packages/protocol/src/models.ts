@@ -7,6 +7,12 @@ export const INPUT_MODALITIES = ['text', 'image', 'file', 'audio', 'video'] as c
 /** An input modality a model accepts. */
 export type InputModality = (typeof INPUT_MODALITIES)[number];
 
+/** Output modalities OpenRouter lists on models (`architecture.output_modalities`). */
+export const OUTPUT_MODALITIES = ['text', 'image', 'audio', 'embeddings'] as const;
+
+/** What a model produces: text (chat, completions), images, audio or embedding vectors. */
+export type OutputModality = (typeof OUTPUT_MODALITIES)[number];
+
 /** Request parameters OpenRouter names in `supported_parameters` (clients accept any string). */
 export const MODEL_PARAMETERS = [
   'temperature',
