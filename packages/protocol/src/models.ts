@@ -259,6 +259,9 @@ export const ModelsListQuerySchema = z.object({
 /** A validated `GET /api/v1/models` query. */
 export type ModelsListQuery = z.infer<typeof ModelsListQuerySchema>;
 
+/** Query of `GET /api/v1/embeddings/models`: the list's, with `output_modalities` fixed to embeddings. */
+export const EmbeddingsModelsQuerySchema = ModelsListQuerySchema.omit({ output_modalities: true });
+
 /** Query of `GET /api/v1/models/count`: the same `output_modalities` filter as the list. */
 export const ModelsCountQuerySchema = ModelsListQuerySchema.pick({ output_modalities: true });
 

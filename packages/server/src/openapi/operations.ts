@@ -11,6 +11,7 @@ import {
   CreditsResponseSchema,
   CurrentKeyResponseSchema,
   DeleteApiKeyResponseSchema,
+  EmbeddingsModelsQuerySchema,
   EmbeddingsRequestSchema,
   EmbeddingsResponseSchema,
   GetGenerationQuerySchema,
@@ -472,6 +473,25 @@ const CATALOG: readonly Operation[] = [
     errors: ['invalid_request', 'internal'],
     sdkCall: "const models = await client.models.list({ supportedParameters: 'tools' });",
     openAICall: 'const models = await client.models.list();',
+  },
+  {
+    method: 'get',
+    path: '/api/v1/embeddings/models',
+    operationId: 'listEmbeddingsModels',
+    summary: 'List embedding models',
+    description:
+      'The models whose config says `output_modalities: [embeddings]`: the same listing as `/models?output_modalities=embeddings`. Public. Paging is opt-in (`offset`, `limit`).',
+    tag: 'Embeddings',
+    auth: 'public',
+    query: EmbeddingsModelsQuerySchema,
+    response: {
+      status: 200,
+      name: 'ModelsListResponse',
+      schema: ModelsListResponseSchema,
+      description: 'The embedding models.',
+    },
+    errors: ['invalid_request', 'internal'],
+    sdkCall: 'const models = await client.embeddings.listModels();',
   },
   {
     method: 'get',

@@ -65,6 +65,11 @@ test('an embedding model is listed as text->embeddings and found by output_modal
     all.data.map((model) => model.id),
     ['kit/chat', 'kit/embed'],
   );
+  const listed = (await client.embeddings.listModels()).result;
+  assert.deepEqual(
+    listed.data.map((model) => model.id),
+    ['kit/embed'],
+  );
   const single = await client.models.get({ author: 'kit', slug: 'embed' });
   assert.deepEqual(single.data.architecture.outputModalities, ['embeddings']);
 });
