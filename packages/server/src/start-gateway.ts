@@ -7,6 +7,7 @@ import type { ConfigFile } from './config/config-schema.js';
 import { loadConfigFile, parseConfig } from './config/load-config.js';
 import type { GatewayContext } from './gateway-context.js';
 import { Admission, DEFAULT_ADMISSION_LIMITS } from './http/admission.js';
+import { DEFAULT_HTTP_LIMITS } from './http/http-server.js';
 import { createTokenCounter, type TokenCounter } from './ledger/count-tokens.js';
 import { toRecordTimestamp } from './ledger/ids.js';
 import { defaultNodeId, InflightJournal } from './ledger/inflight-journal.js';
@@ -137,6 +138,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       options.adminKey,
       toRecordTimestamp(now()),
     );
+    for (const revoked of bootstrap.revoked) {
+      // The label and hash identify the key; its secret was never stored.
+      logger.warn(
+        { key_hash: revoked.hash, key_label: revoked.label },
+        'revoked the previous bootstrap management key: TOLLGATE_ADMIN_KEY holds another value',
+      );
+    }
     let counter: TokenCounter | null = null;
     if (options.tokenCounter !== undefined) {
       counter = options.tokenCounter;
@@ -214,6 +222,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     const app = createApp(context, {
       bodyLimit: options.bodyLimit,
       corsOrigins: config.cors_origins,
+      oauthCallbackOrigins: config.oauth_callback_origins,
+      httpLimits: {
+        headersTimeoutMs: config.http?.headers_timeout_ms ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs,
+        requestTimeoutMs: config.http?.request_timeout_ms ?? DEFAULT_HTTP_LIMITS.requestTimeoutMs,
+        maxConnectionsPerAddress:
+          config.http?.max_connections_per_address ?? DEFAULT_HTTP_LIMITS.maxConnectionsPerAddress,
+      },
       operations: {
         accessLogger: options.accessLogger ?? logger,
         metrics,

@@ -20,6 +20,8 @@ import { generationsGetGeneration } from '../funcs/generations-get-generation.js
 import { modelsCount } from '../funcs/models-count.js';
 import { modelsGet } from '../funcs/models-get.js';
 import { modelsList } from '../funcs/models-list.js';
+import { oAuthCreateAuthCode } from '../funcs/oauth-create-auth-code.js';
+import { oAuthExchangeAuthCodeForAPIKey } from '../funcs/oauth-exchange-auth-code-for-api-key.js';
 import { providersList } from '../funcs/providers-list.js';
 import type {
   ApiKeyHashRequest,
@@ -31,11 +33,15 @@ import type {
   CountModelsResponseBody,
   CreateApiKeyRequest,
   CreateApiKeyResponseBody,
+  CreateAuthCodeRequest,
+  CreateAuthCodeResponseBody,
   CreateCreditsRequest,
   CreateCreditsResponseBody,
   DeleteApiKeyResponseBody,
   EmbeddingsRequest,
   EmbeddingsResponseBody,
+  ExchangeAuthCodeRequest,
+  ExchangeAuthCodeResponseBody,
   GetApiKeyResponseBody,
   GetCreditsResponseBody,
   GetCurrentKeyResponseBody,
@@ -339,3 +345,25 @@ const apiKeysDeleteMutation = /* @__PURE__ */ defineMutation<
 export const buildApiKeysDeleteMutation = apiKeysDeleteMutation.build;
 /** React mutation hook: `apiKeysDelete` through React Query. */
 export const useApiKeysDeleteMutation = apiKeysDeleteMutation.useMutation;
+
+/** Mutation options and hook of `oAuthExchangeAuthCodeForAPIKey`. */
+const oAuthExchangeAuthCodeForAPIKeyMutation = /* @__PURE__ */ defineMutation<
+  ExchangeAuthCodeRequest,
+  ExchangeAuthCodeResponseBody
+>('oAuthExchangeAuthCodeForAPIKey', oAuthExchangeAuthCodeForAPIKey);
+/** `mutationOptions` for `oAuthExchangeAuthCodeForAPIKey`: `useMutation(buildOAuthExchangeAuthCodeForAPIKeyMutation(core))`. */
+export const buildOAuthExchangeAuthCodeForAPIKeyMutation =
+  oAuthExchangeAuthCodeForAPIKeyMutation.build;
+/** React mutation hook: `oAuthExchangeAuthCodeForAPIKey` (the OAuth callback's exchange) through React Query. */
+export const useOAuthExchangeAuthCodeForAPIKeyMutation =
+  oAuthExchangeAuthCodeForAPIKeyMutation.useMutation;
+
+/** Mutation options and hook of `oAuthCreateAuthCode`. */
+const oAuthCreateAuthCodeMutation = /* @__PURE__ */ defineMutation<
+  CreateAuthCodeRequest,
+  CreateAuthCodeResponseBody
+>('oAuthCreateAuthCode', oAuthCreateAuthCode);
+/** `mutationOptions` for `oAuthCreateAuthCode`: `useMutation(buildOAuthCreateAuthCodeMutation(core))`. */
+export const buildOAuthCreateAuthCodeMutation = oAuthCreateAuthCodeMutation.build;
+/** React mutation hook: `oAuthCreateAuthCode` through React Query. */
+export const useOAuthCreateAuthCodeMutation = oAuthCreateAuthCodeMutation.useMutation;

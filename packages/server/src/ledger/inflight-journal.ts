@@ -72,6 +72,13 @@ export function parsePendingFacts(row: InflightRow): PendingFacts {
   ) {
     throw new Error(`in-flight row ${row.id}: facts do not match the row`);
   }
+  // Rows journaled before 2026-12-07 may hold null for an unknown attempt field; the record
+  // omits it instead (the strict SDK rejects null there).
+  for (const attempt of candidate.providerResponses as unknown as Array<Record<string, unknown>>) {
+    for (const [field, value] of Object.entries(attempt)) {
+      if (value === null && field !== 'status') delete attempt[field];
+    }
+  }
   return facts as PendingFacts;
 }
 

@@ -4,15 +4,18 @@ import {
   withMigrationLock,
 } from './dialects/postgres.js';
 import { createSqliteKysely } from './dialects/sqlite.js';
+import { DEFAULT_DURABILITY, type Durability } from './durability.js';
 import { createKyselyStorage, migrateToLatest } from './kysely-storage.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Storage } from './storage.js';
 
 /** Where state lives: a SQLite file (one node) or a PostgreSQL database (any number of nodes). */
 export type StorageConfig =
-  | { kind: 'sqlite'; path: string }
+  | { kind: 'sqlite'; path: string; durability?: Durability }
   | {
       kind: 'postgres';
+      /** What a returned commit survives (default `power`). */
+      durability?: Durability;
       /** `postgres://…` connection URL (a secret: it may hold a password). */
       url: string;
       /** Connections per node (default 10). */
@@ -23,7 +26,8 @@ export type StorageConfig =
 export async function createStorage(config: StorageConfig): Promise<Storage> {
   switch (config.kind) {
     case 'sqlite': {
-      const database = createSqliteKysely({ path: config.path });
+      const options = { path: config.path, durability: config.durability ?? DEFAULT_DURABILITY };
+      const database = createSqliteKysely(options);
       try {
         await migrateToLatest(database);
       } catch (error) {
@@ -33,7 +37,7 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
       const storage = createKyselyStorage(database, 'sqlite');
       // An in-memory database is private to its connection: no second one can write it.
       if (config.path === ':memory:') return storage;
-      const writer = new SqliteWriter(config.path);
+      const writer = new SqliteWriter(options);
       try {
         await writer.ready();
       } catch (error) {
@@ -47,6 +51,7 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
       const pool = createPostgresPool({
         url: config.url,
         ...(config.poolSize === undefined ? {} : { poolSize: config.poolSize }),
+        ...(config.durability === undefined ? {} : { durability: config.durability }),
       });
       const database = createPostgresKysely(pool);
       try {

@@ -22,6 +22,8 @@ export interface ApiKeyTable {
   expires_at: string | null;
   rate_limit_requests: number | bigint | null;
   rate_limit_interval_seconds: number | bigint | null;
+  /** 1 for a bootstrap management key (TOLLGATE_ADMIN_KEY or the first start's); default 0. */
+  bootstrap: ColumnType<number | bigint, number | undefined, number>;
 }
 
 /** `credit_grants`: operator-granted credit; the balance is Σ grants − Σ generation usage. */
@@ -78,6 +80,24 @@ export interface UsageRollupTable {
   generations: BigIntColumn;
 }
 
+/** `auth_codes`: OAuth PKCE authorization codes, by the SHA-256 of the code (decision 0021). */
+export interface AuthCodeTable {
+  code_hash: string;
+  app_id: BigIntColumn;
+  callback_url: string | null;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  key_name: string;
+  limit_pico: BigIntColumn | null;
+  limit_reset: string | null;
+  key_expires_at: string | null;
+  workspace_id: string;
+  creator_user_id: string | null;
+  approved_by_key_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+
 /** The Kysely database schema. */
 export interface Database {
   api_keys: ApiKeyTable;
@@ -85,4 +105,5 @@ export interface Database {
   credit_grants: CreditGrantTable;
   inflight_generations: InflightTable;
   usage_rollups: UsageRollupTable;
+  auth_codes: AuthCodeTable;
 }

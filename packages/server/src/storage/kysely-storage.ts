@@ -8,6 +8,13 @@ import {
 } from 'kysely';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ApiKeyTable, Database } from './database.js';
+import {
+  countEnabledManagementKeys,
+  refuseLastManagementKey,
+  rotateBootstrap,
+  withManagementKeysLocked,
+} from './kysely-api-keys.js';
+import { createAuthCodeStore } from './kysely-auth-code-store.js';
 import { createInflightStore, deleteInflightRows } from './kysely-inflight-store.js';
 import { createRetentionStore, sumUsageInRange } from './kysely-usage.js';
 import { migrationProvider } from './migrations/index.js';
@@ -37,7 +44,7 @@ const isStorableText = (value: string): boolean => !value.includes('\u0000');
  * Refuses (400) user text PostgreSQL cannot store, on both dialects alike, instead of letting the
  * insert fail as a 500. `fields` maps each wire field name to its value.
  */
-function assertStorableText(fields: Record<string, string | null | undefined>): void {
+export function assertStorableText(fields: Record<string, string | null | undefined>): void {
   for (const [field, value] of Object.entries(fields)) {
     if (typeof value === 'string' && !isStorableText(value)) {
       throw new GatewayError(
@@ -194,7 +201,7 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
   };
 }
 
-function createApiKeyStore(database: Kysely<Database>): ApiKeyStore {
+function createApiKeyStore(database: Kysely<Database>, dialect: Storage['dialect']): ApiKeyStore {
   return {
     async get(hash: string) {
       if (!isStorableText(hash)) return undefined;
@@ -233,18 +240,40 @@ function createApiKeyStore(database: Kysely<Database>): ApiKeyStore {
       if (!isStorableText(hash)) return undefined;
       assertStorableText({ name: patch.name });
       const columns = toApiKeyColumns(patch);
-      if (Object.keys(columns).length > 0) {
+      if (patch.disabled === true) {
+        await withManagementKeysLocked(database, dialect, async (transaction) => {
+          await refuseLastManagementKey(transaction, hash, 'disable');
+          await transaction.updateTable('api_keys').set(columns).where('hash', '=', hash).execute();
+        });
+      } else if (Object.keys(columns).length > 0) {
         await database.updateTable('api_keys').set(columns).where('hash', '=', hash).execute();
       }
       return this.get(hash);
     },
     async delete(hash: string) {
       if (!isStorableText(hash)) return false;
-      const result = await database
-        .deleteFrom('api_keys')
-        .where('hash', '=', hash)
-        .executeTakeFirst();
+      const result = await withManagementKeysLocked(database, dialect, async (transaction) => {
+        await refuseLastManagementKey(transaction, hash, 'delete');
+        return transaction.deleteFrom('api_keys').where('hash', '=', hash).executeTakeFirst();
+      });
       return Number(result.numDeletedRows) > 0;
+    },
+    countEnabledManagementKeys(nowIso: string) {
+      return countEnabledManagementKeys(database, nowIso);
+    },
+    async rotateBootstrapKey(row: ApiKeyRow) {
+      assertStorableText({ name: row.name });
+      const deleted = await withManagementKeysLocked(database, dialect, (transaction) =>
+        rotateBootstrap(transaction, toApiKeyInsert(row)),
+      );
+      return deleted.map(toApiKeyRow);
+    },
+    async insertBootstrapKey(row: ApiKeyRow) {
+      assertStorableText({ name: row.name });
+      await database
+        .insertInto('api_keys')
+        .values({ ...toApiKeyInsert(row), bootstrap: 1 })
+        .execute();
     },
     async countManagementKeys() {
       const row = await database
@@ -305,10 +334,11 @@ export function createKyselyStorage(
   return {
     dialect,
     generations: createGenerationStore(database),
-    apiKeys: createApiKeyStore(database),
+    apiKeys: createApiKeyStore(database, dialect),
     credits: createCreditStore(database),
     inflight: createInflightStore(database),
     retention: createRetentionStore(database, dialect),
+    authCodes: createAuthCodeStore(database),
     close: () => database.destroy(),
   };
 }

@@ -1,13 +1,16 @@
 import { parentPort } from 'node:worker_threads';
-import { createSqliteKysely } from './dialects/sqlite.js';
+import { createSqliteKysely, type SqliteOptions } from './dialects/sqlite.js';
 import { createKyselyStorage } from './kysely-storage.js';
 import type { GenerationRow, InflightRow, Storage } from './storage.js';
 
+/** How a writer's connection opens: the same file and durability as the main connection. */
+export type SqliteWriterData = Required<SqliteOptions>;
+
 /**
- * One durable write to the file at `path`, executed on the connection of the writer numbered
+ * One durable write to the file of `options`, executed on the connection of the writer numbered
  * `writer` (each SqliteWriter has its own, even two on the same file).
  */
-export type WriteRequest = { id: number; writer: number; path: string } & (
+export type WriteRequest = { id: number; writer: number; options: SqliteWriterData } & (
   | { op: 'generations'; rows: GenerationRow[] }
   | { op: 'inflight-insert'; rows: InflightRow[] }
   | { op: 'inflight-delete'; ids: string[] }
@@ -32,7 +35,7 @@ const storages = new Map<number, Storage>();
 function storageOf(request: WriteRequest): Storage {
   let storage = storages.get(request.writer);
   if (storage === undefined) {
-    storage = createKyselyStorage(createSqliteKysely({ path: request.path }), 'sqlite');
+    storage = createKyselyStorage(createSqliteKysely(request.options), 'sqlite');
     storages.set(request.writer, storage);
   }
   return storage;

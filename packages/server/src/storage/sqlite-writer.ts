@@ -1,10 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import type { WriteReply, WriteRequest } from './sqlite-writer-worker.js';
+import type { SqliteWriterData, WriteReply, WriteRequest } from './sqlite-writer-worker.js';
 import type { GenerationRow, InflightRow } from './storage.js';
 
 type Write = WriteRequest extends infer Each
   ? Each extends WriteRequest
-    ? Omit<Each, 'id' | 'writer' | 'path'>
+    ? Omit<Each, 'id' | 'writer' | 'options'>
     : never
   : never;
 
@@ -37,13 +37,13 @@ export class SqliteWriter {
   static #nextId = 1;
   static #nextWriter = 1;
   readonly #writer = SqliteWriter.#nextWriter++;
-  readonly #path: string;
+  readonly #options: SqliteWriterData;
   #pending = 0;
   #drained: Array<() => void> = [];
   #closed = false;
 
-  constructor(path: string) {
-    this.#path = path;
+  constructor(options: SqliteWriterData) {
+    this.#options = options;
   }
 
   /**
@@ -96,7 +96,7 @@ export class SqliteWriter {
         ...write,
         id,
         writer: this.#writer,
-        path: this.#path,
+        options: this.#options,
       } as WriteRequest);
     });
   }

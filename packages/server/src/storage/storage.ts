@@ -96,11 +96,26 @@ export interface ApiKeyStore {
   insertIfAbsent(row: ApiKeyRow): Promise<boolean>;
   /** Newest first. */
   list(options: { includeDisabled: boolean; offset: number; limit: number }): Promise<ApiKeyRow[]>;
-  /** Returns the updated row, or undefined when no such key exists. */
+  /**
+   * Returns the updated row, or undefined when no such key exists. Disabling the last enabled
+   * management key throws a 409 `conflict` GatewayError and changes nothing.
+   */
   update(hash: string, patch: ApiKeyPatch): Promise<ApiKeyRow | undefined>;
-  /** Returns whether a key was deleted. */
+  /**
+   * Returns whether a key was deleted. Deleting the last enabled management key throws a 409
+   * `conflict` GatewayError and deletes nothing.
+   */
   delete(hash: string): Promise<boolean>;
   countManagementKeys(): Promise<number>;
+  /** Management keys that are enabled (and not expired at `nowIso`). */
+  countEnabledManagementKeys(nowIso: string): Promise<number>;
+  /**
+   * Makes `row` the bootstrap key (inserted if new; made management, enabled and bootstrap if it
+   * exists) and deletes every other bootstrap key, atomically; returns the deleted rows.
+   */
+  rotateBootstrapKey(row: ApiKeyRow): Promise<ApiKeyRow[]>;
+  /** Inserts a bootstrap key (the one generated at first start). */
+  insertBootstrapKey(row: ApiKeyRow): Promise<void>;
 }
 
 /** One credit grant (positive adds credit, negative corrects it). */
@@ -154,6 +169,39 @@ export interface RetentionStore {
   purgeBatch(beforeIso: string, limit: number): Promise<number>;
 }
 
+/** An OAuth PKCE authorization code as stored: the code itself never, only its SHA-256. */
+export interface AuthCodeRow {
+  codeHash: string;
+  appId: number;
+  /** Where the app receives the code; null in the headless flow. */
+  callbackUrl: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | 'plain' | null;
+  /** The `name` of the key the exchange creates. */
+  keyName: string;
+  limitPico: bigint | null;
+  limitReset: 'daily' | 'weekly' | 'monthly' | null;
+  keyExpiresAt: string | null;
+  workspaceId: string;
+  creatorUserId: string | null;
+  /** The management key that approved (or created) the code. */
+  approvedByKeyHash: string;
+  createdAt: string;
+  /** ISO time after which the code is refused (10 minutes after `createdAt`). */
+  expiresAt: string;
+}
+
+/** OAuth authorization codes: single-use, short-lived, shared by every node. */
+export interface AuthCodeStore {
+  /** Stores a code, and deletes the codes that expired before `nowIso`. */
+  insert(row: AuthCodeRow, nowIso: string): Promise<void>;
+  /**
+   * Deletes the code and returns it, atomically: of two concurrent takes (on any nodes) one gets
+   * the row, the other undefined. Undefined also for an unknown code.
+   */
+  take(codeHash: string): Promise<AuthCodeRow | undefined>;
+}
+
 /** The storage the gateway sees: small and domain-shaped. */
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
@@ -162,5 +210,6 @@ export interface Storage {
   readonly credits: CreditStore;
   readonly inflight: InflightStore;
   readonly retention: RetentionStore;
+  readonly authCodes: AuthCodeStore;
   close(): Promise<void>;
 }

@@ -48,7 +48,6 @@ function pendingFacts(id: string, overrides: Partial<PendingFacts> = {}): Pendin
     providerResponses: [
       {
         status: 200,
-        id: null,
         endpoint_id: 'Acme/upstream-model-1',
         model_permaslug: 'test/model',
         provider_name: 'Acme',
@@ -89,6 +88,19 @@ async function openStorage(t: TestContext, kind: (typeof STORAGES)[number]): Pro
 test('pending facts survive the journal round trip, bigint prices and tiers included', () => {
   const facts = pendingFacts('gen-1795300000-AAAAAAAAAAAAAAAAAAAA');
   assert.deepEqual(parsePendingFacts(toInflightRow(facts, NODE)), facts);
+});
+
+test('an attempt journaled with null fields comes back with them omitted (strict SDK shape)', () => {
+  const facts = pendingFacts('gen-1795300000-AAAAAAAAAAAAAAAAAAAA');
+  const row = toInflightRow(facts, NODE);
+  const legacy = JSON.parse(row.facts) as { providerResponses: Array<Record<string, unknown>> };
+  legacy.providerResponses = [{ ...legacy.providerResponses[0], id: null, latency: null }];
+  const parsed = parsePendingFacts({ ...row, facts: JSON.stringify(legacy) });
+  const attempt = parsed.providerResponses[0];
+  assert.ok(attempt !== undefined);
+  assert.equal(attempt.status, 200);
+  assert.equal('id' in attempt, false);
+  assert.equal('latency' in attempt, false);
 });
 
 test('a journal row that does not match its facts is refused', () => {
