@@ -11,8 +11,10 @@ import { DEFAULT_HTTP_LIMITS } from './http/http-server.js';
 import { createTokenCounter, type TokenCounter } from './ledger/count-tokens.js';
 import { toRecordTimestamp } from './ledger/ids.js';
 import { defaultNodeId, InflightJournal } from './ledger/inflight-journal.js';
+import { resolveInflightSettings } from './ledger/inflight-settings.js';
 import { Ledger } from './ledger/ledger.js';
-import { recoverInflight } from './ledger/recover-inflight.js';
+import { NodeLeases } from './ledger/node-leases.js';
+import { type RecoveryResult, recoverInflight } from './ledger/recover-inflight.js';
 import { GatewayMetrics } from './ops/metrics.js';
 import { observeBatches } from './ops/observe-ledger.js';
 import { createReadinessCheck } from './ops/readiness.js';
@@ -131,8 +133,23 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     cleanups.push(() => storage.close());
     // Before serving: streams a crash cut short get their records (cancelled) first.
     const nodeId = options.nodeId ?? defaultNodeId(storageConfig);
+    const inflightSettings = resolveInflightSettings(environment, config.inflight);
+    // The lease first (a survivor then stops claiming this node), then this node's own rows.
+    let onRecovered: (result: RecoveryResult) => void = () => undefined;
+    const leases = new NodeLeases({
+      storage,
+      nodeId,
+      leaseMs: inflightSettings.nodeLeaseMs,
+      now,
+      logger,
+      onRecovered: (result) => onRecovered(result),
+    });
+    await leases.acquire();
     const recovery = await recoverInflight(storage, nodeId, logger);
-    const journal = new InflightJournal(storage.inflight, nodeId);
+    const journal = new InflightJournal(storage.inflight, nodeId, {
+      checkpointIntervalMs: inflightSettings.checkpointIntervalMs,
+      onCheckpointError: (error) => logger.warn({ err: error }, 'in-flight checkpoint failed'),
+    });
     const bootstrap = await ensureBootstrapKey(
       storage.apiKeys,
       options.adminKey,
@@ -176,6 +193,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     cleanups.push(() => limits.close());
     const { spendGuard } = limits;
     spendGuard.recordRecovered(recovery.charges);
+    // Rows of dead nodes recovered here count in the shared spend counters like our own.
+    onRecovered = (result) => spendGuard.recordRecovered(result.charges);
+    leases.start();
+    cleanups.push(() => leases.close());
     await spendGuard.refreshCredits();
     // Grants made by another process (the `credits add` CLI) take effect within two seconds.
     const creditRefresh = setInterval(() => {
@@ -210,6 +231,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       catalog,
       ledger,
       journal,
+      inflightLookup: {
+        generations: storage.generations,
+        inflight: storage.inflight,
+        leases,
+        nodeId,
+        waitMs: inflightSettings.lookupWaitMs,
+      },
       authenticator: new ApiKeyAuthenticator(storage.apiKeys, now),
       logger,
       dataRegion: config.data_region,
@@ -263,6 +291,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
           clearTimeout(drainLimit);
           // Streams cut by the drain limit are still committing their (cancelled) records.
           await journal.idle();
+          await journal.stopCheckpoints();
           await journal.flush();
           await ledger.flush();
           for (const cleanup of cleanups.reverse()) await cleanup();

@@ -219,6 +219,17 @@ export const ConfigFileSchema = z
       .optional(),
     /** Rate limiting without Redis: closed (503, default) or open; credit checks always 503. */
     redis_failure: z.enum(['closed', 'open'], { error: 'must be closed or open' }).optional(),
+    /** In-flight journal timings (decision 0017); env TOLLGATE_CHECKPOINT_INTERVAL_MS etc. win. */
+    inflight: z
+      .strictObject({
+        /** How often streams' relayed text is checkpointed, ms (default 1000; 0 = off). */
+        checkpoint_interval_ms: z.int().nonnegative().max(3_600_000).optional(),
+        /** A node silent this long is dead; others recover its streams, ms (default 30000). */
+        node_lease_ms: z.int().min(300).max(86_400_000).optional(),
+        /** How long a lookup of an in-flight id waits for its record, ms (default 2000). */
+        lookup_wait_ms: z.int().nonnegative().max(60_000).optional(),
+      })
+      .optional(),
     /** `GET /metrics` (Prometheus): on by default; with a token it requires `Bearer <token>`. */
     metrics: z
       .strictObject({ enabled: z.boolean().default(true), token: z.string().min(16).optional() })

@@ -84,6 +84,13 @@ function withWriterThread(storage: Storage, writer: SqliteWriter): Storage {
       ...storage.inflight,
       insertMany: (rows) => writer.insertInflight(rows),
       deleteMany: (ids) => writer.deleteInflight(ids),
+      checkpoint: (checkpoints) => writer.checkpointInflight(checkpoints),
+      finalizeMany: (rows) => writer.finalizeInflight(rows),
+    },
+    // The lease is renewed every few seconds: its fsync belongs on the writer thread too.
+    nodeLeases: {
+      ...storage.nodeLeases,
+      renew: (nodeId, expiresAtMs) => writer.renewLease(nodeId, expiresAtMs),
     },
     async close() {
       await writer.close();

@@ -65,6 +65,17 @@ export interface InflightTable {
   facts_version: number;
   /** The facts known before the outcome, as JSON (bigints tagged), serialized by the journal. */
   facts: string;
+  /** Completion text bytes relayed at the last checkpoint; null before the first (0006). */
+  relayed_bytes: ColumnType<bigint | number | string | null, never, bigint>;
+}
+
+/** `node_leases`: each node's lease; rows of a node whose lease expired are recovered by others. */
+export interface NodeLeaseTable {
+  node_id: string;
+  /** Wall-clock ms (the renewing node's clock) after which the node counts as dead. */
+  expires_at_ms: BigIntColumn;
+  /** The node recovering this one's rows (null while the node itself renews its lease). */
+  claimed_by: string | null;
 }
 
 /**
@@ -104,6 +115,7 @@ export interface Database {
   generations: GenerationTable;
   credit_grants: CreditGrantTable;
   inflight_generations: InflightTable;
+  node_leases: NodeLeaseTable;
   usage_rollups: UsageRollupTable;
   auth_codes: AuthCodeTable;
 }

@@ -7,7 +7,7 @@ import {
   type Updateable,
 } from 'kysely';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { ApiKeyTable, Database } from './database.js';
+import type { ApiKeyTable, Database, GenerationTable } from './database.js';
 import {
   countEnabledManagementKeys,
   refuseLastManagementKey,
@@ -15,7 +15,11 @@ import {
   withManagementKeysLocked,
 } from './kysely-api-keys.js';
 import { createAuthCodeStore } from './kysely-auth-code-store.js';
-import { createInflightStore, deleteInflightRows } from './kysely-inflight-store.js';
+import {
+  createInflightStore,
+  createNodeLeaseStore,
+  deleteInflightRows,
+} from './kysely-inflight-store.js';
 import { createRetentionStore, sumUsageInRange } from './kysely-usage.js';
 import { migrationProvider } from './migrations/index.js';
 import type {
@@ -124,6 +128,26 @@ function toApiKeyColumns(patch: ApiKeyPatch): Updateable<ApiKeyTable> {
   return columns;
 }
 
+/** A record's row as the `generations` table's insert values. */
+function toGenerationValues(row: GenerationRow): Insertable<GenerationTable> {
+  return {
+    id: row.id,
+    key_hash: row.keyHash,
+    request_id: row.requestId,
+    created_at: row.createdAt,
+    model: row.model,
+    provider_name: row.providerName,
+    api_type: row.apiType,
+    is_byok: toFlag(row.isByok),
+    cancelled: toFlag(row.cancelled),
+    usage_pico: row.usagePico,
+    total_cost_pico: row.totalCostPico,
+    upstream_cost_pico: row.upstreamCostPico,
+    record_version: row.recordVersion,
+    record: row.record,
+  };
+}
+
 function createGenerationStore(database: Kysely<Database>): GenerationStore {
   // The lookup is the hottest query: built and compiled once (that was ~5 % of a lookup's CPU),
   // executed with each id as its only parameter.
@@ -135,22 +159,7 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
   return {
     async insertMany(rows: readonly GenerationRow[]) {
       if (rows.length === 0) return;
-      const values = rows.map((row) => ({
-        id: row.id,
-        key_hash: row.keyHash,
-        request_id: row.requestId,
-        created_at: row.createdAt,
-        model: row.model,
-        provider_name: row.providerName,
-        api_type: row.apiType,
-        is_byok: toFlag(row.isByok),
-        cancelled: toFlag(row.cancelled),
-        usage_pico: row.usagePico,
-        total_cost_pico: row.totalCostPico,
-        upstream_cost_pico: row.upstreamCostPico,
-        record_version: row.recordVersion,
-        record: row.record,
-      }));
+      const values = rows.map(toGenerationValues);
       await database.transaction().execute(async (transaction) => {
         for (let start = 0; start < values.length; start += INSERT_CHUNK) {
           await transaction
@@ -336,7 +345,8 @@ export function createKyselyStorage(
     generations: createGenerationStore(database),
     apiKeys: createApiKeyStore(database, dialect),
     credits: createCreditStore(database),
-    inflight: createInflightStore(database),
+    inflight: createInflightStore(database, toGenerationValues, dialect),
+    nodeLeases: createNodeLeaseStore(database),
     retention: createRetentionStore(database, dialect),
     authCodes: createAuthCodeStore(database),
     close: () => database.destroy(),

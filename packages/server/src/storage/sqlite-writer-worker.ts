@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { createSqliteKysely, type SqliteOptions } from './dialects/sqlite.js';
 import { createKyselyStorage } from './kysely-storage.js';
-import type { GenerationRow, InflightRow, Storage } from './storage.js';
+import type { GenerationRow, InflightCheckpoint, InflightRow, Storage } from './storage.js';
 
 /** How a writer's connection opens: the same file and durability as the main connection. */
 export type SqliteWriterData = Required<SqliteOptions>;
@@ -14,6 +14,9 @@ export type WriteRequest = { id: number; writer: number; options: SqliteWriterDa
   | { op: 'generations'; rows: GenerationRow[] }
   | { op: 'inflight-insert'; rows: InflightRow[] }
   | { op: 'inflight-delete'; ids: string[] }
+  | { op: 'inflight-checkpoint'; checkpoints: InflightCheckpoint[] }
+  | { op: 'inflight-finalize'; rows: GenerationRow[] }
+  | { op: 'lease-renew'; nodeId: string; expiresAtMs: number }
   // Opens the connection and runs a read, so the first durable write does not pay for it.
   | { op: 'ready' }
   // Closes the connection (its writer closed; others of the process go on).
@@ -24,6 +27,8 @@ export type WriteRequest = { id: number; writer: number; options: SqliteWriterDa
 export interface WriteReply {
   id: number;
   error: string | null;
+  /** The ids a finalize inserted (other writes return none). */
+  ids?: string[];
 }
 
 // The SQLite writer thread (sqlite-writer.ts): the same storage code over a second connection to
@@ -41,28 +46,45 @@ function storageOf(request: WriteRequest): Storage {
   return storage;
 }
 
-async function execute(request: WriteRequest): Promise<void> {
+async function execute(request: WriteRequest): Promise<string[] | undefined> {
   switch (request.op) {
     case 'generations':
-      return storageOf(request).generations.insertMany(request.rows);
+      await storageOf(request).generations.insertMany(request.rows);
+      return undefined;
     case 'inflight-insert':
-      return storageOf(request).inflight.insertMany(request.rows);
+      await storageOf(request).inflight.insertMany(request.rows);
+      return undefined;
     case 'inflight-delete':
-      return storageOf(request).inflight.deleteMany(request.ids);
+      await storageOf(request).inflight.deleteMany(request.ids);
+      return undefined;
+    case 'inflight-checkpoint':
+      await storageOf(request).inflight.checkpoint(request.checkpoints);
+      return undefined;
+    case 'inflight-finalize':
+      return storageOf(request).inflight.finalizeMany(request.rows);
+    case 'lease-renew':
+      await storageOf(request).nodeLeases.renew(request.nodeId, request.expiresAtMs);
+      return undefined;
     case 'ready':
       await storageOf(request).inflight.listByNode('');
-      return;
+      return undefined;
     case 'close': {
       const storage = storages.get(request.writer);
       storages.delete(request.writer);
-      return storage?.close();
+      await storage?.close();
+      return undefined;
     }
   }
 }
 
 port.on('message', (request: WriteRequest) => {
   execute(request).then(
-    () => port.postMessage({ id: request.id, error: null } satisfies WriteReply),
+    (ids) =>
+      port.postMessage(
+        (ids === undefined
+          ? { id: request.id, error: null }
+          : { id: request.id, error: null, ids }) satisfies WriteReply,
+      ),
     (error: unknown) =>
       port.postMessage({
         id: request.id,

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { SqliteWriterData, WriteReply, WriteRequest } from './sqlite-writer-worker.js';
-import type { GenerationRow, InflightRow } from './storage.js';
+import type { GenerationRow, InflightCheckpoint, InflightRow } from './storage.js';
 
 type Write = WriteRequest extends infer Each
   ? Each extends WriteRequest
@@ -10,7 +10,7 @@ type Write = WriteRequest extends infer Each
 
 interface Pending {
   writer: SqliteWriter;
-  resolve: () => void;
+  resolve: (ids: string[] | undefined) => void;
   reject: (error: Error) => void;
 }
 
@@ -52,22 +52,38 @@ export class SqliteWriter {
    * file open.
    */
   ready(): Promise<void> {
-    return this.#send({ op: 'ready' });
+    return this.#send({ op: 'ready' }).then(() => undefined);
   }
 
   insertGenerations(rows: readonly GenerationRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.#send({ op: 'generations', rows: [...rows] });
+    return this.#send({ op: 'generations', rows: [...rows] }).then(() => undefined);
   }
 
   insertInflight(rows: readonly InflightRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.#send({ op: 'inflight-insert', rows: [...rows] });
+    return this.#send({ op: 'inflight-insert', rows: [...rows] }).then(() => undefined);
   }
 
   deleteInflight(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return Promise.resolve();
-    return this.#send({ op: 'inflight-delete', ids: [...ids] });
+    return this.#send({ op: 'inflight-delete', ids: [...ids] }).then(() => undefined);
+  }
+
+  checkpointInflight(checkpoints: readonly InflightCheckpoint[]): Promise<void> {
+    if (checkpoints.length === 0) return Promise.resolve();
+    return this.#send({ op: 'inflight-checkpoint', checkpoints: [...checkpoints] }).then(
+      () => undefined,
+    );
+  }
+
+  async finalizeInflight(rows: readonly GenerationRow[]): Promise<string[]> {
+    if (rows.length === 0) return [];
+    return (await this.#send({ op: 'inflight-finalize', rows: [...rows] })) ?? [];
+  }
+
+  renewLease(nodeId: string, expiresAtMs: number): Promise<void> {
+    return this.#send({ op: 'lease-renew', nodeId, expiresAtMs }).then(() => undefined);
   }
 
   /** Waits for this file's pending writes, then closes its connection; the idle thread stays. */
@@ -79,15 +95,15 @@ export class SqliteWriter {
     await this.#post({ op: 'close' }).catch(() => undefined);
   }
 
-  #send(write: Write): Promise<void> {
+  #send(write: Write): Promise<string[] | undefined> {
     if (this.#closed) return Promise.reject(new Error('storage is closed'));
     return this.#post(write);
   }
 
-  #post(write: Write): Promise<void> {
+  #post(write: Write): Promise<string[] | undefined> {
     const session = SqliteWriter.#open();
     const id = SqliteWriter.#nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<string[] | undefined>((resolve, reject) => {
       session.pending.set(id, { writer: this, resolve, reject });
       this.#pending++;
       // Referenced only while a write is pending: an idle writer never keeps the process alive.
@@ -101,11 +117,16 @@ export class SqliteWriter {
     });
   }
 
-  static #settle(session: Session, id: number, error: Error | null): void {
+  static #settle(
+    session: Session,
+    id: number,
+    error: Error | null,
+    ids: string[] | undefined = undefined,
+  ): void {
     const pending = session.pending.get(id);
     if (pending === undefined) return;
     session.pending.delete(id);
-    if (error === null) pending.resolve();
+    if (error === null) pending.resolve(ids);
     else pending.reject(error);
     const writer = pending.writer;
     writer.#pending--;
@@ -120,7 +141,8 @@ export class SqliteWriter {
     const session: Session = { worker, pending: new Map() };
     SqliteWriter.#session = session;
     worker.on('message', (reply: WriteReply) => {
-      SqliteWriter.#settle(session, reply.id, reply.error === null ? null : new Error(reply.error));
+      const error = reply.error === null ? null : new Error(reply.error);
+      SqliteWriter.#settle(session, reply.id, error, reply.ids);
     });
     const crash = (error: Error): void => {
       if (SqliteWriter.#session === session) SqliteWriter.#session = undefined;

@@ -144,6 +144,14 @@ export interface InflightRow {
   factsVersion: number;
   /** What is known before the outcome, serialized by `ledger/inflight-journal.ts`. */
   facts: string;
+  /** Completion text (UTF-8 bytes) relayed to the client at the last checkpoint; null: none yet. */
+  relayedBytes: number | null;
+}
+
+/** A stream's checkpoint: how much completion text it has relayed so far. */
+export interface InflightCheckpoint {
+  id: string;
+  relayedBytes: number;
 }
 
 /**
@@ -157,6 +165,33 @@ export interface InflightStore {
   listByNode(nodeId: string): Promise<InflightRow[]>;
   /** Deletes rows by id (those whose record already exists). */
   deleteMany(ids: readonly string[]): Promise<void>;
+  /** One row by id, or undefined. */
+  get(id: string): Promise<InflightRow | undefined>;
+  /** Records checkpoints of many streams in one statement (rows already gone are skipped). */
+  checkpoint(checkpoints: readonly InflightCheckpoint[]): Promise<void>;
+  /**
+   * Turns journal rows into their records exactly once: in one transaction, deletes the rows of
+   * `records` that still exist and inserts the records of exactly those rows (a record that
+   * already exists is kept). Returns the ids inserted; a concurrent finalizer gets the others.
+   */
+  finalizeMany(records: readonly GenerationRow[]): Promise<string[]>;
+}
+
+/** Node leases: a node renews its own; others recover the rows of a node whose lease expired. */
+export interface NodeLeaseStore {
+  /** Sets `nodeId`'s lease to expire at `expiresAtMs` and clears any claim on it. */
+  renew(nodeId: string, expiresAtMs: number): Promise<void>;
+  /** Node ids other than `exceptNodeId` whose lease expired before `nowMs`. */
+  listExpired(nowMs: number, exceptNodeId: string): Promise<string[]>;
+  /**
+   * Atomically claims an expired node for `claimer` until `untilMs`; true for exactly one
+   * claimer per expiry (a lease renewed or claimed by another meanwhile is not claimed).
+   */
+  claim(nodeId: string, claimer: string, nowMs: number, untilMs: number): Promise<boolean>;
+  /** Deletes `nodeId`'s lease if `claimer` still holds the claim (its rows are recovered). */
+  release(nodeId: string, claimer: string): Promise<void>;
+  /** When `nodeId`'s lease expires (ms), or undefined when it has none. */
+  expiresAt(nodeId: string): Promise<number | undefined>;
 }
 
 /** Retention: deletes old generation records, keeping their usage in per-key daily rollups. */
@@ -209,6 +244,7 @@ export interface Storage {
   readonly apiKeys: ApiKeyStore;
   readonly credits: CreditStore;
   readonly inflight: InflightStore;
+  readonly nodeLeases: NodeLeaseStore;
   readonly retention: RetentionStore;
   readonly authCodes: AuthCodeStore;
   close(): Promise<void>;
