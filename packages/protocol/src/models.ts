@@ -7,6 +7,12 @@ export const INPUT_MODALITIES = ['text', 'image', 'file', 'audio', 'video'] as c
 /** An input modality a model accepts. */
 export type InputModality = (typeof INPUT_MODALITIES)[number];
 
+/** Output modalities OpenRouter lists on models (`architecture.output_modalities`). */
+export const OUTPUT_MODALITIES = ['text', 'image', 'audio', 'embeddings'] as const;
+
+/** What a model produces: text (chat, completions), images, audio or embedding vectors. */
+export type OutputModality = (typeof OUTPUT_MODALITIES)[number];
+
 /** Request parameters OpenRouter names in `supported_parameters` (clients accept any string). */
 export const MODEL_PARAMETERS = [
   'temperature',
@@ -252,6 +258,9 @@ export const ModelsListQuerySchema = z.object({
 
 /** A validated `GET /api/v1/models` query. */
 export type ModelsListQuery = z.infer<typeof ModelsListQuerySchema>;
+
+/** Query of `GET /api/v1/embeddings/models`: the list's, with `output_modalities` fixed to embeddings. */
+export const EmbeddingsModelsQuerySchema = ModelsListQuerySchema.omit({ output_modalities: true });
 
 /** Query of `GET /api/v1/models/count`: the same `output_modalities` filter as the list. */
 export const ModelsCountQuerySchema = ModelsListQuerySchema.pick({ output_modalities: true });

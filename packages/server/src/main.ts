@@ -25,6 +25,26 @@ function parseDrainTimeout(value: string | undefined): number {
   return milliseconds;
 }
 
+/**
+ * The first start's management key as a framed plain-text block (stderr, never the JSON log): the
+ * database keeps only its SHA-256, so this is the one chance to copy it.
+ */
+function frameBootstrapKey(key: string): string {
+  const lines = [
+    'Tollgate created a management key. It is shown only this once: store it now.',
+    '',
+    `    ${key}`,
+    '',
+    'It can call every endpoint. Lost it? On this machine, with the same storage settings, run',
+    '    npm start -- keys create --management',
+    'to mint another.',
+  ];
+  const width = Math.max(...lines.map((line) => line.length));
+  const rule = `+${'-'.repeat(width + 2)}+`;
+  const body = lines.map((line) => `| ${line.padEnd(width)} |`);
+  return `\n${[rule, ...body, rule].join('\n')}\n\n`;
+}
+
 async function main(): Promise<void> {
   const environment = process.env;
   const level = environment['LOG_LEVEL'] ?? 'info';
@@ -53,17 +73,16 @@ async function main(): Promise<void> {
     logger,
     accessLogger,
   });
+  if (gateway.bootstrapKey !== null) {
+    logger.info(
+      'created the bootstrap management key: printed once on stderr, only its hash is stored',
+    );
+    process.stderr.write(frameBootstrapKey(gateway.bootstrapKey));
+  }
   logger.info(
     { url: gateway.url, demo: gateway.demo },
     `Tollgate listening on ${gateway.url} (OpenRouter API at ${gateway.url}/api/v1)`,
   );
-  if (gateway.bootstrapKey !== null) {
-    // Printed once, to the terminal only; the database keeps just its SHA-256. Through the log's
-    // destination, so it stays in order with the log lines around it.
-    destination.write(
-      `\nBootstrap management key (shown once, store it now):\n\n  ${gateway.bootstrapKey}\n\n`,
-    );
-  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

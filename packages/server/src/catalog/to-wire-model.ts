@@ -11,14 +11,11 @@ import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { CatalogModel, ModelEndpoint } from '../routing/model-catalog.js';
 import { toProviderSlug } from './to-wire-provider.js';
 
-/** Every configured model is a chat model: it writes text. */
-const OUTPUT_MODALITIES = ['text'];
-
 function toArchitecture(model: CatalogModel): ModelArchitecture {
   return {
-    modality: `${model.inputModalities.join('+')}->${OUTPUT_MODALITIES.join('+')}`,
+    modality: `${model.inputModalities.join('+')}->${model.outputModalities.join('+')}`,
     input_modalities: [...model.inputModalities],
-    output_modalities: [...OUTPUT_MODALITIES],
+    output_modalities: [...model.outputModalities],
     // Tollgate cannot know the upstream tokenizer; OpenRouter's catch-all family says so.
     tokenizer: 'Other',
     instruct_type: null,

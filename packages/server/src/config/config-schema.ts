@@ -1,4 +1,10 @@
-import { INPUT_MODALITIES, PriceTierSchema, type Pricing, PricingSchema } from '@tollgate/protocol';
+import {
+  INPUT_MODALITIES,
+  OUTPUT_MODALITIES,
+  PriceTierSchema,
+  type Pricing,
+  PricingSchema,
+} from '@tollgate/protocol';
 import { z } from 'zod';
 import { catalogKeyOf, findEndpointPrice } from '../catalog/resolve-endpoint-price.js';
 import { DEFAULT_HTTP_LIMITS } from '../http/http-server.js';
@@ -117,6 +123,14 @@ export const ModelConfigSchema = z.strictObject({
   /** Input modalities the model accepts (`text`, `image`, `file`, …); default `[text]`. */
   input_modalities: z
     .array(z.enum(INPUT_MODALITIES, { error: `must be one of: ${INPUT_MODALITIES.join(', ')}` }))
+    .min(1, { error: 'needs at least one modality' })
+    .optional(),
+  /**
+   * What the model produces; default `[text]` (a chat model). An embedding model says
+   * `[embeddings]`: the catalog lists it as `text->embeddings`, as OpenRouter does.
+   */
+  output_modalities: z
+    .array(z.enum(OUTPUT_MODALITIES, { error: `must be one of: ${OUTPUT_MODALITIES.join(', ')}` }))
     .min(1, { error: 'needs at least one modality' })
     .optional(),
   endpoints: z.array(EndpointConfigSchema).min(1, { error: 'needs at least one endpoint' }),

@@ -181,7 +181,7 @@ const INTRODUCTION = `Tollgate is a self-hosted LLM gateway that speaks OpenRout
 
 Every endpoint below can be tried from this page: enter a key under **Authentication** (Bearer token) and press **Test Request**; the request goes to this gateway, nowhere else. The document is generated from the same schemas the gateway validates requests with; download it at [/api/v1/openapi.json](/api/v1/openapi.json) or [/api/v1/openapi.yaml](/api/v1/openapi.yaml).
 
-**Guides** (quickstart, configuration, the accounting reference of every generation field, errors, self-hosting, multi-node): choose *Guides* in the document selector at the top of the sidebar, or open [/docs?api=guides](/docs?api=guides).`;
+**Guides** (quickstart, configuration, OAuth, the accounting reference of every generation field, errors, models, self-hosting, multi-node, deployment, security) are plain pages at [/docs/guides](/docs/guides).`;
 
 /** Builds Tollgate's OpenAPI 3.1 document from the route table and the protocol schemas. */
 export function buildOpenApiDocument(): JsonSchema {

@@ -18,7 +18,7 @@ export interface DocsPageOptions {
   scriptUrl: string;
   /** URL of the OpenAPI document. */
   documentUrl: string;
-  /** URL of the guides document (see `buildGuidesDocument`). */
+  /** URL of the guides' index page (plain HTML pages, see `renderGuidePages`). */
   guidesUrl: string;
   /** The API server the explorer sends requests to; default: the page's own origin. */
   serverUrl?: string | undefined;
@@ -40,16 +40,24 @@ export function renderDocsPage(options: DocsPageOptions): string {
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>Tollgate API reference</title>
     <link rel="icon" href="data:," />
+    <style>
+      .tollgate-docs-bar { font: 14px/1.4 system-ui, sans-serif; padding: 0.5rem 1rem;
+        border-bottom: 1px solid #e3e5e8; background: #f7f8fa; }
+    </style>
   </head>
   <body>
+    <nav class="tollgate-docs-bar" aria-label="Documentation">
+      <strong>Tollgate</strong> · API reference ·
+      <a href=${JSON.stringify(options.guidesUrl)}>Guides</a>
+    </nav>
     <div id="app"></div>
     <script src="${options.scriptUrl}"></script>
     <script>
       Scalar.createApiReference('#app', {
-        sources: [
-          { title: 'Tollgate API', slug: 'api', url: ${JSON.stringify(options.documentUrl)}, default: true },
-          { title: 'Guides', slug: 'guides', url: ${JSON.stringify(options.guidesUrl)} },
-        ],
+        url: ${JSON.stringify(options.documentUrl)},
+        // The schemas stay inline in each operation; a "Models" section of them would sit next
+        // to the "Models" endpoints and read as the same entry twice.
+        hideModels: true,
         servers: [{ url: ${server}, description: 'This gateway' }],
         withDefaultFonts: false,
         telemetry: false,

@@ -13,6 +13,7 @@ import {
   CreditsResponseSchema,
   CurrentKeyResponseSchema,
   DeleteApiKeyResponseSchema,
+  EmbeddingsModelsQuerySchema,
   EmbeddingsRequestSchema,
   EmbeddingsResponseSchema,
   ErrorEnvelopeSchema,
@@ -625,6 +626,25 @@ const CATALOG: readonly Operation[] = [
   },
   {
     method: 'get',
+    path: '/api/v1/embeddings/models',
+    operationId: 'listEmbeddingsModels',
+    summary: 'List embedding models',
+    description:
+      'The models whose config says `output_modalities: [embeddings]`: the same listing as `/models?output_modalities=embeddings`. Public. Paging is opt-in (`offset`, `limit`).',
+    tag: 'Embeddings',
+    auth: 'public',
+    query: EmbeddingsModelsQuerySchema,
+    response: {
+      status: 200,
+      name: 'ModelsListResponse',
+      schema: ModelsListResponseSchema,
+      description: 'The embedding models.',
+    },
+    errors: ['invalid_request', 'internal'],
+    sdkCall: 'const models = await client.embeddings.listModels();',
+  },
+  {
+    method: 'get',
     path: '/api/v1/models/count',
     operationId: 'countModels',
     summary: 'Count models',
@@ -833,6 +853,44 @@ const GATEWAY: readonly Operation[] = [
       mediaType: 'text/html',
     },
     errors: [],
+  },
+  {
+    method: 'get',
+    path: '/docs/guides',
+    operationId: 'listGuides',
+    summary: 'Guides',
+    description:
+      'The guides (quickstart, configuration, OAuth, the generation record, errors, models, self-hosting, multi-node, deployment, security) as plain HTML pages, rendered from `docs/`. Public.',
+    tag: 'Gateway',
+    auth: 'public',
+    response: {
+      status: 200,
+      name: 'HtmlPage',
+      schema: z.string().describe('An HTML page.'),
+      description: 'The index of the guides.',
+      mediaType: 'text/html',
+    },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/docs/guides/{name}',
+    operationId: 'getGuide',
+    summary: 'A guide',
+    description:
+      'One guide as an HTML page, by the name of its file in `docs/` without `.md`. Public.',
+    tag: 'Gateway',
+    auth: 'public',
+    params: z.object({ name: z.string().describe('The guide (`quickstart`, `errors`, …).') }),
+    parameterExamples: { name: 'quickstart' },
+    response: {
+      status: 200,
+      name: 'HtmlPage',
+      schema: z.string().describe('An HTML page.'),
+      description: 'The guide.',
+      mediaType: 'text/html',
+    },
+    errors: ['not_found'],
   },
 ];
 

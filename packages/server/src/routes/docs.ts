@@ -1,37 +1,47 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../errors/gateway-error.js';
 import { renderDocsPage, scalarBundlePath } from '../openapi/docs-page.js';
-import { buildGuidesDocument, loadGuides } from '../openapi/load-guides.js';
+import { loadGuides } from '../openapi/load-guides.js';
+import {
+  GATEWAY_GUIDE_LINKS,
+  type GuidePages,
+  renderGuidePages,
+} from '../openapi/render-guides.js';
 
 /** Path of the Scalar bundle as the gateway serves it. */
 export const DOCS_SCRIPT_PATH = '/docs/assets/scalar-standalone.js';
 
-/** Path of the guides document the page shows next to the API. */
-export const DOCS_GUIDES_PATH = '/docs/assets/guides.json';
+let guides: GuidePages | undefined;
 
-let guides: string | undefined;
-
-/** The guides document, read from `docs/` on first use and kept for the life of the process. */
-function guidesDocument(): string {
-  guides ??= JSON.stringify(buildGuidesDocument(loadGuides()));
+/** The guide pages, rendered from `docs/` on first use and kept for the life of the process. */
+function guidePages(): GuidePages {
+  guides ??= renderGuidePages(loadGuides(), GATEWAY_GUIDE_LINKS);
   return guides;
 }
 
 /**
- * `GET /docs`: the interactive API reference (Scalar) plus the guides, served with their one
- * script from the installed package — no CDN — and the explorer sending requests to this gateway.
+ * `GET /docs`: the interactive API reference (Scalar), served with its one script from the
+ * installed package — no CDN — and the explorer sending requests to this gateway.
+ * `GET /docs/guides` and `/docs/guides/<name>`: the guides as plain HTML pages.
  */
 export function registerDocs(app: FastifyInstance): void {
   const bundle = scalarBundlePath();
   const page = renderDocsPage({
     scriptUrl: DOCS_SCRIPT_PATH,
     documentUrl: '/api/v1/openapi.json',
-    guidesUrl: DOCS_GUIDES_PATH,
+    guidesUrl: GATEWAY_GUIDE_LINKS.index,
   });
-  app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
-  app.get(DOCS_GUIDES_PATH, async (_request, reply) =>
-    reply.type('application/json; charset=utf-8').send(guidesDocument()),
-  );
+  const html = 'text/html; charset=utf-8';
+  app.get('/docs', async (_request, reply) => reply.type(html).send(page));
+  app.get('/docs/guides', async (_request, reply) => reply.type(html).send(guidePages().index));
+  app.get<{ Params: { name: string } }>('/docs/guides/:name', async (request, reply) => {
+    const guide = guidePages().pages.get(request.params.name);
+    if (guide === undefined) {
+      throw new GatewayError('not_found', `No guide named ${request.params.name.slice(0, 100)}`);
+    }
+    return reply.type(html).send(guide);
+  });
   app.get(DOCS_SCRIPT_PATH, async (_request, reply) =>
     reply
       .type('text/javascript; charset=utf-8')

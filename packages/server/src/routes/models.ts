@@ -1,4 +1,5 @@
 import {
+  EmbeddingsModelsQuerySchema,
   type ModelEndpointsResponse,
   type ModelResponse,
   ModelsCountQuerySchema,
@@ -28,6 +29,7 @@ function bodyOf(bodies: ReadonlyMap<string, string>, params: ModelPath['Params']
 
 /**
  * The model catalog: `GET /api/v1/models` (opt-in paging by `offset`/`limit`), `/models/count`,
+ * `/embeddings/models` (the embedding models),
  * `/model/{author}/{slug}` and `/models/{author}/{slug}/endpoints`. Public, as on OpenRouter: no
  * key is needed and an Authorization header is never read. Every body but the endpoints listing (which carries live figures) is built from the
  * immutable catalog once (at registration, or on a query's first use) and then served as is.
@@ -44,6 +46,11 @@ export function registerModels(app: FastifyInstance, context: GatewayContext): v
   app.get('/api/v1/models', async (request, reply) =>
     replyJson(reply, 200, listing.page(validate(ModelsListQuerySchema, request.query, 'query'))),
   );
+  // OpenRouter's list of embedding models: `/models?output_modalities=embeddings` by another name.
+  app.get('/api/v1/embeddings/models', async (request, reply) => {
+    const query = validate(EmbeddingsModelsQuerySchema, request.query, 'query');
+    return replyJson(reply, 200, listing.page({ ...query, output_modalities: 'embeddings' }));
+  });
   app.get('/api/v1/models/count', async (request, reply) =>
     replyJson(reply, 200, listing.count(validate(ModelsCountQuerySchema, request.query, 'query'))),
   );

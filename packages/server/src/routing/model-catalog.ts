@@ -1,4 +1,10 @@
-import { INPUT_MODALITIES, type InputModality, type ListedPricing } from '@tollgate/protocol';
+import {
+  INPUT_MODALITIES,
+  type InputModality,
+  type ListedPricing,
+  OUTPUT_MODALITIES,
+  type OutputModality,
+} from '@tollgate/protocol';
 import { resolveEndpointPrice } from '../catalog/resolve-endpoint-price.js';
 import type { ConfigFile, ProviderKind } from '../config/config-schema.js';
 import { type EndpointPrices, parseFeePercent } from '../ledger/cost-engine.js';
@@ -53,6 +59,8 @@ export interface CatalogModel {
   created: number;
   /** Accepted input modalities, in {@link INPUT_MODALITIES} order; at least `text` by default. */
   inputModalities: InputModality[];
+  /** What it produces, in {@link OUTPUT_MODALITIES} order; `text` unless the config says otherwise. */
+  outputModalities: OutputModality[];
   endpoints: ModelEndpoint[];
 }
 
@@ -110,6 +118,7 @@ export class ModelCatalog {
         };
       });
       const accepted: readonly InputModality[] = model.input_modalities ?? ['text'];
+      const produced: readonly OutputModality[] = model.output_modalities ?? ['text'];
       models.set(model.id, {
         id: model.id,
         name: model.name ?? model.id,
@@ -118,6 +127,7 @@ export class ModelCatalog {
         maxCompletionTokens: model.max_completion_tokens ?? null,
         created: model.created ?? loadedAtSeconds,
         inputModalities: INPUT_MODALITIES.filter((modality) => accepted.includes(modality)),
+        outputModalities: OUTPUT_MODALITIES.filter((modality) => produced.includes(modality)),
         endpoints,
       });
     }

@@ -7,7 +7,6 @@ import { createSqliteKysely } from './dialects/sqlite.js';
 import { DEFAULT_DURABILITY, type Durability } from './durability.js';
 import { createKyselyStorage, migrateToLatest } from './kysely-storage.js';
 import { SqliteWriter } from './sqlite-writer.js';
-import type { SqliteWriterData } from './sqlite-writer-worker.js';
 import type { Storage } from './storage.js';
 
 /** Where state lives: a SQLite file (one node) or a PostgreSQL database (any number of nodes). */
@@ -37,7 +36,16 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
       }
       const storage = createKyselyStorage(database, 'sqlite');
       // An in-memory database is private to its connection: no second one can write it.
-      return config.path === ':memory:' ? storage : withWriterThread(storage, options);
+      if (config.path === ':memory:') return storage;
+      const writer = new SqliteWriter(options);
+      try {
+        await writer.ready();
+      } catch (error) {
+        await writer.close();
+        await database.destroy();
+        throw error;
+      }
+      return withWriterThread(storage, writer);
     }
     case 'postgres': {
       const pool = createPostgresPool({
@@ -65,8 +73,7 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
  * The SQLite storage with its durable writes (records, in-flight journal) moved to a writer
  * thread; reads and the rare administrative writes stay on the main connection.
  */
-function withWriterThread(storage: Storage, options: SqliteWriterData): Storage {
-  const writer = new SqliteWriter(options);
+function withWriterThread(storage: Storage, writer: SqliteWriter): Storage {
   return {
     ...storage,
     generations: {

@@ -1,19 +1,27 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { createSqliteKysely, type SqliteOptions } from './dialects/sqlite.js';
 import { createKyselyStorage } from './kysely-storage.js';
-import type { GenerationRow, InflightCheckpoint, InflightRow } from './storage.js';
+import type { GenerationRow, InflightCheckpoint, InflightRow, Storage } from './storage.js';
 
-/** What the worker is started with: the same file and durability as the main connection. */
+/** How a writer's connection opens: the same file and durability as the main connection. */
 export type SqliteWriterData = Required<SqliteOptions>;
 
-/** One durable write, executed by the worker's own connection. */
-export type WriteRequest =
-  | { id: number; op: 'generations'; rows: GenerationRow[] }
-  | { id: number; op: 'inflight-insert'; rows: InflightRow[] }
-  | { id: number; op: 'inflight-delete'; ids: string[] }
-  | { id: number; op: 'inflight-checkpoint'; checkpoints: InflightCheckpoint[] }
-  | { id: number; op: 'inflight-finalize'; rows: GenerationRow[] }
-  | { id: number; op: 'lease-renew'; nodeId: string; expiresAtMs: number };
+/**
+ * One durable write to the file of `options`, executed on the connection of the writer numbered
+ * `writer` (each SqliteWriter has its own, even two on the same file).
+ */
+export type WriteRequest = { id: number; writer: number; options: SqliteWriterData } & (
+  | { op: 'generations'; rows: GenerationRow[] }
+  | { op: 'inflight-insert'; rows: InflightRow[] }
+  | { op: 'inflight-delete'; ids: string[] }
+  | { op: 'inflight-checkpoint'; checkpoints: InflightCheckpoint[] }
+  | { op: 'inflight-finalize'; rows: GenerationRow[] }
+  | { op: 'lease-renew'; nodeId: string; expiresAtMs: number }
+  // Opens the connection and runs a read, so the first durable write does not pay for it.
+  | { op: 'ready' }
+  // Closes the connection (its writer closed; others of the process go on).
+  | { op: 'close' }
+);
 
 /** The answer to a {@link WriteRequest}: committed (error null), or why not. */
 export interface WriteReply {
@@ -24,25 +32,48 @@ export interface WriteReply {
 }
 
 // The SQLite writer thread (sqlite-writer.ts): the same storage code over a second connection to
-// the same file, so a commit's fsync blocks this thread, not the event loop that serves HTTP.
+// each file, so a commit's fsync blocks this thread, not the event loop that serves HTTP.
 const port = parentPort;
 if (port === null) throw new Error('sqlite-writer-worker must run as a worker thread');
-const storage = createKyselyStorage(createSqliteKysely(workerData as SqliteWriterData), 'sqlite');
+const storages = new Map<number, Storage>();
 
-function execute(request: WriteRequest): Promise<string[] | undefined> {
+function storageOf(request: WriteRequest): Storage {
+  let storage = storages.get(request.writer);
+  if (storage === undefined) {
+    storage = createKyselyStorage(createSqliteKysely(request.options), 'sqlite');
+    storages.set(request.writer, storage);
+  }
+  return storage;
+}
+
+async function execute(request: WriteRequest): Promise<string[] | undefined> {
   switch (request.op) {
     case 'generations':
-      return storage.generations.insertMany(request.rows).then(() => undefined);
+      await storageOf(request).generations.insertMany(request.rows);
+      return undefined;
     case 'inflight-insert':
-      return storage.inflight.insertMany(request.rows).then(() => undefined);
+      await storageOf(request).inflight.insertMany(request.rows);
+      return undefined;
     case 'inflight-delete':
-      return storage.inflight.deleteMany(request.ids).then(() => undefined);
+      await storageOf(request).inflight.deleteMany(request.ids);
+      return undefined;
     case 'inflight-checkpoint':
-      return storage.inflight.checkpoint(request.checkpoints).then(() => undefined);
+      await storageOf(request).inflight.checkpoint(request.checkpoints);
+      return undefined;
     case 'inflight-finalize':
-      return storage.inflight.finalizeMany(request.rows);
+      return storageOf(request).inflight.finalizeMany(request.rows);
     case 'lease-renew':
-      return storage.nodeLeases.renew(request.nodeId, request.expiresAtMs).then(() => undefined);
+      await storageOf(request).nodeLeases.renew(request.nodeId, request.expiresAtMs);
+      return undefined;
+    case 'ready':
+      await storageOf(request).inflight.listByNode('');
+      return undefined;
+    case 'close': {
+      const storage = storages.get(request.writer);
+      storages.delete(request.writer);
+      await storage?.close();
+      return undefined;
+    }
   }
 }
 

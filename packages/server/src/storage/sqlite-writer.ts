@@ -4,11 +4,12 @@ import type { GenerationRow, InflightCheckpoint, InflightRow } from './storage.j
 
 type Write = WriteRequest extends infer Each
   ? Each extends WriteRequest
-    ? Omit<Each, 'id'>
+    ? Omit<Each, 'id' | 'writer' | 'options'>
     : never
   : never;
 
 interface Pending {
+  writer: SqliteWriter;
   resolve: (ids: string[] | undefined) => void;
   reject: (error: Error) => void;
 }
@@ -16,8 +17,6 @@ interface Pending {
 interface Session {
   worker: Worker;
   pending: Map<number, Pending>;
-  /** Resolves when no write is pending. */
-  drained: Array<() => void>;
 }
 
 /**
@@ -27,15 +26,33 @@ interface Session {
  * other request. WAL lets the main connection read while the writer commits, and a read that
  * starts after a commit returned sees it, so read-your-writes holds. A crashed worker fails its
  * pending writes; the next write starts a new one.
+ *
+ * One thread serves every SqliteWriter of the process, each file on its own connection: a
+ * gateway has one, but a test process starts dozens of gateways, and a thread (with its module
+ * graph) per gateway was most of a test gateway's start-up CPU (decision 0020). Once started, the
+ * thread stays for the life of the process; idle, it is unreferenced and never keeps it alive.
  */
 export class SqliteWriter {
+  static #session: Session | undefined;
+  static #nextId = 1;
+  static #nextWriter = 1;
+  readonly #writer = SqliteWriter.#nextWriter++;
   readonly #options: SqliteWriterData;
-  #session: Session | undefined;
-  #nextId = 1;
+  #pending = 0;
+  #drained: Array<() => void> = [];
   #closed = false;
 
   constructor(options: SqliteWriterData) {
     this.#options = options;
+  }
+
+  /**
+   * Starts the thread if needed and waits until this file's connection has answered a read: at
+   * gateway start, so the first request's record does not wait for a thread, a module load and a
+   * file open.
+   */
+  ready(): Promise<void> {
+    return this.#send({ op: 'ready' }).then(() => undefined);
   }
 
   insertGenerations(rows: readonly GenerationRow[]): Promise<void> {
@@ -69,57 +86,67 @@ export class SqliteWriter {
     return this.#send({ op: 'lease-renew', nodeId, expiresAtMs }).then(() => undefined);
   }
 
-  /** Waits for pending writes, then stops the worker. */
+  /** Waits for this file's pending writes, then closes its connection; the idle thread stays. */
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
-    const session = this.#session;
-    if (session === undefined) return;
-    if (session.pending.size > 0) {
-      await new Promise<void>((resolve) => session.drained.push(resolve));
-    }
-    this.#session = undefined;
-    await session.worker.terminate();
+    if (this.#pending > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
+    if (SqliteWriter.#session === undefined) return;
+    await this.#post({ op: 'close' }).catch(() => undefined);
   }
 
   #send(write: Write): Promise<string[] | undefined> {
     if (this.#closed) return Promise.reject(new Error('storage is closed'));
-    const session = this.#open();
-    const id = this.#nextId++;
+    return this.#post(write);
+  }
+
+  #post(write: Write): Promise<string[] | undefined> {
+    const session = SqliteWriter.#open();
+    const id = SqliteWriter.#nextId++;
     return new Promise<string[] | undefined>((resolve, reject) => {
-      session.pending.set(id, { resolve, reject });
+      session.pending.set(id, { writer: this, resolve, reject });
+      this.#pending++;
       // Referenced only while a write is pending: an idle writer never keeps the process alive.
       if (session.pending.size === 1) session.worker.ref();
-      session.worker.postMessage({ ...write, id } as WriteRequest);
+      session.worker.postMessage({
+        ...write,
+        id,
+        writer: this.#writer,
+        options: this.#options,
+      } as WriteRequest);
     });
   }
 
-  #settled(session: Session): void {
-    if (session.pending.size > 0) return;
-    session.worker.unref();
-    for (const resolve of session.drained.splice(0)) resolve();
+  static #settle(
+    session: Session,
+    id: number,
+    error: Error | null,
+    ids: string[] | undefined = undefined,
+  ): void {
+    const pending = session.pending.get(id);
+    if (pending === undefined) return;
+    session.pending.delete(id);
+    if (error === null) pending.resolve(ids);
+    else pending.reject(error);
+    const writer = pending.writer;
+    writer.#pending--;
+    if (writer.#pending === 0) for (const resolve of writer.#drained.splice(0)) resolve();
+    if (session.pending.size === 0) session.worker.unref();
   }
 
-  #open(): Session {
-    if (this.#session !== undefined) return this.#session;
+  static #open(): Session {
+    if (SqliteWriter.#session !== undefined) return SqliteWriter.#session;
     const script = resolveWriterScript();
-    const workerData: SqliteWriterData = this.#options;
-    const worker = new Worker(script.source, { workerData, eval: script.eval });
-    const session: Session = { worker, pending: new Map(), drained: [] };
-    this.#session = session;
+    const worker = new Worker(script.source, { eval: script.eval });
+    const session: Session = { worker, pending: new Map() };
+    SqliteWriter.#session = session;
     worker.on('message', (reply: WriteReply) => {
-      const pending = session.pending.get(reply.id);
-      if (pending === undefined) return;
-      session.pending.delete(reply.id);
-      if (reply.error === null) pending.resolve(reply.ids);
-      else pending.reject(new Error(reply.error));
-      this.#settled(session);
+      const error = reply.error === null ? null : new Error(reply.error);
+      SqliteWriter.#settle(session, reply.id, error, reply.ids);
     });
     const crash = (error: Error): void => {
-      if (this.#session === session) this.#session = undefined;
-      const pending = [...session.pending.values()];
-      session.pending.clear();
-      for (const each of pending) each.reject(error);
-      this.#settled(session);
+      if (SqliteWriter.#session === session) SqliteWriter.#session = undefined;
+      for (const id of [...session.pending.keys()]) SqliteWriter.#settle(session, id, error);
     };
     worker.on('error', (error) => crash(new Error(`SQLite writer crashed: ${error.message}`)));
     worker.on('exit', (code) => crash(new Error(`SQLite writer exited with code ${code}`)));

@@ -72,7 +72,7 @@ test('the document covers exactly the routes the gateway serves, each with its r
   const gateway = await startTestGateway({ demo: true });
   t.after(() => gateway.close());
   const served = registeredRoutes(gateway.gateway.app.printRoutes({ commonPrefix: false }))
-    // The Scalar bundle and the guides document are assets of the /docs page, not endpoints.
+    // The Scalar bundle is an asset of the /docs page, not an endpoint.
     .filter((route) => !route.startsWith('GET /docs/assets/'));
   const documented = Object.entries(document.paths)
     .flatMap(([path, item]) =>

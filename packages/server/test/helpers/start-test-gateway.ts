@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { generateKey } from '../../src/accounts/api-keys.js';
 import type { ConfigFile } from '../../src/config/config-schema.js';
 import { parseConfig } from '../../src/config/load-config.js';
+import { createTokenCounter, type TokenCounter } from '../../src/ledger/count-tokens.js';
 import { type RunningGateway, startGateway } from '../../src/start-gateway.js';
 import { type FakeUpstream, startFakeUpstream } from './fake-upstream.js';
 import { createFreshPostgresDatabase } from './fresh-postgres-database.js';
@@ -71,6 +72,18 @@ export function defaultTestConfig(upstreamUrl: string, timeoutMs = 10_000): unkn
   };
 }
 
+let sharedTokenCounter: TokenCounter | undefined;
+
+/**
+ * One token counter for every test gateway of this process: loading the tokenizer in a fresh
+ * worker for each gateway was a large share of the suite's CPU time. Its worker is unreferenced
+ * when idle, so it never keeps the test process alive.
+ */
+export function testTokenCounter(): TokenCounter {
+  sharedTokenCounter ??= createTokenCounter();
+  return sharedTokenCounter;
+}
+
 /** Starts a fake upstream and a gateway; `close()` stops both and deletes the data. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const upstream = await startFakeUpstream();
@@ -89,7 +102,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     dataDir,
     ...(postgres === null ? {} : { storage: { kind: 'postgres', url: postgres.url } }),
     adminKey: key,
-    countTokens: options.countTokens ?? true,
+    ...(options.countTokens === false
+      ? { countTokens: false }
+      : { tokenCounter: testTokenCounter() }),
     ...(config === undefined ? {} : { config }),
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
     ...(options.now === undefined ? {} : { now: options.now }),
