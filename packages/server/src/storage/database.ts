@@ -47,6 +47,12 @@ export interface GenerationTable {
   total_cost_pico: BigIntColumn;
   upstream_cost_pico: BigIntColumn | null;
   record_version: number;
+  /** The record's `external_user` (a filter of the generations log). */
+  external_user: string | null;
+  /** The record's `session_id` (a filter of the generations log). */
+  session_id: string | null;
+  /** `ok`, `error` (finish reason `error`) or `cancelled`; null only before migration 0008. */
+  outcome: string | null;
   /** The wire record (`data` of `GET /generation`) as JSON, serialized once at commit. */
   record: string;
 }
@@ -78,6 +84,40 @@ export interface UsageRollupTable {
   generations: BigIntColumn;
 }
 
+/** The measures of a usage rollup row (money in pico-USD). */
+interface RollupMeasures {
+  usage_pico: BigIntColumn;
+  /** Σ upstream cost of BYOK records (billed to the key owner's own provider account). */
+  byok_usage_pico: BigIntColumn;
+  requests: BigIntColumn;
+  /** Native (billed) token counts. */
+  prompt_tokens: BigIntColumn;
+  completion_tokens: BigIntColumn;
+  reasoning_tokens: BigIntColumn;
+}
+
+/**
+ * `usage_by_model`: committed usage per `grain` ('d' = UTC day, `period` `YYYY-MM-DD`; 'h' = UTC
+ * hour, `period` `YYYY-MM-DDTHH`) × key × model × provider × endpoint ('' when unknown).
+ * Maintained in the records' insert transaction; retention never deletes it.
+ */
+export interface UsageByModelTable extends RollupMeasures {
+  grain: string;
+  period: string;
+  key_hash: string;
+  model: string;
+  provider_name: string;
+  endpoint_id: string;
+}
+
+/** `usage_by_user`: as {@link UsageByModelTable}, per key × `external_user` (records that set one). */
+export interface UsageByUserTable extends RollupMeasures {
+  grain: string;
+  period: string;
+  key_hash: string;
+  external_user: string;
+}
+
 /** The Kysely database schema. */
 export interface Database {
   api_keys: ApiKeyTable;
@@ -85,4 +125,6 @@ export interface Database {
   credit_grants: CreditGrantTable;
   inflight_generations: InflightTable;
   usage_rollups: UsageRollupTable;
+  usage_by_model: UsageByModelTable;
+  usage_by_user: UsageByUserTable;
 }

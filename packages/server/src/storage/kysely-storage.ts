@@ -9,6 +9,7 @@ import {
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ApiKeyTable, Database } from './database.js';
 import { createInflightStore, deleteInflightRows } from './kysely-inflight-store.js';
+import { addToRollups, createReportStore } from './kysely-reports.js';
 import { createRetentionStore, sumUsageInRange } from './kysely-usage.js';
 import { migrationProvider } from './migrations/index.js';
 import type {
@@ -21,8 +22,8 @@ import type {
   Storage,
 } from './storage.js';
 
-/** SQLite caps bound parameters per statement; 14 columns × 2,000 rows stays under 32,766. */
-const INSERT_CHUNK = 2000;
+/** SQLite caps bound parameters per statement; 17 columns × 1,500 rows stays under 32,766. */
+const INSERT_CHUNK = 1500;
 
 const toBigInt = (value: bigint | number | string): bigint =>
   typeof value === 'bigint' ? value : BigInt(value);
@@ -142,6 +143,9 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
         total_cost_pico: row.totalCostPico,
         upstream_cost_pico: row.upstreamCostPico,
         record_version: row.recordVersion,
+        external_user: row.externalUser,
+        session_id: row.sessionId,
+        outcome: row.outcome,
         record: row.record,
       }));
       await database.transaction().execute(async (transaction) => {
@@ -151,6 +155,8 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
             .values(values.slice(start, start + INSERT_CHUNK))
             .execute();
         }
+        // Same transaction: the usage rollups always equal the committed records.
+        await addToRollups(transaction, rows);
         // Same transaction: a record and its in-flight journal row never both survive a crash.
         await deleteInflightRows(
           transaction,
@@ -309,6 +315,7 @@ export function createKyselyStorage(
     credits: createCreditStore(database),
     inflight: createInflightStore(database),
     retention: createRetentionStore(database, dialect),
+    reports: createReportStore(database),
     close: () => database.destroy(),
   };
 }

@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js';
 import * as accounts from './0002-accounts.js';
 import * as inflight from './0003-inflight.js';
 import * as usageRollups from './0004-usage-rollups.js';
+import * as activity from './0008-activity.js';
 
 /** All migrations, in order. Names sort lexically; never rename or edit a shipped one. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-accounts': accounts,
   '0003-inflight': inflight,
   '0004-usage-rollups': usageRollups,
+  '0008-activity': activity,
 };
 
 /** Provides the migrations from code (no filesystem scan, so the bundle is self-contained). */
