@@ -22,7 +22,7 @@ test('several nodes starting at once on a fresh PostgreSQL database migrate it e
       );
       assert.deepEqual(
         rows.map((row) => row.name),
-        ['0001-initial', '0002-accounts', '0003-inflight', '0004-usage-rollups'],
+        ['0001-initial', '0002-accounts', '0003-inflight', '0004-usage-rollups', '0008-activity'],
       );
       const locks = await client.query(
         "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = " +
