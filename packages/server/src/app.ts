@@ -13,6 +13,7 @@ import { registerActivity } from './routes/activity.js';
 import { registerCatalog } from './routes/catalog.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
 import { registerCompletions } from './routes/completions.js';
+import { registerConsole } from './routes/console.js';
 import { registerDocs } from './routes/docs.js';
 import { registerEmbeddings } from './routes/embeddings.js';
 import { registerGeneration } from './routes/generation.js';
@@ -94,5 +95,6 @@ export function createApp(context: GatewayContext, options: AppOptions = {}): Fa
   registerCatalog(app, context);
   registerOpenApi(app);
   registerDocs(app);
+  registerConsole(app);
   return app;
 }

@@ -281,7 +281,8 @@ const ACCOUNTING: readonly Operation[] = [
     },
     errors: ['invalid_request', 'unauthenticated', 'forbidden', 'rate_limited', 'internal'],
     sdkCall: "const page = await client.generations.list({ model: 'tollgate/demo', limit: '50' });",
-    openAICall: "const page = await client.get('/generations', { query: { model: 'tollgate/demo' } });",
+    openAICall:
+      "const page = await client.get('/generations', { query: { model: 'tollgate/demo' } });",
   },
   {
     method: 'get',
@@ -805,6 +806,41 @@ const GATEWAY: readonly Operation[] = [
       mediaType: 'text/html',
     },
     errors: [],
+  },
+  {
+    method: 'get',
+    path: '/console',
+    operationId: 'getConsole',
+    summary: 'Web console',
+    description:
+      'The web console: sign in by pasting a key (kept in the tab’s session storage), then Activity (spend, requests and tokens over time), Generations (the log, filters, export, every record in detail), Keys and Credits (management keys). A static page built by `npm run build`, calling this API; 404 when it was not built. Public (the page holds no data).',
+    tag: 'Gateway',
+    auth: 'public',
+    response: {
+      status: 200,
+      name: 'HtmlPage',
+      schema: z.string().describe('An HTML page.'),
+      description: 'The page.',
+      mediaType: 'text/html',
+    },
+    errors: ['not_found'],
+  },
+  {
+    method: 'get',
+    path: '/',
+    operationId: 'getRoot',
+    summary: 'Web console (root)',
+    description: 'The same page as `/console`.',
+    tag: 'Gateway',
+    auth: 'public',
+    response: {
+      status: 200,
+      name: 'HtmlPage',
+      schema: z.string().describe('An HTML page.'),
+      description: 'The page.',
+      mediaType: 'text/html',
+    },
+    errors: ['not_found'],
   },
 ];
 
