@@ -91,7 +91,8 @@ export function GenerationDetail(props: { id: string }) {
         </thead>
         <tbody>
           {(record.providerResponses ?? []).map((attempt, index) => (
-            <tr key={`${attempt.endpointId}-${index}`}>
+            // biome-ignore lint/suspicious/noArrayIndexKey: attempts are in order and never change
+            <tr key={index}>
               <td>{text(attempt.providerName)}</td>
               <td className="mono">{text(attempt.endpointId)}</td>
               <td>{text(attempt.status)}</td>
