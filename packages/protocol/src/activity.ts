@@ -130,3 +130,24 @@ export const ActivitySummaryResponseSchema = z.object({
 
 /** `GET /api/v1/activity/summary` response. */
 export type ActivitySummaryResponse = z.infer<typeof ActivitySummaryResponseSchema>;
+
+/** `GET /api/v1/generation/content` query. */
+export const GetGenerationContentQuerySchema = z.object({
+  id: z.string({ error: 'query parameter `id` is required' }).min(1, {
+    error: 'query parameter `id` must not be empty',
+  }),
+});
+
+/** `GET /api/v1/generation/content` response: what was sent and produced, when stored. */
+export const GenerationContentResponseSchema = z.object({
+  data: z.object({
+    input: z
+      .union([z.object({ messages: z.array(z.unknown()) }), z.object({ prompt: z.unknown() })])
+      .describe('Chat `messages`, or the `prompt` of legacy completions and embeddings.'),
+    output: z.object({
+      completion: z.string().describe('Content and tool calls.'),
+      reasoning: z.string().nullable(),
+    }),
+    error: z.string().nullable(),
+  }),
+});

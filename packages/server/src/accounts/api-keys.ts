@@ -138,5 +138,6 @@ function bootstrapRow(hash: string, label: string, nowIso: string): ApiKeyRow {
     updatedAt: null,
     expiresAt: null,
     rateLimit: null,
+    storeContent: null,
   };
 }

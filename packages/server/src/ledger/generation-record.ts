@@ -253,6 +253,7 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     promptTokens: native.promptTokens,
     completionTokens: native.completionTokens,
     reasoningTokens: native.reasoningTokens,
+    content: null,
     record: JSON.stringify(record),
   };
   return { row, record, usage, cost, charged };

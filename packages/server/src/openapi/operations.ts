@@ -17,6 +17,8 @@ import {
   DeleteApiKeyResponseSchema,
   EmbeddingsRequestSchema,
   EmbeddingsResponseSchema,
+  GenerationContentResponseSchema,
+  GetGenerationContentQuerySchema,
   GetGenerationQuerySchema,
   GetGenerationResponseSchema,
   HealthResponseSchema,
@@ -260,6 +262,45 @@ const ACCOUNTING: readonly Operation[] = [
     openRouterOnlyErrors: ['insufficient_credits', 'upstream_error'],
     sdkCall: `const generation = await client.generations.getGeneration({ id: '${EXAMPLE_GENERATION_ID}' });`,
     openAICall: `const generation = await client.get('/generation', { query: { id: '${EXAMPLE_GENERATION_ID}' } });`,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/generation/content',
+    operationId: 'getGenerationContent',
+    summary: 'Get the stored content of a generation',
+    description:
+      "The prompt and output of a generation, in OpenRouter's shape, when they were stored: the config's `store_content` (default false) or the key's `store_content` override decides, at request time. Content is kept compressed with the record, deleted with it by retention, and never logged. 403 when it was not stored; a key reads its own generations, a management key all (another key's generation is a 404).",
+    tag: 'Generations',
+    auth: 'key',
+    query: GetGenerationContentQuerySchema,
+    parameterExamples: { id: EXAMPLE_GENERATION_ID },
+    response: {
+      status: 200,
+      name: 'GenerationContentResponse',
+      schema: GenerationContentResponseSchema,
+      description: 'What was sent and produced.',
+      example: {
+        data: {
+          input: { messages: [{ role: 'user', content: 'Hello!' }] },
+          output: { completion: 'Hello! How can I help?', reasoning: null },
+          error: null,
+        },
+      },
+    },
+    errors: [
+      'invalid_request',
+      'unauthenticated',
+      'forbidden',
+      'not_found',
+      'rate_limited',
+      'internal',
+    ],
+    errorNotes: {
+      forbidden: {
+        title: 'Content not stored',
+        message: 'Content was not stored for this generation',
+      },
+    },
   },
   {
     method: 'get',

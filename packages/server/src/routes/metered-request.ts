@@ -66,6 +66,7 @@ export type MeterFields = Omit<
   | 'userAgent'
   | 'sessionId'
   | 'dataRegion'
+  | 'storeContent'
   | 'nowMs'
   | 'messages'
   | MediaFields
@@ -98,6 +99,7 @@ export function createRequestMeter(
       userAgent: headerValue(request.headers, 'user-agent'),
       sessionId: sessionId ?? headerValue(request.headers, 'x-session-id'),
       dataRegion: context.dataRegion,
+      storeContent: key.storeContent ?? context.storeContent,
       nowMs: context.now(),
     },
     context.ledger,
@@ -212,6 +214,7 @@ export async function finishCompletion(
   }>,
   completionText: string,
   cancelled: boolean,
+  output?: { completion: string; reasoning: string | null },
 ): Promise<FinishedGeneration> {
   const first = completion.choices[0];
   const finished = await meter.finish({
@@ -222,6 +225,7 @@ export async function finishCompletion(
     nativeFinishReason: first?.native_finish_reason ?? null,
     usage: completion.usage,
     completionText,
+    ...(output === undefined ? {} : { output }),
     cancelled,
     serviceTier: completion.serviceTier,
   });

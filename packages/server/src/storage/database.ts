@@ -22,6 +22,8 @@ export interface ApiKeyTable {
   expires_at: string | null;
   rate_limit_requests: number | bigint | null;
   rate_limit_interval_seconds: number | bigint | null;
+  /** 1 / 0 overrides the config's `store_content`; null follows it. */
+  store_content: number | bigint | null;
 }
 
 /** `credit_grants`: operator-granted credit; the balance is Σ grants − Σ generation usage. */
@@ -118,6 +120,12 @@ export interface UsageByUserTable extends RollupMeasures {
   external_user: string;
 }
 
+/** `generation_content`: a record's prompt and output (deflated JSON), when stored; purged with it. */
+export interface GenerationContentTable {
+  id: string;
+  content: Uint8Array;
+}
+
 /** The Kysely database schema. */
 export interface Database {
   api_keys: ApiKeyTable;
@@ -127,4 +135,5 @@ export interface Database {
   usage_rollups: UsageRollupTable;
   usage_by_model: UsageByModelTable;
   usage_by_user: UsageByUserTable;
+  generation_content: GenerationContentTable;
 }

@@ -75,6 +75,7 @@ function toApiKeyRow(row: Selectable<ApiKeyTable>): ApiKeyRow {
             requests: Number(row.rate_limit_requests),
             intervalSeconds: Number(row.rate_limit_interval_seconds),
           },
+    storeContent: row.store_content === null ? null : fromFlag(row.store_content),
   };
 }
 
@@ -96,6 +97,7 @@ function toApiKeyInsert(row: ApiKeyRow): Insertable<ApiKeyTable> {
     expires_at: row.expiresAt,
     rate_limit_requests: row.rateLimit?.requests ?? null,
     rate_limit_interval_seconds: row.rateLimit?.intervalSeconds ?? null,
+    store_content: row.storeContent === null ? null : toFlag(row.storeContent),
   };
 }
 
@@ -114,6 +116,9 @@ function toApiKeyColumns(patch: ApiKeyPatch): Updateable<ApiKeyTable> {
   if (patch.rateLimit !== undefined) {
     columns.rate_limit_requests = patch.rateLimit?.requests ?? null;
     columns.rate_limit_interval_seconds = patch.rateLimit?.intervalSeconds ?? null;
+  }
+  if (patch.storeContent !== undefined) {
+    columns.store_content = patch.storeContent === null ? null : toFlag(patch.storeContent);
   }
   return columns;
 }
@@ -155,6 +160,27 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
             .values(values.slice(start, start + INSERT_CHUNK))
             .execute();
         }
+        const contents = rows.flatMap((row) =>
+          row.content === null
+            ? []
+            : // A row posted to the SQLite writer thread arrives as a plain Uint8Array.
+              [
+                {
+                  id: row.id,
+                  content: Buffer.from(
+                    row.content.buffer,
+                    row.content.byteOffset,
+                    row.content.byteLength,
+                  ),
+                },
+              ],
+        );
+        for (let start = 0; start < contents.length; start += INSERT_CHUNK) {
+          await transaction
+            .insertInto('generation_content')
+            .values(contents.slice(start, start + INSERT_CHUNK))
+            .execute();
+        }
         // Same transaction: the usage rollups always equal the committed records.
         await addToRollups(transaction, rows);
         // Same transaction: a record and its in-flight journal row never both survive a crash.
@@ -176,6 +202,15 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
         recordVersion: Number(row.record_version),
         record: row.record,
       };
+    },
+    async getContent(id: string) {
+      if (!isStorableText(id)) return undefined;
+      const row = await database
+        .selectFrom('generation_content')
+        .select('content')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row?.content;
     },
     // Every usage sum includes the rollups of records retention deleted (kysely-usage.ts).
     sumUsage(keyHash: string, sinceIso: string | null = null) {

@@ -15,6 +15,8 @@ export interface ApiKeyRow {
   expiresAt: string | null;
   /** Per-key request-rate limit (overrides the config default); null = the default. */
   rateLimit: { requests: number; intervalSeconds: number } | null;
+  /** Store this key's prompts and completions: true/false overrides the config; null = the config. */
+  storeContent: boolean | null;
 }
 
 /** A committed generation: ledger columns plus the serialized wire record. */
@@ -41,6 +43,8 @@ export interface GenerationRow {
   promptTokens: number;
   completionTokens: number;
   reasoningTokens: number;
+  /** The prompt and output, deflated JSON (ledger/generation-content.ts); null when not stored. */
+  content: Uint8Array | null;
   /** JSON text of the wire record, exactly as `GET /generation` returns it under `data`. */
   record: string;
 }
@@ -63,6 +67,8 @@ export interface GenerationStore {
    */
   insertMany(rows: readonly GenerationRow[]): Promise<void>;
   get(id: string): Promise<StoredGeneration | undefined>;
+  /** The stored content of a generation (deflated JSON), or undefined when none was stored. */
+  getContent(id: string): Promise<Uint8Array | undefined>;
   /** Σ usage of a key's generations created at or after `sinceIso` (all when null), pico-USD. */
   sumUsage(keyHash: string, sinceIso?: string | null): Promise<bigint>;
   /**
@@ -96,6 +102,7 @@ export type ApiKeyPatch = Partial<
     | 'includeByokInLimit'
     | 'expiresAt'
     | 'rateLimit'
+    | 'storeContent'
     | 'updatedAt'
   >
 >;

@@ -38,6 +38,7 @@ export function generationRow(overrides: Partial<GenerationRow> = {}): Generatio
     promptTokens: 10,
     completionTokens: 20,
     reasoningTokens: 0,
+    content: null,
     record: JSON.stringify({ id, model: 'test/model', padding: 'x'.repeat(1900) }),
     ...overrides,
   };
@@ -60,6 +61,7 @@ export function apiKeyRow(overrides: Partial<ApiKeyRow> = {}): ApiKeyRow {
     updatedAt: null,
     expiresAt: null,
     rateLimit: null,
+    storeContent: null,
     ...overrides,
   };
 }

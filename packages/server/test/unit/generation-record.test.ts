@@ -488,6 +488,7 @@ describe('finishGeneration', () => {
       promptTokens: record.native_tokens_prompt,
       completionTokens: record.native_tokens_completion,
       reasoningTokens: record.native_tokens_reasoning ?? 0,
+      content: null,
       record: row.record,
     });
   });

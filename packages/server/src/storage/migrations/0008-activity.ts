@@ -13,6 +13,8 @@ const MODEL_DIMENSIONS = ['key_hash', 'model', 'provider_name', 'endpoint_id'] a
  *   per UTC hour (`grain` 'h', `period` `YYYY-MM-DDTHH`), the usage, requests and tokens of the
  *   committed records, maintained in the transaction that inserts them and never purged by
  *   retention; filled here from the records that exist.
+ * - `generation_content` (a record's deflated prompt and output, when stored) and
+ *   `api_keys.store_content` (the per-key override of the config's `store_content`).
  */
 export async function up(database: Kysely<unknown>): Promise<void> {
   for (const column of ['external_user', 'session_id', 'outcome']) {
@@ -67,7 +69,18 @@ export async function up(database: Kysely<unknown>): Promise<void> {
       .addPrimaryKeyConstraint(`${name}_pk`, ['grain', 'period', ...dimensions] as never[])
       .execute();
   }
+  await database.schema.alterTable('api_keys').addColumn('store_content', 'integer').execute();
+  await database.schema
+    .createTable('generation_content')
+    .addColumn('id', 'text', (column) => column.primaryKey())
+    // Binary columns are named differently: BLOB in SQLite, BYTEA in PostgreSQL.
+    .addColumn('content', isPostgres(database) ? 'bytea' : 'blob', (column) => column.notNull())
+    .execute();
   await backfill(database);
+}
+
+function isPostgres(database: Kysely<unknown>): boolean {
+  return database.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 /**
@@ -75,7 +88,7 @@ export async function up(database: Kysely<unknown>): Promise<void> {
  * dialect's own functions (the record column is text on both), hence the branch.
  */
 async function backfill(database: Kysely<unknown>): Promise<void> {
-  const postgres = database.getExecutor().adapter instanceof PostgresAdapter;
+  const postgres = isPostgres(database);
   const text = (path: string) =>
     postgres
       ? sql.raw(`(record::jsonb #>> '{${path}}')`)
@@ -124,6 +137,8 @@ async function backfill(database: Kysely<unknown>): Promise<void> {
 
 /** Drops what {@link up} created. */
 export async function down(database: Kysely<unknown>): Promise<void> {
+  await database.schema.dropTable('generation_content').execute();
+  await database.schema.alterTable('api_keys').dropColumn('store_content').execute();
   await database.schema.dropTable('usage_by_user').execute();
   await database.schema.dropTable('usage_by_model').execute();
   await database.schema
