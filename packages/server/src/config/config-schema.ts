@@ -127,7 +127,7 @@ export const ConfigFileSchema = z
     models: z.array(ModelConfigSchema).default([]),
     data_region: z.string().min(1).default('global'),
     /** Keep prompts and completions with their records (compressed); keys may override. */
-    store_content: z.boolean().default(false),
+    store_content: z.boolean().optional(),
     /** Origins browser pages may call the API from (CORS); absent = `*` (any), as OpenRouter. */
     cors_origins: z.array(z.string().min(1)).min(1).optional(),
     /** PostgreSQL URL (`${VAR}` allowed; env DATABASE_URL wins); absent = SQLite in the data dir. */
