@@ -44,6 +44,13 @@ export async function up(database: Kysely<unknown>): Promise<void> {
     .columns(['session_id', 'created_at'])
     .where(sql.ref('session_id'), 'is not', null)
     .execute();
+  // Failures are what people look for among mostly `ok` records. Not partial: SQLite would not
+  // use an index `WHERE outcome <> 'ok'` for `outcome = 'error'` (it proves no such implication).
+  await database.schema
+    .createIndex('generations_outcome_created')
+    .on('generations')
+    .columns(['outcome', 'created_at'])
+    .execute();
   // The old index on created_at alone is a prefix of generations_created_id.
   await database.schema.dropIndex('generations_created_at').execute();
 
@@ -147,6 +154,7 @@ export async function down(database: Kysely<unknown>): Promise<void> {
     .columns(['created_at'])
     .execute();
   for (const index of [
+    'generations_outcome_created',
     'generations_session_created',
     'generations_user_created',
     'generations_model_created',
