@@ -208,16 +208,13 @@ export function createReportStore(database: Kysely<Database>): ReportStore {
     async listGenerations(filter: GenerationFilter, after: GenerationCursor | null, limit: number) {
       let query = applyFilter(database, filter).select(['id', 'created_at', 'record']);
       if (after !== null) {
-        // Row-value comparison spelled out: both dialects use the (…, created_at) indexes for it.
-        query = query.where((builder) =>
-          builder.or([
-            builder('created_at', '<', after.createdAt),
-            builder.and([
-              builder('created_at', '=', after.createdAt),
-              builder('id', '<', after.id),
-            ]),
-          ]),
-        );
+        // (created_at, id) < cursor, spelled so that `created_at <=` bounds the scan of whichever
+        // (…, created_at) index the planner picks; a bare OR made SQLite sort every older row.
+        query = query
+          .where('created_at', '<=', after.createdAt)
+          .where((builder) =>
+            builder.or([builder('created_at', '<', after.createdAt), builder('id', '<', after.id)]),
+          );
       }
       const rows = await query
         .orderBy('created_at', 'desc')
