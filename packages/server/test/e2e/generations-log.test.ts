@@ -123,7 +123,7 @@ test('pages are stable under concurrent inserts and exports stream every row onc
   const keyHash = 'b'.repeat(64);
   const startMs = Date.parse('2026-12-01T00:00:00.000Z');
   const total = 3_000;
-  // Every third row shares its created_at with the next: the id breaks the tie.
+  // Rows share their created_at two by two: the id breaks the tie.
   const rows = Array.from({ length: total }, (_, index) =>
     row(index, startMs + Math.floor(index / 2) * 1000, keyHash),
   );
@@ -133,7 +133,8 @@ test('pages are stable under concurrent inserts and exports stream every row onc
   let cursor: string | null = null;
   let inserted = total;
   do {
-    const query: string = cursor === null ? 'limit=200' : `limit=200&cursor=${cursor}`;
+    // An odd page size: pages end between two records that share their created_at.
+    const query: string = cursor === null ? 'limit=199' : `limit=199&cursor=${cursor}`;
     const response = await getJson(`${harness.apiUrl}/generations?${query}`, harness.key);
     assert.equal(response.status, 200);
     const page = response.body as { data: Array<{ id: string }>; next_cursor: string | null };
