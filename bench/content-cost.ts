@@ -20,7 +20,6 @@ function prose(chars: number): string {
   }
   return text;
 }
-const words = prose(300);
 const cases = {
   'short chat (~0.3 KB)': {
     input: { messages: [{ role: 'user', content: 'What is on my invoice? Please list it.' }] },
