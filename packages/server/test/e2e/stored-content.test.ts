@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { ErrorEnvelopeSchema, GenerationContentResponseSchema } from '@tollgate/protocol';
+import { pino } from 'pino';
+import { generateKey } from '../../src/accounts/api-keys.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { startGateway } from '../../src/start-gateway.js';
+import { startFakeUpstream } from '../helpers/fake-upstream.js';
 import { postJson, readSse } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
 import { defaultTestConfig, startTestGateway } from '../helpers/start-test-gateway.js';
@@ -108,5 +117,51 @@ test('store_content: true in the config stores for every key but one that opts o
     });
     const { id } = (await response.json()) as { id: string };
     assert.equal((await content(harness.apiUrl, caller, id)).status, status);
+  }
+});
+
+test('stored content never reaches the logs, even at trace level', async (t) => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const upstream = await startFakeUpstream();
+  const adminKey = generateKey();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-content-logs-'));
+  const gateway = await startGateway({
+    port: 0,
+    dataDir,
+    adminKey,
+    logger: pino({ level: 'trace' }, sink),
+    countTokens: false,
+    config: parseConfig(
+      { ...(defaultTestConfig(upstream.url) as object), store_content: true },
+      {},
+    ),
+  });
+  t.after(async () => {
+    await gateway.close();
+    await upstream.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  const apiUrl = `${gateway.url}/api/v1`;
+  upstream.route('/v1/chat/completions', {
+    kind: 'json',
+    body: openAIChatCompletion({ content: 'zanzibar-completion-marker' }),
+  });
+  const response = await postJson(apiUrl, '/chat/completions', adminKey, {
+    model: 'test/model',
+    messages: [{ role: 'user', content: 'quetzal-prompt-marker' }],
+  });
+  const { id } = (await response.json()) as { id: string };
+  const stored = await content(apiUrl, adminKey, id);
+  assert.equal(stored.status, 200);
+  assert.match(JSON.stringify(stored.body), /quetzal-prompt-marker.*zanzibar-completion-marker/);
+  assert.ok(lines.length > 0, 'the gateway logged at trace level');
+  for (const line of lines) {
+    assert.doesNotMatch(line, /quetzal-prompt-marker|zanzibar-completion-marker/);
   }
 });
