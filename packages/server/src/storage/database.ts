@@ -112,6 +112,15 @@ export interface UsageByModelTable extends RollupMeasures {
   endpoint_id: string;
 }
 
+/** `usage_by_endpoint`: as {@link UsageByModelTable} without the key, per day only (`/activity`). */
+export interface UsageByEndpointTable extends RollupMeasures {
+  grain: string;
+  period: string;
+  model: string;
+  provider_name: string;
+  endpoint_id: string;
+}
+
 /** `usage_by_user`: as {@link UsageByModelTable}, per key × `external_user` (records that set one). */
 export interface UsageByUserTable extends RollupMeasures {
   grain: string;
@@ -134,6 +143,7 @@ export interface Database {
   inflight_generations: InflightTable;
   usage_rollups: UsageRollupTable;
   usage_by_model: UsageByModelTable;
+  usage_by_endpoint: UsageByEndpointTable;
   usage_by_user: UsageByUserTable;
   generation_content: GenerationContentTable;
 }

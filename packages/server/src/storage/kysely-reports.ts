@@ -52,15 +52,14 @@ function addRow(measures: UsageMeasures, row: GenerationRow): void {
 function fold(
   rows: readonly GenerationRow[],
   dimensionsOf: (row: GenerationRow) => string[] | null,
+  grains: readonly ('d' | 'h')[] = ['d', 'h'],
 ): Bucket[] {
   const buckets = new Map<string, Bucket>();
   for (const row of rows) {
     const dimensions = dimensionsOf(row);
     if (dimensions === null) continue;
-    for (const [grain, period] of [
-      ['d', row.createdAt.slice(0, 10)],
-      ['h', row.createdAt.slice(0, 13)],
-    ] as const) {
+    for (const grain of grains) {
+      const period = row.createdAt.slice(0, grain === 'd' ? 10 : 13);
       const key = [grain, period, ...dimensions].join('\u0000');
       let bucket = buckets.get(key);
       if (bucket === undefined) {
@@ -96,13 +95,46 @@ const MEASURES = [
 ] as const;
 
 /**
- * Adds a batch of records to `usage_by_model` and `usage_by_user`, inside the transaction that
- * inserts them: the rollups always equal the committed records exactly.
+ * Adds a batch of records to `usage_by_endpoint`, `usage_by_model` and `usage_by_user`, inside the
+ * transaction that inserts them: the rollups always equal the committed records exactly.
  */
 export async function addToRollups(
   transaction: Transaction<Database>,
   rows: readonly GenerationRow[],
 ): Promise<void> {
+  // Per day only, without the key: what `/activity` reads, however many keys there are.
+  const byEndpoint = fold(
+    rows,
+    (row) => [row.model, row.providerName ?? '', row.endpointId ?? ''],
+    ['d'],
+  );
+  for (let start = 0; start < byEndpoint.length; start += UPSERT_CHUNK) {
+    await transaction
+      .insertInto('usage_by_endpoint')
+      .values(
+        byEndpoint.slice(start, start + UPSERT_CHUNK).map((bucket) => ({
+          grain: bucket.grain,
+          period: bucket.period,
+          model: bucket.dimensions[0] ?? '',
+          provider_name: bucket.dimensions[1] ?? '',
+          endpoint_id: bucket.dimensions[2] ?? '',
+          ...measureColumns(bucket.measures),
+        })),
+      )
+      .onConflict((conflict) =>
+        conflict
+          .columns(['grain', 'period', 'model', 'provider_name', 'endpoint_id'])
+          .doUpdateSet((builder) =>
+            Object.fromEntries(
+              MEASURES.map((column) => [
+                column,
+                builder(`usage_by_endpoint.${column}`, '+', builder.ref(`excluded.${column}`)),
+              ]),
+            ),
+          ),
+      )
+      .execute();
+  }
   const byModel = fold(rows, (row) => [
     row.keyHash,
     row.model,
@@ -228,7 +260,7 @@ export function createReportStore(database: Kysely<Database>): ReportStore {
 
     async activity(sinceDay: string, beforeDay: string) {
       const rows = await database
-        .selectFrom('usage_by_model')
+        .selectFrom('usage_by_endpoint')
         .select(['period', 'model', 'provider_name', 'endpoint_id'])
         .select((builder) =>
           MEASURES.map((column) => builder.fn.sum<bigint | number | string>(column).as(column)),

@@ -13,6 +13,8 @@ const MODEL_DIMENSIONS = ['key_hash', 'model', 'provider_name', 'endpoint_id'] a
  *   per UTC hour (`grain` 'h', `period` `YYYY-MM-DDTHH`), the usage, requests and tokens of the
  *   committed records, maintained in the transaction that inserts them and never purged by
  *   retention; filled here from the records that exist.
+ * - `usage_by_endpoint`: as `usage_by_model` without the key, per day only: `/activity` reads it,
+ *   so its cost does not grow with the number of keys.
  * - `generation_content` (a record's deflated prompt and output, when stored) and
  *   `api_keys.store_content` (the per-key override of the config's `store_content`).
  */
@@ -56,6 +58,7 @@ export async function up(database: Kysely<unknown>): Promise<void> {
 
   for (const [name, dimensions] of [
     ['usage_by_model', MODEL_DIMENSIONS],
+    ['usage_by_endpoint', ['model', 'provider_name', 'endpoint_id']],
     ['usage_by_user', ['key_hash', 'external_user']],
   ] as const) {
     let table = database.schema
@@ -140,6 +143,15 @@ async function backfill(database: Kysely<unknown>): Promise<void> {
       GROUP BY ${period}, key_hash, external_user
     `.execute(database);
   }
+  await sql`
+    INSERT INTO usage_by_endpoint (grain, period, model, provider_name, endpoint_id,
+      usage_pico, byok_usage_pico, requests, prompt_tokens, completion_tokens, reasoning_tokens)
+    SELECT 'd', ${day}, model, coalesce(provider_name, ''), ${endpoint},
+      sum(usage_pico), sum(${byok}), count(*), sum(${int('native_tokens_prompt')}),
+      sum(${int('native_tokens_completion')}), sum(${int('native_tokens_reasoning')})
+    FROM generations
+    GROUP BY ${day}, model, coalesce(provider_name, ''), ${endpoint}
+  `.execute(database);
 }
 
 /** Drops what {@link up} created. */
@@ -147,6 +159,7 @@ export async function down(database: Kysely<unknown>): Promise<void> {
   await database.schema.dropTable('generation_content').execute();
   await database.schema.alterTable('api_keys').dropColumn('store_content').execute();
   await database.schema.dropTable('usage_by_user').execute();
+  await database.schema.dropTable('usage_by_endpoint').execute();
   await database.schema.dropTable('usage_by_model').execute();
   await database.schema
     .createIndex('generations_created_at')
