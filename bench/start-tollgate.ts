@@ -44,6 +44,9 @@ function configYaml(upstreamOrigin: string): string {
     '        pricing: { prompt: "0.000001", completion: "0.000002" }',
   ];
   return [
+    // Every load-generator connection comes from 127.0.0.1 (1,000 open streams and more).
+    'http:',
+    '  max_connections_per_address: 0',
     'providers:',
     ...provider('Bench'),
     ...held.flatMap((index) => provider(`Held${index}`)),

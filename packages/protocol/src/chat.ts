@@ -1,27 +1,132 @@
 import { z } from 'zod';
 import { COST_STATUSES } from './pricing.js';
 
-const ContentPartSchema = z.looseObject({
-  type: z.string({ error: 'a content part needs a string `type`' }),
+const nonEmptyString = (what: string) =>
+  z.string({ error: `${what} must be a string` }).min(1, { error: `${what} must not be empty` });
+
+const url = nonEmptyString('`url`');
+
+/** `{type: "text", text}`; `cache_control` and other keys are kept. */
+const TextPartSchema = z.looseObject({
+  type: z.literal('text'),
+  text: z.string({ error: 'a text part needs a string `text`' }),
 });
 
-const MessageContentSchema = z.union([z.string(), z.array(ContentPartSchema), z.null()], {
-  error: '`content` must be a string, an array of content parts, or null',
+/** `{type: "image_url", image_url: {url, detail?}}` (a bare URL string is accepted too). */
+const ImageUrlPartSchema = z.looseObject({
+  type: z.literal('image_url'),
+  image_url: z.union([url, z.looseObject({ url, detail: z.string().optional() })], {
+    error: '`image_url` must be an object with a string `url`',
+  }),
+});
+
+const InputAudioPartSchema = z.looseObject({
+  type: z.literal('input_audio'),
+  input_audio: z.looseObject(
+    { data: nonEmptyString('`data`'), format: nonEmptyString('`format`') },
+    { error: '`input_audio` must be an object with `data` and `format`' },
+  ),
+});
+
+const FilePartSchema = z.looseObject({
+  type: z.literal('file'),
+  file: z.looseObject(
+    {
+      filename: z.string().optional(),
+      file_data: z.string().optional(),
+      file_id: z.string().optional(),
+    },
+    { error: '`file` must be an object' },
+  ),
+});
+
+const videoUrl = z.looseObject({ url }, { error: '`video_url` must be an object with a `url`' });
+
+const VideoUrlPartSchema = z.looseObject({ type: z.literal('video_url'), video_url: videoUrl });
+
+const InputVideoPartSchema = z.looseObject({ type: z.literal('input_video'), video_url: videoUrl });
+
+/** An assistant message's refusal, as OpenAI sends it back in history. */
+const RefusalPartSchema = z.looseObject({
+  type: z.literal('refusal'),
+  refusal: z.string({ error: 'a refusal part needs a string `refusal`' }),
+});
+
+/** Content part types a message may carry (OpenRouter's `ChatContentItems`, plus `refusal`). */
+export const CONTENT_PART_TYPES = [
+  'text',
+  'image_url',
+  'input_audio',
+  'file',
+  'video_url',
+  'input_video',
+  'refusal',
+] as const;
+
+/** One part of a message's `content` array. */
+export const ContentPartSchema = z.discriminatedUnion(
+  'type',
+  [
+    TextPartSchema,
+    ImageUrlPartSchema,
+    InputAudioPartSchema,
+    FilePartSchema,
+    VideoUrlPartSchema,
+    InputVideoPartSchema,
+    RefusalPartSchema,
+  ],
+  { error: `a content part's \`type\` must be one of ${CONTENT_PART_TYPES.join(', ')}` },
+);
+
+const contentParts = z
+  .array(ContentPartSchema, { error: '`content` must be a string or an array of content parts' })
+  .min(1, { error: '`content` must not be an empty array' });
+
+/** `content` where it is required: a string or a non-empty array of parts. */
+const RequiredContentSchema = z.union([z.string(), contentParts], {
+  error: (issue) =>
+    issue.input === undefined || issue.input === null
+      ? '`content` is required: a string or a non-empty array of content parts'
+      : '`content` must be a string or a non-empty array of content parts',
 });
 
 /** Roles a chat message may have. */
 export const MESSAGE_ROLES = ['system', 'developer', 'user', 'assistant', 'tool'] as const;
 
-/** One chat message of a request (OpenAI shape; unknown keys are kept). */
-export const ChatMessageSchema = z.looseObject({
-  role: z.enum(MESSAGE_ROLES, {
-    error: `\`role\` must be one of ${MESSAGE_ROLES.join(', ')}`,
-  }),
-  content: MessageContentSchema.optional(),
+const messageFields = {
   name: z.string().optional(),
   tool_call_id: z.string().optional(),
   tool_calls: z.array(z.looseObject({})).optional(),
-});
+};
+
+const requiredContentMessage = <Role extends 'system' | 'developer' | 'user' | 'tool'>(
+  role: Role,
+) => z.looseObject({ role: z.literal(role), content: RequiredContentSchema, ...messageFields });
+
+/**
+ * One chat message of a request (OpenAI shape; unknown keys are kept). Every role but
+ * `assistant` needs `content` (a string or a non-empty array of parts); an assistant message may
+ * have `content: null` (or none), e.g. when it carries `tool_calls`.
+ */
+export const ChatMessageSchema = z.discriminatedUnion(
+  'role',
+  [
+    requiredContentMessage('system'),
+    requiredContentMessage('developer'),
+    requiredContentMessage('user'),
+    z.looseObject({
+      role: z.literal('assistant'),
+      content: z
+        .union([z.string(), z.array(ContentPartSchema), z.null()], {
+          error: '`content` must be a string, an array of content parts, or null',
+        })
+        .optional(),
+      ...messageFields,
+    }),
+    requiredContentMessage('tool'),
+  ],
+  { error: `\`role\` must be one of ${MESSAGE_ROLES.join(', ')}` },
+);
 
 /** One chat message of a request. */
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
@@ -62,6 +167,21 @@ export const ProviderPreferencesSchema = z.looseObject({
 /** Provider routing preferences. */
 export type ProviderPreferences = z.infer<typeof ProviderPreferencesSchema>;
 
+/** `logit_bias`: token id (a decimal string) → bias from -100 to 100. */
+export const LogitBiasSchema = z.record(
+  z.string().regex(/^\d+$/, { error: 'keys must be token ids (decimal strings)' }),
+  z
+    .number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a number' : undefined) })
+    .min(-100, { error: 'must be from -100 to 100' })
+    .max(100, { error: 'must be from -100 to 100' }),
+  {
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? '`logit_bias` must be an object mapping token ids to numbers'
+        : undefined,
+  },
+);
+
 const positiveInt = z.int({ error: 'must be an integer' }).positive({ error: 'must be ≥ 1' });
 
 /**
@@ -97,6 +217,7 @@ export const ChatCompletionRequestSchema = z.looseObject({
   provider: ProviderPreferencesSchema.nullable().optional(),
   route: z.enum(['fallback', 'sort']).nullable().optional(),
   usage: z.looseObject({ include: z.boolean().optional() }).optional(),
+  logit_bias: LogitBiasSchema.nullable().optional(),
 });
 
 /** A validated chat completion request. */

@@ -39,6 +39,7 @@ export const TextCompletionRequestSchema = z.looseObject({
     provider: true,
     route: true,
     usage: true,
+    logit_bias: true,
   }).shape,
   prompt: TextCompletionPromptSchema,
   best_of: z.literal(1, { error: 'only `best_of: 1` is supported' }).nullable().optional(),

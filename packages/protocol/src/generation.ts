@@ -15,15 +15,19 @@ export const API_TYPES = [
   'image',
 ] as const;
 
-/** One upstream attempt made while serving a generation (fallbacks add more). */
+/**
+ * One upstream attempt made while serving a generation (fallbacks add more). Every field but
+ * `status` is optional and never null: `@openrouter/sdk` declares them optional non-nullable and
+ * rejects a record with a null there, so a field Tollgate does not know is omitted.
+ */
 export const ProviderResponseSchema = z.object({
   status: z.int().nullable(),
-  id: nullableString.optional(),
-  endpoint_id: nullableString.optional(),
-  model_permaslug: nullableString.optional(),
-  provider_name: nullableString.optional(),
-  latency: nullableNumber.optional(),
-  is_byok: z.boolean().nullable().optional(),
+  id: z.string().optional(),
+  endpoint_id: z.string().optional(),
+  model_permaslug: z.string().optional(),
+  provider_name: z.string().optional(),
+  latency: z.number().optional(),
+  is_byok: z.boolean().optional(),
 });
 
 /** One element of `provider_responses`. */

@@ -1,4 +1,5 @@
 export * from './activity.js';
+export * from './auth.js';
 export * from './chat.js';
 export * from './completions.js';
 export * from './embeddings.js';

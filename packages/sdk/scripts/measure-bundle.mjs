@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// Measures what a consumer pays for the SDK: bundles (esbuild, minified, browser ESM) an entry
-// that imports only `generationsGetGeneration` and `TollgateCore` from the built package, and
-// prints the raw and gzipped sizes. Also measures the full client for comparison.
+// Measures what a consumer pays for the SDK: bundles (esbuild, minified, browser ESM) entries
+// that import parts of the built package and prints the raw and gzipped sizes: one standalone
+// function with `TollgateCore`, the OAuth exchange, the full client, and the React Query hooks
+// (React and React Query are the app's own: left out of the hook bundles as externals).
 // Run after `npm run build`: node packages/sdk/scripts/measure-bundle.mjs
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -15,6 +16,19 @@ const entries = {
     import { TollgateCore, generationsGetGeneration } from '@tollgate/sdk';
     const core = new TollgateCore({ apiKey: 'k' });
     generationsGetGeneration(core, { id: 'gen-1' }).then((result) => console.log(result));
+  `,
+  oAuthExchangeAuthCodeForAPIKey: `
+    import { TollgateCore, oAuthExchangeAuthCodeForAPIKey } from '@tollgate/sdk';
+    const core = new TollgateCore({});
+    oAuthExchangeAuthCodeForAPIKey(core, { code: 'c', codeVerifier: 'v' }).then(console.log);
+  `,
+  'useOAuthExchangeAuthCodeForAPIKeyMutation (one hook)': `
+    import { TollgateProvider, useOAuthExchangeAuthCodeForAPIKeyMutation } from '@tollgate/sdk/react-query';
+    console.log(TollgateProvider, useOAuthExchangeAuthCodeForAPIKeyMutation);
+  `,
+  'every hook (@tollgate/sdk/react-query)': `
+    import * as hooks from '@tollgate/sdk/react-query';
+    console.log(hooks);
   `,
   'Tollgate (full client)': `
     import { Tollgate } from '@tollgate/sdk';
@@ -32,6 +46,7 @@ for (const [name, contents] of Object.entries(entries)) {
     target: 'es2022',
     write: false,
     metafile: true,
+    external: ['react', 'react-dom', '@tanstack/react-query'],
     logLevel: 'error',
   });
   const code = result.outputFiles[0].contents;

@@ -18,6 +18,8 @@ import { generationsList } from './funcs/generations-list.js';
 import { modelsCount } from './funcs/models-count.js';
 import { modelsGet } from './funcs/models-get.js';
 import { modelsList } from './funcs/models-list.js';
+import { oAuthCreateAuthCode } from './funcs/oauth-create-auth-code.js';
+import { oAuthExchangeAuthCodeForAPIKey } from './funcs/oauth-exchange-auth-code-for-api-key.js';
 import { providersList } from './funcs/providers-list.js';
 import type { EventStream } from './lib/event-stream.js';
 import { unwrap } from './lib/result.js';
@@ -175,6 +177,21 @@ export class ApiKeys extends Resource {
   }
 }
 
+/** `/auth/keys` (OAuth PKCE). */
+export class OAuth extends Resource {
+  /** A new API key for an authorization code. See {@link oAuthExchangeAuthCodeForAPIKey}. */
+  async exchangeAuthCodeForAPIKey(
+    request: models.ExchangeAuthCodeRequest,
+    options?: RequestOptions,
+  ) {
+    return unwrap(await oAuthExchangeAuthCodeForAPIKey(this.core, request, options));
+  }
+  /** An authorization code created server-side. See {@link oAuthCreateAuthCode}. */
+  async createAuthCode(request: models.CreateAuthCodeRequest, options?: RequestOptions) {
+    return unwrap(await oAuthCreateAuthCode(this.core, request, options));
+  }
+}
+
 /**
  * The Tollgate client: one resource per endpoint group, methods that throw typed errors.
  *
@@ -194,6 +211,7 @@ export class Tollgate extends TollgateCore {
   readonly credits: Credits;
   readonly analytics: Analytics;
   readonly apiKeys: ApiKeys;
+  readonly oAuth: OAuth;
 
   constructor(options: TollgateOptions = {}) {
     super(options);
@@ -207,5 +225,6 @@ export class Tollgate extends TollgateCore {
     this.credits = new Credits(this);
     this.analytics = new Analytics(this);
     this.apiKeys = new ApiKeys(this);
+    this.oAuth = new OAuth(this);
   }
 }

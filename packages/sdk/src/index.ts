@@ -20,6 +20,8 @@ export { generationsList } from './funcs/generations-list.js';
 export { modelsCount } from './funcs/models-count.js';
 export { modelsGet } from './funcs/models-get.js';
 export { modelsList } from './funcs/models-list.js';
+export { oAuthCreateAuthCode } from './funcs/oauth-create-auth-code.js';
+export { oAuthExchangeAuthCodeForAPIKey } from './funcs/oauth-exchange-auth-code-for-api-key.js';
 export { providersList } from './funcs/providers-list.js';
 export type { CamelCased, CamelToSnake, SnakeToCamel } from './lib/case.js';
 export * from './lib/errors.js';

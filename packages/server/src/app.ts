@@ -5,14 +5,22 @@ import { installAdmission } from './http/admission.js';
 import { handleClientError, handleFrameworkError } from './http/client-errors.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/handle-errors.js';
+import {
+  createGatewayHttpServer,
+  DEFAULT_HTTP_LIMITS,
+  type HttpLimits,
+} from './http/http-server.js';
+import { findExcessiveNesting, MAX_JSON_DEPTH, pathAtOffset } from './http/json-nesting.js';
 import { createRequestId } from './ledger/ids.js';
 import { installOperations, type Operations } from './ops/install-operations.js';
 import type { ReadinessCheck } from './ops/readiness.js';
 import { registerAccount } from './routes/account.js';
 import { registerActivity } from './routes/activity.js';
+import { registerAuthKeys } from './routes/auth-keys.js';
 import { registerCatalog } from './routes/catalog.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
 import { registerCompletions } from './routes/completions.js';
+import { registerConsentPage } from './routes/consent-page.js';
 import { registerConsole } from './routes/console.js';
 import { registerDocs } from './routes/docs.js';
 import { registerEmbeddings } from './routes/embeddings.js';
@@ -32,9 +40,22 @@ export interface AppOptions {
   readiness?: ReadinessCheck | undefined;
   /** Origins allowed to call from a browser (CORS); default `['*']`. */
   corsOrigins?: readonly string[] | undefined;
+  /** Origins besides loopback that may receive OAuth codes (`oauth_callback_origins`). */
+  oauthCallbackOrigins?: readonly string[] | undefined;
+  /** Timeouts and connections per address of the HTTP server (config `http:`). */
+  httpLimits?: HttpLimits | undefined;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function tooDeeplyNested(path: string): GatewayError {
+  const shown = path.length > 160 ? `${path.slice(0, 160)}…` : path;
+  return new GatewayError(
+    'invalid_request',
+    `Request body is nested deeper than ${MAX_JSON_DEPTH} levels at ${shown === '' ? 'the top level' : shown}`,
+    { metadata: { max_depth: MAX_JSON_DEPTH, path: shown } },
+  );
+}
 
 /**
  * Parses every request body as JSON whatever its Content-Type (curl's `-d` sends
@@ -55,6 +76,13 @@ function installJsonBodyParser(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
+    // Refused before parsing: a body nested thousands deep parses, then overflows the stack of
+    // every recursive walk after it (JSON.stringify upstream, the cost bound).
+    const tooDeepAt = findExcessiveNesting(text, MAX_JSON_DEPTH);
+    if (tooDeepAt !== -1) {
+      done(tooDeeplyNested(pathAtOffset(text, tooDeepAt)), null);
+      return;
+    }
     try {
       done(null, JSON.parse(text));
     } catch (error) {
@@ -66,20 +94,28 @@ function installJsonBodyParser(app: FastifyInstance): void {
 
 /** Builds the gateway's Fastify app from its dependencies. Never listens by itself. */
 export function createApp(context: GatewayContext, options: AppOptions = {}): FastifyInstance {
+  const httpServer = createGatewayHttpServer(options.httpLimits ?? DEFAULT_HTTP_LIMITS);
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
     logger: false,
     // Unique across nodes and restarts, in the shape of records' request_id (access logs).
     genReqId: () => createRequestId(Date.now()),
-    return503OnClosing: true,
+    serverFactory: httpServer.serverFactory,
+    // Requests arriving during a drain are answered 503 in the envelope by the server itself
+    // (httpServer.drain below), not with Fastify's own body.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     clientErrorHandler: handleClientError,
     frameworkErrors: handleFrameworkError,
   });
+  app.addHook('preClose', (done) => {
+    httpServer.drain();
+    done();
+  });
   installJsonBodyParser(app);
   installErrorHandling(app, context);
-  installAdmission(app, context.admission);
+  installAdmission(app, context);
   installCors(app, options.corsOrigins);
   if (options.operations !== undefined) installOperations(app, options.operations);
   registerHealth(app);
@@ -92,6 +128,9 @@ export function createApp(context: GatewayContext, options: AppOptions = {}): Fa
   registerActivity(app, context);
   registerKeys(app, context);
   registerAccount(app, context);
+  const authKeys = { callbackOrigins: options.oauthCallbackOrigins ?? [] };
+  registerAuthKeys(app, context, authKeys);
+  registerConsentPage(app, authKeys);
   registerCatalog(app, context);
   registerOpenApi(app);
   registerDocs(app);

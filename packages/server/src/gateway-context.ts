@@ -3,6 +3,7 @@ import type { ApiKeyAuthenticator } from './accounts/api-keys.js';
 import type { RateLimit, RateLimiter } from './accounts/rate-limiter.js';
 import type { SpendControl } from './accounts/spend-guard.js';
 import type { Admission } from './http/admission.js';
+import type { InflightLookup } from './ledger/await-inflight-record.js';
 import type { InflightJournal } from './ledger/inflight-journal.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { EndpointStats } from './routing/endpoint-stats.js';
@@ -16,6 +17,8 @@ export interface GatewayContext {
   ledger: Ledger;
   /** Journals generations whose id is exposed before their record is committed (streams). */
   journal: InflightJournal;
+  /** How a lookup that missed waits for a generation still in flight (decision 0017). */
+  inflightLookup: InflightLookup;
   authenticator: ApiKeyAuthenticator;
   logger: Logger;
   spendGuard: SpendControl;

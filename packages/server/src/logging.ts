@@ -20,4 +20,13 @@ export const LOG_REDACT_PATHS = [
   '*.database_url',
   'token',
   '*.token',
+  // OAuth: an authorization code or PKCE verifier is as good as a key until it is exchanged.
+  // (`err.code` of system errors stays readable: only a code under a body is redacted.)
+  'code',
+  'body.code',
+  '*.body.code',
+  'code_verifier',
+  '*.code_verifier',
+  'codeVerifier',
+  '*.codeVerifier',
 ];

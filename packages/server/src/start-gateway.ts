@@ -7,11 +7,14 @@ import type { ConfigFile } from './config/config-schema.js';
 import { loadConfigFile, parseConfig } from './config/load-config.js';
 import type { GatewayContext } from './gateway-context.js';
 import { Admission, DEFAULT_ADMISSION_LIMITS } from './http/admission.js';
+import { DEFAULT_HTTP_LIMITS } from './http/http-server.js';
 import { createTokenCounter, type TokenCounter } from './ledger/count-tokens.js';
 import { toRecordTimestamp } from './ledger/ids.js';
 import { defaultNodeId, InflightJournal } from './ledger/inflight-journal.js';
+import { resolveInflightSettings } from './ledger/inflight-settings.js';
 import { Ledger } from './ledger/ledger.js';
-import { recoverInflight } from './ledger/recover-inflight.js';
+import { NodeLeases } from './ledger/node-leases.js';
+import { type RecoveryResult, recoverInflight } from './ledger/recover-inflight.js';
 import { GatewayMetrics } from './ops/metrics.js';
 import { observeBatches } from './ops/observe-ledger.js';
 import { createReadinessCheck } from './ops/readiness.js';
@@ -125,13 +128,35 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     cleanups.push(() => storage.close());
     // Before serving: streams a crash cut short get their records (cancelled) first.
     const nodeId = options.nodeId ?? defaultNodeId(storageConfig);
+    const inflightSettings = resolveInflightSettings(environment, config.inflight);
+    // The lease first (a survivor then stops claiming this node), then this node's own rows.
+    let onRecovered: (result: RecoveryResult) => void = () => undefined;
+    const leases = new NodeLeases({
+      storage,
+      nodeId,
+      leaseMs: inflightSettings.nodeLeaseMs,
+      now,
+      logger,
+      onRecovered: (result) => onRecovered(result),
+    });
+    await leases.acquire();
     const recovery = await recoverInflight(storage, nodeId, logger);
-    const journal = new InflightJournal(storage.inflight, nodeId);
+    const journal = new InflightJournal(storage.inflight, nodeId, {
+      checkpointIntervalMs: inflightSettings.checkpointIntervalMs,
+      onCheckpointError: (error) => logger.warn({ err: error }, 'in-flight checkpoint failed'),
+    });
     const bootstrap = await ensureBootstrapKey(
       storage.apiKeys,
       options.adminKey,
       toRecordTimestamp(now()),
     );
+    for (const revoked of bootstrap.revoked) {
+      // The label and hash identify the key; its secret was never stored.
+      logger.warn(
+        { key_hash: revoked.hash, key_label: revoked.label },
+        'revoked the previous bootstrap management key: TOLLGATE_ADMIN_KEY holds another value',
+      );
+    }
     let counter: TokenCounter | null = null;
     if (options.countTokens !== false) {
       const tokenCounter = createTokenCounter();
@@ -160,6 +185,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     cleanups.push(() => limits.close());
     const { spendGuard } = limits;
     spendGuard.recordRecovered(recovery.charges);
+    // Rows of dead nodes recovered here count in the shared spend counters like our own.
+    onRecovered = (result) => spendGuard.recordRecovered(result.charges);
+    leases.start();
+    cleanups.push(() => leases.close());
     await spendGuard.refreshCredits();
     // Grants made by another process (the `credits add` CLI) take effect within two seconds.
     const creditRefresh = setInterval(() => {
@@ -194,6 +223,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       catalog,
       ledger,
       journal,
+      inflightLookup: {
+        generations: storage.generations,
+        inflight: storage.inflight,
+        leases,
+        nodeId,
+        waitMs: inflightSettings.lookupWaitMs,
+      },
       authenticator: new ApiKeyAuthenticator(storage.apiKeys, now),
       logger,
       dataRegion: config.data_region,
@@ -207,6 +243,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     const app = createApp(context, {
       bodyLimit: options.bodyLimit,
       corsOrigins: config.cors_origins,
+      oauthCallbackOrigins: config.oauth_callback_origins,
+      httpLimits: {
+        headersTimeoutMs: config.http?.headers_timeout_ms ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs,
+        requestTimeoutMs: config.http?.request_timeout_ms ?? DEFAULT_HTTP_LIMITS.requestTimeoutMs,
+        maxConnectionsPerAddress:
+          config.http?.max_connections_per_address ?? DEFAULT_HTTP_LIMITS.maxConnectionsPerAddress,
+      },
       operations: {
         accessLogger: options.accessLogger ?? logger,
         metrics,
@@ -241,6 +284,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
           clearTimeout(drainLimit);
           // Streams cut by the drain limit are still committing their (cancelled) records.
           await journal.idle();
+          await journal.stopCheckpoints();
           await journal.flush();
           await ledger.flush();
           for (const cleanup of cleanups.reverse()) await cleanup();

@@ -13,10 +13,14 @@ import type {
   ChatCompletionChunk,
   ChatCompletionRequestSchema,
   CreateApiKeyRequestSchema,
+  CreateAuthCodeRequestSchema,
+  CreateAuthCodeResponse,
   CreditsSchema,
   CurrentKeySchema,
   EmbeddingsRequestSchema,
   EmbeddingsResponse,
+  ExchangeAuthCodeRequestSchema,
+  ExchangeAuthCodeResponse,
   GetGenerationResponse,
   ListApiKeysQuerySchema,
   ListGenerationsQuerySchema,
@@ -146,3 +150,12 @@ export interface DeleteApiKeyResponseBody {
 }
 /** `GET /key` response: the calling key. */
 export type GetCurrentKeyResponseBody = CamelCased<{ data: Output<typeof CurrentKeySchema> }>;
+
+/** `POST /auth/keys` request: the code, and the PKCE verifier when the code has a challenge. */
+export type ExchangeAuthCodeRequest = CamelCased<Input<typeof ExchangeAuthCodeRequestSchema>>;
+/** `POST /auth/keys` response: the new key (shown only here) and the approver's user id. */
+export type ExchangeAuthCodeResponseBody = CamelCased<ExchangeAuthCodeResponse>;
+/** `POST /auth/keys/code` request. */
+export type CreateAuthCodeRequest = CamelCased<Input<typeof CreateAuthCodeRequestSchema>>;
+/** `POST /auth/keys/code` response: `data.id` is the code. */
+export type CreateAuthCodeResponseBody = CamelCased<CreateAuthCodeResponse>;

@@ -23,6 +23,8 @@ import { generationsList } from '../funcs/generations-list.js';
 import { modelsCount } from '../funcs/models-count.js';
 import { modelsGet } from '../funcs/models-get.js';
 import { modelsList } from '../funcs/models-list.js';
+import { oAuthCreateAuthCode } from '../funcs/oauth-create-auth-code.js';
+import { oAuthExchangeAuthCodeForAPIKey } from '../funcs/oauth-exchange-auth-code-for-api-key.js';
 import { providersList } from '../funcs/providers-list.js';
 import type {
   ApiKeyHashRequest,
@@ -34,11 +36,15 @@ import type {
   CountModelsResponseBody,
   CreateApiKeyRequest,
   CreateApiKeyResponseBody,
+  CreateAuthCodeRequest,
+  CreateAuthCodeResponseBody,
   CreateCreditsRequest,
   CreateCreditsResponseBody,
   DeleteApiKeyResponseBody,
   EmbeddingsRequest,
   EmbeddingsResponseBody,
+  ExchangeAuthCodeRequest,
+  ExchangeAuthCodeResponseBody,
   GetActivityRequest,
   GetActivityResponseBody,
   GetActivitySummaryRequest,
@@ -408,3 +414,24 @@ export const prefetchActivityGetSummary = activityGetSummaryQuery.prefetch;
 export const invalidateActivityGetSummary = activityGetSummaryQuery.invalidate;
 /** Invalidates every cached `activityGetSummary`. */
 export const invalidateAllActivityGetSummary = activityGetSummaryQuery.invalidateAll;
+/** Mutation options and hook of `oAuthExchangeAuthCodeForAPIKey`. */
+const oAuthExchangeAuthCodeForAPIKeyMutation = /* @__PURE__ */ defineMutation<
+  ExchangeAuthCodeRequest,
+  ExchangeAuthCodeResponseBody
+>('oAuthExchangeAuthCodeForAPIKey', oAuthExchangeAuthCodeForAPIKey);
+/** `mutationOptions` for `oAuthExchangeAuthCodeForAPIKey`: `useMutation(buildOAuthExchangeAuthCodeForAPIKeyMutation(core))`. */
+export const buildOAuthExchangeAuthCodeForAPIKeyMutation =
+  oAuthExchangeAuthCodeForAPIKeyMutation.build;
+/** React mutation hook: `oAuthExchangeAuthCodeForAPIKey` (the OAuth callback's exchange) through React Query. */
+export const useOAuthExchangeAuthCodeForAPIKeyMutation =
+  oAuthExchangeAuthCodeForAPIKeyMutation.useMutation;
+
+/** Mutation options and hook of `oAuthCreateAuthCode`. */
+const oAuthCreateAuthCodeMutation = /* @__PURE__ */ defineMutation<
+  CreateAuthCodeRequest,
+  CreateAuthCodeResponseBody
+>('oAuthCreateAuthCode', oAuthCreateAuthCode);
+/** `mutationOptions` for `oAuthCreateAuthCode`: `useMutation(buildOAuthCreateAuthCodeMutation(core))`. */
+export const buildOAuthCreateAuthCodeMutation = oAuthCreateAuthCodeMutation.build;
+/** React mutation hook: `oAuthCreateAuthCode` through React Query. */
+export const useOAuthCreateAuthCodeMutation = oAuthCreateAuthCodeMutation.useMutation;

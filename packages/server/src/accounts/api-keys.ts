@@ -97,12 +97,15 @@ function parseBearer(authorization: string | undefined): string {
 export interface BootstrapResult {
   generatedKey: string | null;
   hash: string | null;
+  /** Previous bootstrap keys deleted because TOLLGATE_ADMIN_KEY now holds another value. */
+  revoked: ApiKeyRow[];
 }
 
 /**
- * Makes sure a management key exists. With `adminKey` (TOLLGATE_ADMIN_KEY) it is registered if
- * new; otherwise, when no management key exists yet, one is generated for the caller to print
- * once. Only hashes are stored.
+ * Makes sure a management key exists (decision 0019). With `adminKey` (TOLLGATE_ADMIN_KEY) that
+ * key becomes the bootstrap key: registered if new, enabled and management if it existed, and
+ * every previous bootstrap key is deleted (rotation). Without it, when no enabled management key
+ * exists, one is generated for the caller to print once. Only hashes are stored.
  */
 export async function ensureBootstrapKey(
   store: ApiKeyStore,
@@ -112,20 +115,30 @@ export async function ensureBootstrapKey(
   if (adminKey !== undefined && adminKey !== '') {
     const hash = hashKey(adminKey);
     // Idempotent: several nodes may start at once with the same TOLLGATE_ADMIN_KEY.
-    await store.insertIfAbsent(bootstrapRow(hash, labelForKey(adminKey), nowIso));
-    return { generatedKey: null, hash };
+    const revoked = await store.rotateBootstrapKey(
+      managementRow(hash, labelForKey(adminKey), 'bootstrap', nowIso),
+    );
+    return { generatedKey: null, hash, revoked };
   }
-  if ((await store.countManagementKeys()) > 0) return { generatedKey: null, hash: null };
+  if ((await store.countEnabledManagementKeys(nowIso)) > 0) {
+    return { generatedKey: null, hash: null, revoked: [] };
+  }
   const key = generateKey();
   const hash = hashKey(key);
-  await store.insert(bootstrapRow(hash, labelForKey(key), nowIso));
-  return { generatedKey: key, hash };
+  await store.insertBootstrapKey(managementRow(hash, labelForKey(key), 'bootstrap', nowIso));
+  return { generatedKey: key, hash, revoked: [] };
 }
 
-function bootstrapRow(hash: string, label: string, nowIso: string): ApiKeyRow {
+/** A new management key (as `tollgate keys create --management` mints): the secret and its row. */
+export function createManagementKey(name: string, nowIso: string): { key: string; row: ApiKeyRow } {
+  const key = generateKey();
+  return { key, row: managementRow(hashKey(key), labelForKey(key), name, nowIso) };
+}
+
+function managementRow(hash: string, label: string, name: string, nowIso: string): ApiKeyRow {
   return {
     hash,
-    name: 'bootstrap',
+    name,
     label,
     isManagement: true,
     disabled: false,

@@ -1,90 +1,116 @@
-import type { ChatCompletionRequest } from '@tollgate/protocol';
 import { byokFeeBound } from '../ledger/cost-engine.js';
 import type { Pico } from '../ledger/money.js';
 import type { CatalogModel, ModelEndpoint } from '../routing/model-catalog.js';
 
+// The spend hold is an upper bound of what a request can cost, read off the exact bytes sent
+// upstream (docs/decisions/0016-spend-bound-from-upstream-bytes.md). No tokenizing: a token covers
+// at least one byte of what the model reads, and everything it reads is in the upstream body
+// except the few things the allowances below stand for.
+
 /** Output bound when neither the request nor the model sets one (then sent upstream as max_tokens). */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 
-/** The most a request can cost, and the output bound it assumes. */
-export interface MaxCost {
-  maxCost: Pico;
+/** Tokens an upstream adds around the body's content: chat template, BOS, assistant priming. */
+export const PROMPT_OVERHEAD_TOKENS = 64;
+
+/**
+ * A hidden tool-use system prompt, added by upstreams when the request defines tools (Anthropic's
+ * is about 350 tokens); the tools' own definitions are in the body's bytes.
+ */
+export const TOOLS_PROMPT_TOKENS = 1024;
+
+/**
+ * Tokens allowed for each image or file part beyond its bytes: an image referenced by URL is a few
+ * bytes in the body but up to ~1,600 tokens upstream (Anthropic; OpenAI's high detail ≤ 1,105;
+ * Gemini 258 a tile). Inline (base64) media are bounded by their bytes anyway.
+ */
+export const MEDIA_PART_TOKENS = 4096;
+
+/** What bounds a request's cost besides its upstream body, whatever its route. */
+export interface CostShape {
+  /** The output bound the request set (`max_completion_tokens`, `max_tokens`), or null for none. */
+  requestedOutput: number | null;
+  /** Completions the request may produce: 1 for chat, one per legacy prompt; 0 for embeddings. */
+  outputs: number;
+  /** Image parts (also charged at the endpoint's `image` price). */
+  promptImages: number;
+  /** Image and file parts, each allowed {@link MEDIA_PART_TOKENS}. */
+  promptMedia: number;
+  /** The request defines tools. */
+  hasTools: boolean;
+  /**
+   * Output tokens billed beyond the output bound, bounded by their bytes: the content of OpenAI's
+   * predicted outputs (rejected prediction tokens are billed as completion tokens).
+   */
+  extraOutputTokens: bigint;
+}
+
+/** A request's output bound at one candidate, and whether it must be sent upstream. */
+export interface OutputBound {
   maxTokens: number;
-  /** The request set no output bound: send `maxTokens` upstream so the bound holds. */
+  /** The request set no output bound: send `maxTokens` upstream as `max_tokens` so it holds. */
   injectMaxTokens: boolean;
+}
+
+/** The most a request can cost at one endpoint, and the output bound it assumes. */
+export interface MaxCost extends OutputBound {
+  maxCost: Pico;
 }
 
 const larger = (left: Pico, right: Pico | null): Pico =>
   right !== null && right > left ? right : left;
 
-/** What bounds a request's cost, whatever its route. */
-export interface CostBounds {
-  /** At least the prompt's tokens (UTF-8 bytes bound them: a token covers at least one byte). */
-  promptTokens: bigint;
-  /** The output bound the request set (`max_tokens`…), or null for none. */
-  requestedOutput: number | null;
-  /** Completions the request may produce: one per legacy prompt; 0 for embeddings. */
-  outputs: number;
-  promptImages: number;
+/**
+ * Each output is bounded by the request's bound, else the model's max output, else its context
+ * length, else {@link DEFAULT_MAX_OUTPUT_TOKENS}; a request with no output (embeddings) needs none.
+ */
+export function outputBound(shape: CostShape, model: CatalogModel): OutputBound {
+  if (shape.outputs === 0) return { maxTokens: 0, injectMaxTokens: false };
+  const requested = shape.requestedOutput;
+  const maxTokens =
+    requested ?? model.maxCompletionTokens ?? model.contextLength ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  return { maxTokens, injectMaxTokens: requested === null };
+}
+
+/** At least the prompt tokens an upstream can bill for `upstreamBody` (its UTF-8 bytes + allowances). */
+export function promptTokenBound(upstreamBody: string, shape: CostShape): bigint {
+  return (
+    BigInt(Buffer.byteLength(upstreamBody)) +
+    BigInt(PROMPT_OVERHEAD_TOKENS) +
+    (shape.hasTools ? BigInt(TOOLS_PROMPT_TOKENS) : 0n) +
+    BigInt(shape.promptMedia) * BigInt(MEDIA_PART_TOKENS)
+  );
 }
 
 /**
- * An upper bound on a request's cost at an endpoint's prices. Each output is bounded by the
- * request's bound, else the model's max output, else its context length, else
- * {@link DEFAULT_MAX_OUTPUT_TOKENS}; a request with no output (embeddings) needs no bound.
+ * An upper bound on a request's cost at an endpoint's prices, given the body it sends there: its
+ * prompt tokens ({@link promptTokenBound}) at the dearest prompt-side price, its outputs at the
+ * dearest output price, the request price and the prompt images at the `image` price — in the
+ * dearest long-context tier, since the prompt's size picks a tier only once counted.
  */
 export function boundCost(
-  bounds: CostBounds,
-  model: CatalogModel,
+  upstreamBody: string,
+  shape: CostShape,
+  output: OutputBound,
   endpoint: ModelEndpoint,
 ): MaxCost {
-  const requested = bounds.requestedOutput;
-  const maxTokens =
-    bounds.outputs === 0
-      ? 0
-      : (requested ??
-        model.maxCompletionTokens ??
-        model.contextLength ??
-        DEFAULT_MAX_OUTPUT_TOKENS);
-  // The prompt's size picks a tier only once counted: bound with the dearest of them all.
+  const promptTokens = promptTokenBound(upstreamBody, shape);
+  const outputTokens = BigInt(output.maxTokens) * BigInt(shape.outputs) + shape.extraOutputTokens;
   let listCost = 0n;
   for (const prices of [endpoint.prices, ...endpoint.prices.tiers.map((tier) => tier.prices)]) {
-    const promptPrice = larger(larger(prices.prompt, prices.inputCacheWrite), prices.audio);
+    const promptPrice = larger(
+      larger(larger(prices.prompt, prices.inputCacheWrite), prices.inputCacheRead),
+      prices.audio,
+    );
     const outputPrice = larger(prices.completion, prices.internalReasoning);
     const cost =
-      bounds.promptTokens * promptPrice +
-      BigInt(maxTokens) * BigInt(bounds.outputs) * outputPrice +
+      promptTokens * promptPrice +
+      outputTokens * outputPrice +
       prices.request +
-      BigInt(bounds.promptImages) * prices.image;
+      BigInt(shape.promptImages) * prices.image;
     if (cost > listCost) listCost = cost;
   }
   // On the owner's own credential (BYOK) only the gateway's fee is charged.
   const maxCost = endpoint.byok === null ? listCost : byokFeeBound(listCost, endpoint.byok.feePpm);
-  return { maxCost, maxTokens, injectMaxTokens: bounds.outputs > 0 && requested === null };
-}
-
-/** Prompt tokens of plain texts are at most their UTF-8 bytes, plus a few special tokens each. */
-export function textsTokenBound(texts: readonly string[]): bigint {
-  let bytes = 16;
-  for (const text of texts) bytes += Buffer.byteLength(text) + 8;
-  return BigInt(bytes);
-}
-
-/**
- * An upper bound on a chat request's cost at an endpoint's prices. Prompt tokens are bounded by
- * the prompt's UTF-8 bytes (a token covers at least one byte) plus per-message overhead; output
- * by `max_completion_tokens`/`max_tokens`, else the model's max output, else its context length,
- * else {@link DEFAULT_MAX_OUTPUT_TOKENS}.
- */
-export function computeMaxCost(
-  body: ChatCompletionRequest,
-  model: CatalogModel,
-  endpoint: ModelEndpoint,
-  promptImages: number,
-): MaxCost {
-  const promptTokens = BigInt(
-    Buffer.byteLength(JSON.stringify(body.messages)) + 8 * body.messages.length + 16,
-  );
-  const requestedOutput = body.max_completion_tokens ?? body.max_tokens ?? null;
-  return boundCost({ promptTokens, requestedOutput, outputs: 1, promptImages }, model, endpoint);
+  return { ...output, maxCost };
 }

@@ -1,6 +1,8 @@
 import { INPUT_MODALITIES, PriceTierSchema, type Pricing, PricingSchema } from '@tollgate/protocol';
 import { z } from 'zod';
 import { catalogKeyOf, findEndpointPrice } from '../catalog/resolve-endpoint-price.js';
+import { DEFAULT_HTTP_LIMITS } from '../http/http-server.js';
+import { DURABILITY_LEVELS } from '../storage/durability.js';
 
 /** Upstream wire protocols Tollgate speaks. */
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini'] as const;
@@ -120,6 +122,35 @@ export const ModelConfigSchema = z.strictObject({
   endpoints: z.array(EndpointConfigSchema).min(1, { error: 'needs at least one endpoint' }),
 });
 
+/** Whether `value` is exactly an http(s) origin (`https://app.example.com`, no path or slash). */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+/** `http:` — how long a client may take to send a request, and connections per address. */
+export const HttpConfigSchema = z
+  .strictObject({
+    /** Request line and headers must arrive within this (default 10000); 408 beyond. */
+    headers_timeout_ms: z.int().min(100).max(600_000).optional(),
+    /** The whole request, body included, must arrive within this (default 30000); 408 beyond. */
+    request_timeout_ms: z.int().min(100).max(3_600_000).optional(),
+    /** Open connections one client address may hold (default 1024; 0 = unlimited); 429 beyond. */
+    max_connections_per_address: z.int().nonnegative().max(1_000_000).optional(),
+  })
+  .refine(
+    (http) =>
+      (http.headers_timeout_ms ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs) <=
+      (http.request_timeout_ms ?? DEFAULT_HTTP_LIMITS.requestTimeoutMs),
+    {
+      path: ['headers_timeout_ms'],
+      error: `must not exceed request_timeout_ms (the headers are part of the request; defaults ${DEFAULT_HTTP_LIMITS.headersTimeoutMs} and ${DEFAULT_HTTP_LIMITS.requestTimeoutMs})`,
+    },
+  );
+
 /** The config file (YAML or JSON). */
 export const ConfigFileSchema = z
   .strictObject({
@@ -130,6 +161,14 @@ export const ConfigFileSchema = z
     store_content: z.boolean().optional(),
     /** Origins browser pages may call the API from (CORS); absent = `*` (any), as OpenRouter. */
     cors_origins: z.array(z.string().min(1)).min(1).optional(),
+    /** Origins (besides loopback) OAuth codes may be sent to (`/auth`'s callback_url); decision 0021. */
+    oauth_callback_origins: z
+      .array(
+        z.string().refine(isOrigin, {
+          error: 'must be an origin: scheme://host[:port], no path (e.g. https://app.example.com)',
+        }),
+      )
+      .optional(),
     /** PostgreSQL URL (`${VAR}` allowed; env DATABASE_URL wins); absent = SQLite in the data dir. */
     database_url: z
       .string()
@@ -137,6 +176,8 @@ export const ConfigFileSchema = z
       .optional(),
     /** PostgreSQL connections per node (env DATABASE_POOL_SIZE wins; default 10). */
     database_pool_size: z.int().positive().max(1000).optional(),
+    /** What a committed record survives: power (default) or process (env TOLLGATE_DURABILITY wins). */
+    durability: z.enum(DURABILITY_LEVELS).optional(),
     /** Days generation records are kept (usage survives in daily rollups); null/absent = forever. */
     retention_days: z.int().positive().max(36_500).nullable().optional(),
     /** Provider credentials of key owners (bring your own key). */
@@ -152,6 +193,8 @@ export const ConfigFileSchema = z
     max_concurrent_requests: z.int().positive().max(1_000_000).optional(),
     /** Inference requests that may wait for a slot (absent = 4096); beyond it, 503 + Retry-After. */
     max_queue: z.int().nonnegative().max(1_000_000).optional(),
+    /** Bounds on slow and crowding clients (absent keys = the defaults; decision 0018). */
+    http: HttpConfigSchema.optional(),
     /** Redis shared by every node for rate limits and credit holds (env REDIS_URL wins). */
     redis_url: z
       .string()
@@ -164,6 +207,17 @@ export const ConfigFileSchema = z
       .optional(),
     /** Rate limiting without Redis: closed (503, default) or open; credit checks always 503. */
     redis_failure: z.enum(['closed', 'open'], { error: 'must be closed or open' }).optional(),
+    /** In-flight journal timings (decision 0017); env TOLLGATE_CHECKPOINT_INTERVAL_MS etc. win. */
+    inflight: z
+      .strictObject({
+        /** How often streams' relayed text is checkpointed, ms (default 1000; 0 = off). */
+        checkpoint_interval_ms: z.int().nonnegative().max(3_600_000).optional(),
+        /** A node silent this long is dead; others recover its streams, ms (default 30000). */
+        node_lease_ms: z.int().min(300).max(86_400_000).optional(),
+        /** How long a lookup of an in-flight id waits for its record, ms (default 2000). */
+        lookup_wait_ms: z.int().nonnegative().max(60_000).optional(),
+      })
+      .optional(),
     /** `GET /metrics` (Prometheus): on by default; with a token it requires `Bearer <token>`. */
     metrics: z
       .strictObject({ enabled: z.boolean().default(true), token: z.string().min(16).optional() })

@@ -13,7 +13,15 @@ function fromParserError(error: Error & { code?: string }): GatewayError {
         'Request line and headers are too large (at most 16 KB)',
       );
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return new GatewayError('request_timeout', 'The request was not received in time');
+      return new GatewayError(
+        'request_timeout',
+        'The request was not received in time (http.headers_timeout_ms, http.request_timeout_ms)',
+      );
+    case 'HPE_PAUSED_H2_UPGRADE':
+      return new GatewayError(
+        'invalid_request',
+        'HTTP/2 over cleartext (h2c) is not supported: use HTTP/1.1',
+      );
     case 'HPE_INVALID_METHOD':
       return new GatewayError('invalid_request', 'Malformed HTTP request: unknown method');
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
@@ -32,20 +40,41 @@ function fromParserError(error: Error & { code?: string }): GatewayError {
 }
 
 /**
- * Fastify's `clientErrorHandler`: a request Node's HTTP parser rejects (bad header bytes, a lying
- * Content-Length, headers over 16 KB) is answered with the error envelope, then the connection
- * is closed — instead of Fastify's own `{"error":"Bad Request",…}` body.
+ * Writes `error` in the envelope as a whole raw HTTP response, then closes the connection once
+ * it is flushed (a client still sending gets no chance to leave it half-open).
  */
-export function handleClientError(error: Error & { code?: string }, socket: Duplex): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const response = toErrorResponse(fromParserError(error));
+export function writeRawError(socket: Duplex, error: GatewayError): void {
+  const response = toErrorResponse(error);
   const head = [
     `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`,
     ...Object.entries(response.headers).map(([name, value]) => `${name}: ${value}`),
     `content-length: ${Buffer.byteLength(response.body)}`,
     'connection: close',
   ].join('\r\n');
-  socket.end(`${head}\r\n\r\n${response.body}`);
+  socket.end(`${head}\r\n\r\n${response.body}`, () => socket.destroy());
+}
+
+/** The response Node is writing on a socket, if any (Node keeps it as `_httpMessage`). */
+function responseInProgress(socket: Duplex): { headersSent: boolean } | null {
+  const message = (socket as Duplex & { _httpMessage?: { headersSent: boolean } | null })
+    ._httpMessage;
+  return message ?? null;
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node's HTTP parser rejects (bad header bytes, a lying
+ * Content-Length, headers over 16 KB) or that is not received in time (headers or request
+ * timeout) is answered with the error envelope, then the connection is closed — instead of
+ * Fastify's own `{"error":"Bad Request",…}` body. A response already under way cannot be
+ * followed by another one: its connection is just closed.
+ */
+export function handleClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (socket.destroyed) return;
+  if (error.code === 'ECONNRESET' || !socket.writable || responseInProgress(socket)?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  writeRawError(socket, fromParserError(error));
 }
 
 /**

@@ -34,6 +34,11 @@ export interface MeterInit {
   settlement: Settlement;
   /** Keep the prompt and output with the record (config `store_content`, per-key override). */
   storeContent: boolean;
+  /**
+   * The most the key may be charged when `endpoint` serves: the bound its spend hold was computed
+   * from, or null when no hold was taken (docs/decisions/0016-spend-bound-from-upstream-bytes.md).
+   */
+  chargeCap: (endpoint: ModelEndpoint) => Pico | null;
 }
 
 /**
@@ -122,15 +127,18 @@ export class GenerationMeter {
     upstreamId: string | null,
   ): void {
     const { endpoint } = candidate;
-    this.#attempts.push({
+    const attempt: ProviderResponse = {
       status,
-      id: upstreamId,
       endpoint_id: endpoint.id,
       model_permaslug: candidate.model.id,
       provider_name: endpoint.provider.name,
-      latency: elapsed(this.#dispatchedAt, performance.now()),
       is_byok: endpoint.byok !== null,
-    });
+    };
+    // Unknown fields are omitted, never null: the strict SDK rejects null there.
+    if (upstreamId !== null) attempt.id = upstreamId;
+    const latency = elapsed(this.#dispatchedAt, performance.now());
+    if (latency !== null) attempt.latency = latency;
+    this.#attempts.push(attempt);
   }
 
   /** The first token arrived (idempotent). */
@@ -247,6 +255,7 @@ export class GenerationMeter {
       normalizedEstimated: promptEstimated || completionTokens?.estimated === true,
       numMediaCompletion: 0,
       serviceTier: outcome.serviceTier,
+      chargeCap: this.#init.chargeCap(outcome.endpoint),
     });
   }
 }

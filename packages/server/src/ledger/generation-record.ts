@@ -64,6 +64,12 @@ export interface GenerationFacts {
    * prompt side, never insured (see `CostOptions`).
    */
   completionUnknown?: boolean;
+  /**
+   * The most the key may be charged: the spend hold's bound for the serving endpoint, or null
+   * when none was held. A charge above it (an upstream reporting more usage than the request could
+   * honestly cost) is capped and flagged (docs/decisions/0016-spend-bound-from-upstream-bytes.md).
+   */
+  chargeCap?: Pico | null;
 }
 
 /** A finished generation: the stored row, the wire record and the response's `usage`. */
@@ -73,7 +79,7 @@ export interface FinishedGeneration {
   usage: CompletionUsage;
   /** What the upstream charges at list price, component by component. */
   cost: CostBreakdown;
-  /** What the key is charged (`usage`): the cost's total, or only the fee when BYOK. */
+  /** What the key is charged (`usage`): the cost's total, or only the fee when BYOK; ≤ the cap. */
   charged: Pico;
 }
 
@@ -149,7 +155,10 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
   // BYOK: the provider bills its owner; the key pays only the gateway's fee on that cost.
   const isByok = facts.byokFeePpm !== null;
   const fee = facts.byokFeePpm === null ? null : byokFee(cost.total, facts.byokFeePpm);
-  const charged = fee ?? cost.total;
+  const uncapped = fee ?? cost.total;
+  const cap = facts.chargeCap ?? null;
+  const capped = cap !== null && uncapped > cap;
+  const charged = capped ? cap : uncapped;
   const totalUsd = toUsdNumber(charged);
   const upstreamUsd = toUsdNumber(cost.total);
   const reported = facts.nativeUsage;
@@ -208,6 +217,8 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     cost_breakdown: priced ? breakdownStrings(cost, fee) : null,
     price_version: facts.priceVersion,
     cost_status: costStatus,
+    cost_capped: capped,
+    uncapped_cost: capped ? toUsdNumber(uncapped) : null,
   };
   const usage: CompletionUsage = {
     prompt_tokens: native.promptTokens,

@@ -72,6 +72,13 @@ export function parsePendingFacts(row: InflightRow): PendingFacts {
   ) {
     throw new Error(`in-flight row ${row.id}: facts do not match the row`);
   }
+  // Rows journaled before 2026-12-07 may hold null for an unknown attempt field; the record
+  // omits it instead (the strict SDK rejects null there).
+  for (const attempt of candidate.providerResponses as unknown as Array<Record<string, unknown>>) {
+    for (const [field, value] of Object.entries(attempt)) {
+      if (value === null && field !== 'status') delete attempt[field];
+    }
+  }
   return facts as PendingFacts;
 }
 
@@ -84,27 +91,96 @@ export function toInflightRow(facts: PendingFacts, nodeId: string): InflightRow 
     createdAt: toRecordTimestamp(facts.createdAtMs),
     factsVersion: FACTS_VERSION,
     facts: serializePendingFacts(facts),
+    relayedBytes: null,
   };
 }
+
+/** Options of the {@link InflightJournal}. */
+export interface InflightJournalOptions {
+  /**
+   * How often relayed completion text is checkpointed (ms): at most one write per interval for
+   * all the node's streams together; 0 turns checkpoints off. Default {@link DEFAULT_CHECKPOINT_MS}.
+   */
+  checkpointIntervalMs?: number;
+  /** Told when a checkpoint write fails (the next interval retries with newer totals). */
+  onCheckpointError?: (error: unknown) => void;
+}
+
+/** Default checkpoint interval: one batched write per second per node at most. */
+export const DEFAULT_CHECKPOINT_MS = 1000;
 
 /**
  * The in-flight journal: before a generation id reaches a client ahead of its record (a stream's
  * headers), the generation's pending facts are committed here, group-committed like the ledger
- * so concurrent streams share one transaction and one fsync. The record's commit deletes the row
- * in the same transaction; rows left by a crash are finalized at the next start
- * ({@link recoverInflight} in `recover-inflight.ts`).
+ * so concurrent streams share one transaction and one fsync. While a stream runs, the completion
+ * text it has relayed is checkpointed into its row (batched across streams, at most once per
+ * interval). The record's commit deletes the row in the same transaction; rows left by a crash are
+ * finalized at the next start or by a surviving node once the lease expired
+ * ({@link recoverInflight} in `recover-inflight.ts`, `node-leases.ts`).
  */
 export class InflightJournal {
-  /** The node whose rows these are; only this node recovers them. */
+  /** The node whose rows these are (others recover them only once its lease expired). */
   readonly nodeId: string;
   readonly #commits: GroupCommit<InflightRow>;
   /** Generations journaled whose handler has not finished yet. */
   readonly #open = new Set<string>();
   readonly #idleWaiters: Array<() => void> = [];
+  readonly #store: InflightStore;
+  readonly #checkpointMs: number;
+  readonly #onCheckpointError: (error: unknown) => void;
+  /** Relayed bytes per stream not yet checkpointed (latest total). */
+  readonly #dirty = new Map<string, number>();
+  #checkpointTimer: NodeJS.Timeout | null = null;
+  #checkpointing: Promise<void> | null = null;
 
-  constructor(store: InflightStore, nodeId: string) {
+  constructor(store: InflightStore, nodeId: string, options: InflightJournalOptions = {}) {
     this.nodeId = nodeId;
+    this.#store = store;
     this.#commits = createGroupCommit((rows) => store.insertMany(rows));
+    this.#checkpointMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_MS;
+    this.#onCheckpointError = options.onCheckpointError ?? (() => undefined);
+  }
+
+  /**
+   * A journaled stream has relayed `totalBytes` of completion text (UTF-8) to its client so far.
+   * Only remembered here (a map write); a timer writes the totals of every stream that moved, in
+   * one statement, at most once per checkpoint interval.
+   */
+  relayed(id: string, totalBytes: number): void {
+    if (this.#checkpointMs === 0 || !this.#open.has(id)) return;
+    this.#dirty.set(id, totalBytes);
+    this.#checkpointTimer ??= this.#scheduleCheckpoint();
+  }
+
+  #scheduleCheckpoint(): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.#checkpointing = this.#writeCheckpoints().finally(() => {
+        this.#checkpointing = null;
+        this.#checkpointTimer = null;
+        if (this.#dirty.size > 0) this.#checkpointTimer = this.#scheduleCheckpoint();
+      });
+    }, this.#checkpointMs);
+    timer.unref();
+    return timer;
+  }
+
+  async #writeCheckpoints(): Promise<void> {
+    const checkpoints = [...this.#dirty].map(([id, relayedBytes]) => ({ id, relayedBytes }));
+    this.#dirty.clear();
+    try {
+      await this.#store.checkpoint(checkpoints);
+    } catch (error) {
+      this.#onCheckpointError(error);
+    }
+  }
+
+  /** Stops checkpointing (at close), after the write under way if any. */
+  async stopCheckpoints(): Promise<void> {
+    if (this.#checkpointTimer !== null) clearTimeout(this.#checkpointTimer);
+    this.#dirty.clear();
+    await this.#checkpointing;
+    if (this.#checkpointTimer !== null) clearTimeout(this.#checkpointTimer);
+    this.#checkpointTimer = null;
   }
 
   /**
@@ -119,6 +195,7 @@ export class InflightJournal {
   /** The handler of a journaled generation has finished (its record committed, or not). */
   done(id: string): void {
     this.#open.delete(id);
+    this.#dirty.delete(id);
     if (this.#open.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 

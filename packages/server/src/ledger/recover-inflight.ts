@@ -10,7 +10,7 @@ const RECOVERY_BATCH = 1000;
 export interface RecoveryResult {
   /** Journal rows finalized into new records. */
   recovered: number;
-  /** Journal rows whose record already existed (dropped). */
+  /** Journal rows whose record already existed, or that another node finalized first. */
   alreadyCommitted: number;
   /** Journal rows that could not be read (left in place, logged). */
   unreadable: number;
@@ -25,16 +25,27 @@ export interface RecoveredCharge {
   createdAtMs: number;
 }
 
+/** The completion tokens estimated from relayed text: `ceil(utf8Bytes / 4)`, as for oversize text. */
+export function estimateRelayedTokens(relayedBytes: number): number {
+  return Math.ceil(relayedBytes / 4);
+}
+
 /**
  * The record of a generation whose process died mid-stream: cancelled (nobody finished it),
  * `finish_reason` null (none was seen), no upstream usage, timings and upstream id unknown. The
- * produced text is unknown, so the completion is billed as 0 tokens (`tokens_completion` null,
- * `native_tokens_completion` 0 with `native_tokens_estimated`) and the prompt side — prompt tokens
- * as counted at request time, the request price, prompt images — is billed by the cost engine
- * with zero-completion insurance off, since an empty completion cannot be established.
+ * prompt side — prompt tokens as counted at request time, the request price, prompt images — is
+ * billed as journaled. The completion is billed from the last checkpoint: `relayedBytes` of text
+ * had reached the client, estimated as `ceil(bytes / 4)` tokens (`tokens_completion` and
+ * `native_tokens_completion`, both flagged estimated); with no checkpoint (`null`) the text is
+ * unknown and billed as 0 (`tokens_completion` null). Zero-completion insurance is off either way,
+ * since an empty completion cannot be established.
  */
-export function finishRecovered(pending: PendingFacts): FinishedGeneration {
+export function finishRecovered(
+  pending: PendingFacts,
+  relayedBytes: number | null = null,
+): FinishedGeneration {
   const { promptEstimated, ...known } = pending;
+  const completionTokens = relayedBytes === null ? null : estimateRelayedTokens(relayedBytes);
   return finishGeneration({
     ...known,
     upstreamId: null,
@@ -44,33 +55,57 @@ export function finishRecovered(pending: PendingFacts): FinishedGeneration {
     finishReason: null,
     nativeFinishReason: null,
     nativeUsage: null,
-    normalizedCompletionTokens: null,
-    normalizedEstimated: promptEstimated,
+    normalizedCompletionTokens: completionTokens,
+    normalizedEstimated: promptEstimated || completionTokens !== null,
     numMediaCompletion: 0,
     serviceTier: null,
     completionUnknown: true,
   });
 }
 
+/** Finalizer attempts per batch: a concurrent finalizer of the same rows may deadlock one. */
+const FINALIZE_ATTEMPTS = 3;
+
+async function finalizeWithRetry(
+  storage: Pick<Storage, 'inflight'>,
+  batch: readonly GenerationRow[],
+  logger: Logger,
+): Promise<string[]> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await storage.inflight.finalizeMany(batch);
+    } catch (error) {
+      // Rolled back whole: retrying finalizes what the other finalizer did not.
+      if (attempt >= FINALIZE_ATTEMPTS) throw error;
+      logger.warn({ err: error, attempt }, 'in-flight recovery batch failed; retrying');
+    }
+  }
+}
+
 /**
  * Finalizes the in-flight journal rows `nodeId` owns (left by a kill -9 or a failed commit) into
- * complete records; run at start, before serving. Each batch inserts its records and deletes their
- * rows in one transaction, so a crash during recovery only leaves rows for the next start, and a
- * row whose record already exists is dropped: running it again changes nothing.
+ * complete records: run by the node itself at start, before serving, and by a surviving node that
+ * claimed a dead node's expired lease (`node-leases.ts`). Each batch deletes its rows and inserts
+ * the records of exactly the rows it deleted, in one transaction (`InflightStore.finalizeMany`):
+ * two nodes finalizing the same row create one record, a crash during recovery only leaves rows
+ * for the next run, and running it again changes nothing.
  */
 export async function recoverInflight(
-  storage: Pick<Storage, 'generations' | 'inflight'>,
+  storage: Pick<Storage, 'inflight'>,
   nodeId: string,
   logger: Logger,
 ): Promise<RecoveryResult> {
   const result: RecoveryResult = { recovered: 0, alreadyCommitted: 0, unreadable: 0, charges: [] };
   const rows = await storage.inflight.listByNode(nodeId);
-  const committed: string[] = [];
   let batch: GenerationRow[] = [];
   const commitBatch = async () => {
-    await storage.generations.insertMany(batch);
-    result.recovered += batch.length;
+    const inserted = new Set(await finalizeWithRetry(storage, batch, logger));
     for (const row of batch) {
+      if (!inserted.has(row.id)) {
+        result.alreadyCommitted += 1;
+        continue;
+      }
+      result.recovered += 1;
       if (row.usagePico === 0n) continue;
       const createdAtMs = Date.parse(row.createdAt);
       result.charges.push({ keyHash: row.keyHash, usagePico: row.usagePico, createdAtMs });
@@ -78,10 +113,6 @@ export async function recoverInflight(
     batch = [];
   };
   for (const row of rows) {
-    if ((await storage.generations.get(row.id)) !== undefined) {
-      committed.push(row.id);
-      continue;
-    }
     let pending: PendingFacts;
     try {
       pending = parsePendingFacts(row);
@@ -90,12 +121,10 @@ export async function recoverInflight(
       logger.error({ err: error, generationId: row.id }, 'in-flight journal row unreadable');
       continue;
     }
-    batch.push(finishRecovered(pending).row);
+    batch.push(finishRecovered(pending, row.relayedBytes).row);
     if (batch.length >= RECOVERY_BATCH) await commitBatch();
   }
   if (batch.length > 0) await commitBatch();
-  await storage.inflight.deleteMany(committed);
-  result.alreadyCommitted = committed.length;
   if (rows.length > 0) {
     const { charges, ...counts } = result;
     logger.warn({ nodeId, ...counts, charged: charges.length }, 'recovered in-flight generations');

@@ -24,11 +24,24 @@ export const ERROR_RESPONSE_TEXT: Record<ErrorKind, { title: string; message: st
     message: 'Generation gen-1795334608-kXDIlIzLhMLZvUEBoLyw not found',
   },
   request_timeout: { title: 'Request Timeout', message: 'The client closed the request' },
+  conflict: {
+    title: 'Conflict - the last enabled management key cannot be disabled or deleted',
+    message: 'Cannot disable the last enabled management key: create another one first',
+  },
+  gone: {
+    title: 'Gone - the endpoint was retired',
+    message:
+      'Coinbase payments are no longer supported; operators add credit with POST /api/v1/credits',
+  },
   payload_too_large: {
     title: 'Payload Too Large - the body exceeds the body limit',
     message: 'Request body is too large',
   },
   unsupported_media_type: { title: 'Unsupported Media Type', message: 'Unsupported media type' },
+  expectation_failed: {
+    title: 'Expectation Failed - an Expect header other than 100-continue',
+    message: 'Unsupported Expect header "200-ok" (only 100-continue is supported)',
+  },
   unprocessable: {
     title: 'Unprocessable Entity - the upstream could not process the request',
     message: 'The upstream could not process the request',

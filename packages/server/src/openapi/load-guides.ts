@@ -7,6 +7,7 @@ export const DOCS_DIR = new URL('../../../../docs/', import.meta.url);
 export const GUIDE_FILES = [
   'guides/quickstart.md',
   'guides/configuration.md',
+  'guides/oauth.md',
   'reference/generation-record.md',
   'reference/errors.md',
   'guides/self-hosting.md',

@@ -12,11 +12,16 @@ import {
   ChatCompletionSchema,
   CreateApiKeyRequestSchema,
   CreateApiKeyResponseSchema,
+  CreateAuthCodeRequestSchema,
+  CreateAuthCodeResponseSchema,
   CreditsResponseSchema,
   CurrentKeyResponseSchema,
   DeleteApiKeyResponseSchema,
   EmbeddingsRequestSchema,
   EmbeddingsResponseSchema,
+  ErrorEnvelopeSchema,
+  ExchangeAuthCodeRequestSchema,
+  ExchangeAuthCodeResponseSchema,
   GenerationContentResponseSchema,
   GetGenerationContentQuerySchema,
   GetGenerationQuerySchema,
@@ -50,6 +55,8 @@ import {
   EXAMPLE_KEY_HASH,
 } from './examples.js';
 
+const HTML_PAGE = z.string().describe('An HTML page.');
+
 /** Who may call an operation. */
 export type OperationAuth = 'public' | 'key' | 'management';
 
@@ -76,7 +83,8 @@ export interface Operation {
   parameterExamples?: Record<string, string>;
   body?: NamedSchema & { example: unknown };
   response: NamedSchema & {
-    status: 200 | 201;
+    /** 410 only for a retired endpoint, whose answer is always the error envelope. */
+    status: 200 | 201 | 410;
     description: string;
     example?: unknown;
     /** With `stream: true`, the body is `text/event-stream` of these chunks instead. */
@@ -104,6 +112,7 @@ export const OPERATION_TAGS = [
   'Generations',
   'Activity',
   'API Keys',
+  'OAuth',
   'Credits',
   'Models',
   'Providers',
@@ -116,7 +125,7 @@ export type OperationTag = (typeof OPERATION_TAGS)[number];
 /** Sidebar groups (`x-tagGroups`). */
 export const TAG_GROUPS: ReadonlyArray<{ name: string; tags: readonly OperationTag[] }> = [
   { name: 'Inference', tags: ['Chat', 'Completions', 'Embeddings'] },
-  { name: 'Accounting', tags: ['Generations', 'Activity', 'API Keys', 'Credits'] },
+  { name: 'Accounting', tags: ['Generations', 'Activity', 'API Keys', 'OAuth', 'Credits'] },
   { name: 'Catalog', tags: ['Models', 'Providers'] },
   { name: 'Gateway', tags: ['Gateway'] },
 ];
@@ -528,7 +537,7 @@ const ACCOUNTING: readonly Operation[] = [
     operationId: 'updateApiKey',
     summary: 'Update API key',
     description:
-      'Renames, disables or re-limits a key; takes effect on its next request. Management keys only.',
+      'Renames, disables or re-limits a key; takes effect on its next request. Disabling the last enabled management key is refused (409). Management keys only.',
     tag: 'API Keys',
     auth: 'management',
     params: ApiKeyHashParamsSchema,
@@ -545,7 +554,7 @@ const ACCOUNTING: readonly Operation[] = [
       description: 'The updated key.',
       example: { data: { ...EXAMPLE_API_KEY, disabled: true } },
     },
-    errors: ['invalid_request', 'not_found', 'payload_too_large', ...MANAGEMENT_ERRORS],
+    errors: ['invalid_request', 'not_found', 'conflict', 'payload_too_large', ...MANAGEMENT_ERRORS],
     sdkCall: `const key = await client.apiKeys.update({ hash: '${EXAMPLE_KEY_HASH}', disabled: true });`,
   },
   {
@@ -554,7 +563,7 @@ const ACCOUNTING: readonly Operation[] = [
     operationId: 'deleteApiKey',
     summary: 'Delete API key',
     description:
-      'Deletes a key; its generations stay in the ledger. A key cannot delete itself. Management keys only.',
+      'Deletes a key; its generations stay in the ledger. A key cannot delete itself, and the last enabled management key cannot be deleted (409). Management keys only.',
     tag: 'API Keys',
     auth: 'management',
     params: ApiKeyHashParamsSchema,
@@ -566,7 +575,7 @@ const ACCOUNTING: readonly Operation[] = [
       description: 'Deleted.',
       example: { deleted: true },
     },
-    errors: ['invalid_request', 'not_found', ...MANAGEMENT_ERRORS],
+    errors: ['invalid_request', 'not_found', 'conflict', ...MANAGEMENT_ERRORS],
     sdkCall: `await client.apiKeys.delete({ hash: '${EXAMPLE_KEY_HASH}' });`,
   },
   {
@@ -612,6 +621,147 @@ const ACCOUNTING: readonly Operation[] = [
     errors: ['invalid_request', 'payload_too_large', ...MANAGEMENT_ERRORS],
     sdkCall:
       "const credits = await client.credits.createCredits({ amount: 100, note: 'November top-up' });",
+  },
+  {
+    method: 'post',
+    path: '/api/v1/credits/coinbase',
+    operationId: 'createCoinbaseCharge',
+    summary: 'Coinbase charge (retired)',
+    description:
+      'Retired, as on OpenRouter: always 410 Gone. Operators add credit with `POST /api/v1/credits`.',
+    tag: 'Credits',
+    auth: 'public',
+    response: {
+      status: 410,
+      name: 'ErrorEnvelope',
+      schema: ErrorEnvelopeSchema,
+      description: 'Gone.',
+      example: {
+        error: {
+          code: 410,
+          message:
+            'Coinbase payments are no longer supported; operators add credit with POST /api/v1/credits',
+          metadata: null,
+        },
+      },
+    },
+    errors: [],
+  },
+];
+
+const OAUTH_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+
+const OAUTH: readonly Operation[] = [
+  {
+    method: 'post',
+    path: '/api/v1/auth/keys',
+    operationId: 'exchangeAuthCodeForAPIKey',
+    summary: 'Exchange an authorization code for an API key',
+    description:
+      'Step 3 of OAuth PKCE: the app sends the `code` its callback received (or the user copied, headless) and its `code_verifier`; the answer is a new inference key with the label and limit the user approved, listed in `GET /api/v1/keys`. No `Authorization` header. A code is single-use (any attempt uses it up) and expires 10 minutes after approval; the verifier is checked with the S256 or plain method the code was created with. See the OAuth guide.',
+    tag: 'OAuth',
+    auth: 'public',
+    body: {
+      name: 'ExchangeAuthCodeRequest',
+      schema: ExchangeAuthCodeRequestSchema,
+      example: {
+        code: 'Zq8yVb2m3Kx0c1Rt4Uw5Yz6Ab7Cd8Ef9Gh0Ij1Kl2Mn',
+        code_verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+        code_challenge_method: 'S256',
+      },
+    },
+    response: {
+      status: 200,
+      name: 'ExchangeAuthCodeResponse',
+      schema: ExchangeAuthCodeResponseSchema,
+      description: 'The new key (only this response contains it).',
+      example: { key: 'sk-tg-v1-…', user_id: null },
+    },
+    errors: ['invalid_request', 'forbidden', 'payload_too_large', 'internal'],
+    errorNotes: {
+      invalid_request: {
+        title: 'Bad Request - a malformed body, or a code_challenge_method other than the code’s',
+        message: 'Invalid code_challenge_method: the code was created with S256',
+      },
+      forbidden: {
+        title: 'Forbidden - the code is unknown, used, expired, or the verifier does not match',
+        message: 'Invalid code or code_verifier',
+      },
+    },
+    sdkCall:
+      "const { key } = await client.oAuth.exchangeAuthCodeForAPIKey({ code, codeVerifier, codeChallengeMethod: 'S256' });",
+  },
+  {
+    method: 'post',
+    path: '/api/v1/auth/keys/code',
+    operationId: 'createAuthCode',
+    summary: 'Create an authorization code',
+    description:
+      "Creates an authorization code server-side, as OpenRouter's: what the consent page at `/auth` calls when the user approves. `callback_url` must be on loopback (any port) or on an origin in the config's `oauth_callback_origins`; Tollgate extension: it may be omitted (headless) when `code_challenge` is given. `data.id` is the code. Management keys only.",
+    tag: 'OAuth',
+    auth: 'management',
+    body: {
+      name: 'CreateAuthCodeRequest',
+      schema: CreateAuthCodeRequestSchema,
+      example: {
+        callback_url: 'http://localhost:3000/callback',
+        code_challenge: OAUTH_CHALLENGE,
+        code_challenge_method: 'S256',
+        key_label: 'My app',
+        limit: 5,
+      },
+    },
+    response: {
+      status: 200,
+      name: 'CreateAuthCodeResponse',
+      schema: CreateAuthCodeResponseSchema,
+      description: 'The code (`data.id`), valid for 10 minutes.',
+      example: {
+        data: {
+          id: 'Zq8yVb2m3Kx0c1Rt4Uw5Yz6Ab7Cd8Ef9Gh0Ij1Kl2Mn',
+          app_id: 102_938_475_610,
+          created_at: '2026-12-07T10:00:00.000Z',
+        },
+      },
+    },
+    errors: ['invalid_request', 'payload_too_large', ...MANAGEMENT_ERRORS],
+    sdkCall:
+      "const { data } = await client.oAuth.createAuthCode({ callbackUrl: 'http://localhost:3000/callback', codeChallenge, codeChallengeMethod: 'S256' });",
+  },
+  {
+    method: 'get',
+    path: '/auth',
+    operationId: 'getConsentPage',
+    summary: 'Consent page (OAuth PKCE)',
+    description:
+      "Step 1 of OAuth PKCE: an app sends its user here. The page shows the callback's origin, the key label and limit; the user signs in by pasting a management key and approves (the browser goes to `callback_url?code=…`) or denies (nothing is created). Without `callback_url` (headless) a `code_challenge` is required and the code is shown on the page. A refused request (callback not allowed, bad challenge) is an HTML page with status 400, never a redirect. Public; served offline with every asset inline.",
+    tag: 'OAuth',
+    auth: 'public',
+    query: z.object({
+      callback_url: z
+        .string()
+        .optional()
+        .describe(
+          'Where to send `?code=`: loopback (any port) or an `oauth_callback_origins` origin.',
+        ),
+      code_challenge: z.string().optional().describe('PKCE challenge (43-128 characters).'),
+      code_challenge_method: z.enum(['S256', 'plain']).optional().describe('Default plain.'),
+      key_label: z.string().optional().describe('Name of the key to create (≤ 100 characters).'),
+      limit: z.string().optional().describe('Spending limit of the key, USD.'),
+    }),
+    parameterExamples: {
+      callback_url: 'http://localhost:3000/callback',
+      code_challenge: OAUTH_CHALLENGE,
+      code_challenge_method: 'S256',
+    },
+    response: {
+      status: 200,
+      name: 'HtmlPage',
+      schema: HTML_PAGE,
+      description: 'The page.',
+      mediaType: 'text/html',
+    },
+    errors: [],
   },
 ];
 
@@ -842,7 +992,7 @@ const GATEWAY: readonly Operation[] = [
     response: {
       status: 200,
       name: 'HtmlPage',
-      schema: z.string().describe('An HTML page.'),
+      schema: HTML_PAGE,
       description: 'The page.',
       mediaType: 'text/html',
     },
@@ -889,6 +1039,7 @@ const GATEWAY: readonly Operation[] = [
 export const OPERATIONS: readonly Operation[] = [
   ...INFERENCE,
   ...ACCOUNTING,
+  ...OAUTH,
   ...CATALOG,
   ...GATEWAY,
 ];

@@ -29,6 +29,8 @@ export class GatewayMetrics {
   readonly #costReports: Counter<'provider'>;
   readonly #costDrift: Counter<'provider'>;
   readonly #costDriftUsd: Counter<'provider'>;
+  readonly #costCapped: Counter<'provider'>;
+  readonly #costCappedUsd: Counter<'provider'>;
   readonly #openStreams: Gauge;
   readonly #loopDelay = monitorEventLoopDelay({ resolution: 20 });
 
@@ -106,6 +108,18 @@ export class GatewayMetrics {
       labelNames: ['provider'],
       registers,
     });
+    this.#costCapped = new Counter({
+      name: 'tollgate_cost_capped_total',
+      help: "Records charged at their spend hold's bound because the upstream reported more usage than the request could cost (cost_capped), by provider.",
+      labelNames: ['provider'],
+      registers,
+    });
+    this.#costCappedUsd = new Counter({
+      name: 'tollgate_cost_capped_usd_total',
+      help: 'Σ (uncapped_cost − usage) of those records, USD, by provider: what was not charged.',
+      labelNames: ['provider'],
+      registers,
+    });
     this.#registerLoopDelay();
   }
 
@@ -152,13 +166,18 @@ export class GatewayMetrics {
   /** Counts a committed record and its upstream attempts. */
   generationCommitted(row: GenerationRow): void {
     this.#ledgerWrites.inc();
-    let parsed: { provider_responses?: unknown; upstream_reported_cost?: unknown };
+    let parsed: {
+      provider_responses?: unknown;
+      upstream_reported_cost?: unknown;
+      uncapped_cost?: unknown;
+    };
     try {
       parsed = JSON.parse(row.record) as typeof parsed;
     } catch {
       return;
     }
     this.#countCostDrift(row, parsed.upstream_reported_cost);
+    this.#countCapped(row, parsed.uncapped_cost);
     const attempts = parsed.provider_responses;
     if (!Array.isArray(attempts)) return;
     for (const attempt of attempts as Array<{ status?: unknown; provider_name?: unknown }>) {
@@ -183,6 +202,15 @@ export class GatewayMetrics {
     if (drift === 0n) return;
     this.#costDrift.inc({ provider });
     this.#costDriftUsd.inc({ provider }, Number(drift < 0n ? -drift : drift) / 1e12);
+  }
+
+  /** Counts a record whose charge was capped at its hold's bound (`uncapped_cost` is then set). */
+  #countCapped(row: GenerationRow, uncapped: unknown): void {
+    if (typeof uncapped !== 'number' || !Number.isFinite(uncapped)) return;
+    const provider = row.providerName ?? 'unknown';
+    this.#costCapped.inc({ provider });
+    const waived = usdNumberToPico(uncapped) - row.usagePico;
+    if (waived > 0n) this.#costCappedUsd.inc({ provider }, Number(waived) / 1e12);
   }
 
   /** The exposition text and its content type. */

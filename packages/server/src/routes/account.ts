@@ -8,6 +8,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { limitRemaining, loadKeyUsage } from '../accounts/key-view.js';
+import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { authorize, authorizeManagement } from '../http/authorize.js';
 import { replyJson } from '../http/reply-json.js';
@@ -86,5 +87,13 @@ export function registerAccount(app: FastifyInstance, context: GatewayContext): 
     });
     await context.spendGuard.refreshCredits();
     return replyJson(reply, 201, { data: await credits() });
+  });
+
+  // OpenRouter retired Coinbase charges (410 Gone); here credit comes from operators.
+  app.post('/api/v1/credits/coinbase', async () => {
+    throw new GatewayError(
+      'gone',
+      'Coinbase payments are no longer supported; operators add credit with POST /api/v1/credits',
+    );
   });
 }

@@ -1,8 +1,9 @@
-import type { ChatChunkChoice, ChatCompletionRequest } from '@tollgate/protocol';
+import type { ChatChunkChoice } from '@tollgate/protocol';
 import type { FastifyReply } from 'fastify';
 import type { GatewayContext } from '../gateway-context.js';
 import type { GenerationMeter } from '../ledger/generation-meter.js';
-import type { RoutePlan } from '../routing/select-candidates.js';
+import type { UpstreamCall } from '../providers/provider-adapter.js';
+import type { Candidate, RoutePlan } from '../routing/select-candidates.js';
 import { dispatchChat } from './chat-completions.js';
 import { type StreamCodec, streamGeneration } from './stream-generation.js';
 
@@ -39,10 +40,10 @@ export function streamChatCompletion(
   context: GatewayContext,
   meter: GenerationMeter,
   plan: RoutePlan,
-  body: ChatCompletionRequest,
+  callOf: (candidate: Candidate) => UpstreamCall,
   reply: FastifyReply,
 ): Promise<void> {
   return streamGeneration(context, meter, reply, CHAT_STREAM, (signal) =>
-    dispatchChat(context, meter, plan, body, signal),
+    dispatchChat(context, meter, plan, callOf, signal),
   );
 }

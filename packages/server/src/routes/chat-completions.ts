@@ -5,10 +5,11 @@ import {
   ChatCompletionRequestSchema,
 } from '@tollgate/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { computeMaxCost } from '../accounts/max-cost.js';
+import type { CostShape } from '../accounts/max-cost.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { countPromptMedia } from '../http/request-info.js';
-import type { GenerationMeter, Settlement } from '../ledger/generation-meter.js';
+import type { GenerationMeter } from '../ledger/generation-meter.js';
+import type { UpstreamCall } from '../providers/provider-adapter.js';
 import { abortOnClientClose, type Dispatched, dispatchWithFallback } from '../routing/dispatch.js';
 import type { Candidate, RoutePlan } from '../routing/select-candidates.js';
 import type { ApiKeyRow } from '../storage/storage.js';
@@ -17,6 +18,7 @@ import {
   admitRequest,
   createRequestMeter,
   finishCompletion,
+  type HeldRequest,
   holdSpend,
   parseUpstreamJson,
   sendJson,
@@ -27,10 +29,10 @@ function createMeter(
   request: FastifyRequest,
   body: ChatCompletionRequest,
   key: ApiKeyRow,
-  settlement: Settlement,
+  held: HeldRequest,
 ): GenerationMeter {
   const media = countPromptMedia(body.messages);
-  return createRequestMeter(context, request, key, settlement, {
+  return createRequestMeter(context, request, key, held, {
     model: body.model,
     streamed: body.stream === true,
     apiType: 'completions',
@@ -43,21 +45,41 @@ function createMeter(
   });
 }
 
+/** The adapter's chat call for a candidate. */
+function buildChatCall(body: ChatCompletionRequest, { endpoint }: Candidate): UpstreamCall {
+  return endpoint.provider.adapter.buildChatRequest(
+    body,
+    endpoint.upstreamModel,
+    endpoint.provider.settings,
+  );
+}
+
+/** What bounds a chat request's cost besides its upstream body. */
+function chatCostShape(body: ChatCompletionRequest): CostShape {
+  const media = countPromptMedia(body.messages);
+  const prediction = body['prediction'];
+  return {
+    requestedOutput: body.max_completion_tokens ?? body.max_tokens ?? null,
+    outputs: 1,
+    promptImages: media.images,
+    promptMedia: media.media,
+    hasTools: Array.isArray(body.tools) && body.tools.length > 0,
+    extraOutputTokens:
+      prediction === undefined || prediction === null
+        ? 0n
+        : BigInt(Buffer.byteLength(JSON.stringify(prediction))),
+  };
+}
+
 /** Sends the chat request along the plan (with fallbacks); see {@link dispatchWithFallback}. */
 export function dispatchChat(
   context: GatewayContext,
   meter: GenerationMeter,
   plan: RoutePlan,
-  body: ChatCompletionRequest,
+  callOf: (candidate: Candidate) => UpstreamCall,
   signal: AbortSignal,
 ): Promise<Dispatched> {
-  const buildCall = ({ endpoint }: Candidate) =>
-    endpoint.provider.adapter.buildChatRequest(
-      body,
-      endpoint.upstreamModel,
-      endpoint.provider.settings,
-    );
-  return dispatchWithFallback(meter, plan, buildCall, signal, context.endpointStats);
+  return dispatchWithFallback(meter, plan, callOf, signal, context.endpointStats);
 }
 
 function completionText(choices: readonly ChatChoice[]): string {
@@ -91,11 +113,11 @@ async function completeNonStream(
   context: GatewayContext,
   meter: GenerationMeter,
   plan: RoutePlan,
-  body: ChatCompletionRequest,
+  callOf: (candidate: Candidate) => UpstreamCall,
   reply: FastifyReply,
 ): Promise<string> {
   const controller = abortOnClientClose(reply.raw);
-  const dispatched = await dispatchChat(context, meter, plan, body, controller.signal);
+  const dispatched = await dispatchChat(context, meter, plan, callOf, controller.signal);
   const { candidate } = dispatched;
   const { adapter, settings, name: providerName } = candidate.endpoint.provider;
   const completion = await parseUpstreamJson(meter, dispatched, controller.signal, (json) =>
@@ -128,16 +150,16 @@ async function completeNonStream(
 export function registerChatCompletions(app: FastifyInstance, context: GatewayContext): void {
   app.post('/api/v1/chat/completions', async (request, reply) => {
     const admitted = await admitRequest(context, request, ChatCompletionRequestSchema);
-    const { key, plan, body: requested } = admitted;
-    const images = countPromptMedia(requested.messages).images;
-    const { settlement, body } = await holdSpend(context, key, plan, requested, (each) =>
-      computeMaxCost(requested, each.model, each.endpoint, images),
-    );
-    const meter = createMeter(context, request, body, key, settlement);
+    const { key, plan, body } = admitted;
+    const held = await holdSpend(context, key, plan, body, {
+      shape: chatCostShape(body),
+      buildCall: buildChatCall,
+    });
+    const meter = createMeter(context, request, body, key, held);
     reply.header('x-generation-id', meter.id);
     if (body.stream === true) {
-      return streamChatCompletion(context, meter, plan, body, reply);
+      return streamChatCompletion(context, meter, plan, held.callOf, reply);
     }
-    return sendJson(reply, () => completeNonStream(context, meter, plan, body, reply));
+    return sendJson(reply, () => completeNonStream(context, meter, plan, held.callOf, reply));
   });
 }

@@ -5,13 +5,12 @@ import {
   TextCompletionRequestSchema,
 } from '@tollgate/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { boundCost, textsTokenBound } from '../accounts/max-cost.js';
 import type { GatewayContext } from '../gateway-context.js';
 import type { GenerationMeter } from '../ledger/generation-meter.js';
-import type { TextCompletionSupport } from '../providers/provider-adapter.js';
+import type { TextCompletionSupport, UpstreamCall } from '../providers/provider-adapter.js';
 import { abortOnClientClose, type Dispatched, dispatchWithFallback } from '../routing/dispatch.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
-import type { RoutePlan } from '../routing/select-candidates.js';
+import type { Candidate, RoutePlan } from '../routing/select-candidates.js';
 import {
   admitRequest,
   createRequestMeter,
@@ -34,25 +33,23 @@ function textCompletionsOf(endpoint: ModelEndpoint): TextCompletionSupport {
 const servesTextCompletions = (endpoint: ModelEndpoint): boolean =>
   endpoint.provider.adapter.textCompletions !== undefined;
 
+/** The adapter's legacy-completions call for a candidate. */
+function buildTextCall(body: TextCompletionRequest, { endpoint }: Candidate): UpstreamCall {
+  return textCompletionsOf(endpoint).buildRequest(
+    body,
+    endpoint.upstreamModel,
+    endpoint.provider.settings,
+  );
+}
+
 function dispatchText(
   context: GatewayContext,
   meter: GenerationMeter,
   plan: RoutePlan,
-  body: TextCompletionRequest,
+  callOf: (candidate: Candidate) => UpstreamCall,
   signal: AbortSignal,
 ): Promise<Dispatched> {
-  return dispatchWithFallback(
-    meter,
-    plan,
-    ({ endpoint }) =>
-      textCompletionsOf(endpoint).buildRequest(
-        body,
-        endpoint.upstreamModel,
-        endpoint.provider.settings,
-      ),
-    signal,
-    context.endpointStats,
-  );
+  return dispatchWithFallback(meter, plan, callOf, signal, context.endpointStats);
 }
 
 /** How a legacy completion stream is read upstream and written out. */
@@ -68,11 +65,11 @@ async function completeText(
   context: GatewayContext,
   meter: GenerationMeter,
   plan: RoutePlan,
-  body: TextCompletionRequest,
+  callOf: (candidate: Candidate) => UpstreamCall,
   reply: FastifyReply,
 ): Promise<string> {
   const controller = abortOnClientClose(reply.raw);
-  const dispatched = await dispatchText(context, meter, plan, body, controller.signal);
+  const dispatched = await dispatchText(context, meter, plan, callOf, controller.signal);
   const { candidate } = dispatched;
   const { endpoint } = candidate;
   const completion = await parseUpstreamJson(meter, dispatched, controller.signal, (json) =>
@@ -107,18 +104,18 @@ export function registerCompletions(app: FastifyInstance, context: GatewayContex
       TextCompletionRequestSchema,
       servesTextCompletions,
     );
-    const { key, plan, body: requested } = admitted;
-    const prompts = typeof requested.prompt === 'string' ? [requested.prompt] : requested.prompt;
-    const bounds = {
-      promptTokens: textsTokenBound(prompts),
-      requestedOutput: requested.max_tokens ?? null,
+    const { key, plan, body } = admitted;
+    const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
+    const shape = {
+      requestedOutput: body.max_tokens ?? null,
       outputs: prompts.length,
       promptImages: 0,
+      promptMedia: 0,
+      hasTools: false,
+      extraOutputTokens: 0n,
     };
-    const { settlement, body } = await holdSpend(context, key, plan, requested, (each) =>
-      boundCost(bounds, each.model, each.endpoint),
-    );
-    const meter = createRequestMeter(context, request, key, settlement, {
+    const held = await holdSpend(context, key, plan, body, { shape, buildCall: buildTextCall });
+    const meter = createRequestMeter(context, request, key, held, {
       model: body.model,
       streamed: body.stream === true,
       apiType: 'completions',
@@ -129,9 +126,9 @@ export function registerCompletions(app: FastifyInstance, context: GatewayContex
     reply.header('x-generation-id', meter.id);
     if (body.stream === true) {
       return streamGeneration(context, meter, reply, TEXT_COMPLETION_STREAM, (signal) =>
-        dispatchText(context, meter, plan, body, signal),
+        dispatchText(context, meter, plan, held.callOf, signal),
       );
     }
-    return sendJson(reply, () => completeText(context, meter, plan, body, reply));
+    return sendJson(reply, () => completeText(context, meter, plan, held.callOf, reply));
   });
 }

@@ -6,14 +6,18 @@ import {
   type EmbeddingsResponse,
 } from '@tollgate/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { boundCost, type CostBounds, textsTokenBound } from '../accounts/max-cost.js';
+import type { CostShape } from '../accounts/max-cost.js';
 import { UpstreamError } from '../errors/gateway-error.js';
 import type { GatewayContext } from '../gateway-context.js';
 import type { GenerationMeter, PlainPrompt } from '../ledger/generation-meter.js';
-import type { EmbeddingsSupport, UpstreamEmbeddings } from '../providers/provider-adapter.js';
+import type {
+  EmbeddingsSupport,
+  UpstreamCall,
+  UpstreamEmbeddings,
+} from '../providers/provider-adapter.js';
 import { abortOnClientClose, dispatchWithFallback } from '../routing/dispatch.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
-import type { RoutePlan } from '../routing/select-candidates.js';
+import type { Candidate, RoutePlan } from '../routing/select-candidates.js';
 import {
   admitRequest,
   createRequestMeter,
@@ -55,10 +59,23 @@ function plainPromptOf(items: string[] | number[][]): PlainPrompt {
   return { tokenIds };
 }
 
-/** Embeddings produce nothing to bound: the cost is the prompt's, at most. */
-function costBoundsOf(prompt: PlainPrompt): CostBounds {
-  const promptTokens = 'texts' in prompt ? textsTokenBound(prompt.texts) : BigInt(prompt.tokenIds);
-  return { promptTokens, requestedOutput: null, outputs: 0, promptImages: 0 };
+/** Embeddings produce nothing: the cost is the upstream body's prompt, at most. */
+const EMBEDDINGS_COST_SHAPE: CostShape = {
+  requestedOutput: null,
+  outputs: 0,
+  promptImages: 0,
+  promptMedia: 0,
+  hasTools: false,
+  extraOutputTokens: 0n,
+};
+
+/** The adapter's embeddings call for a candidate. */
+function buildEmbeddingsCall(body: EmbeddingsRequest, { endpoint }: Candidate): UpstreamCall {
+  return embeddingsOf(endpoint).buildRequest(
+    body,
+    endpoint.upstreamModel,
+    endpoint.provider.settings,
+  );
 }
 
 /**
@@ -93,6 +110,7 @@ async function embed(
   meter: GenerationMeter,
   plan: RoutePlan,
   body: EmbeddingsRequest,
+  callOf: (candidate: Candidate) => UpstreamCall,
   inputs: number,
   reply: FastifyReply,
 ): Promise<string> {
@@ -100,8 +118,7 @@ async function embed(
   const dispatched = await dispatchWithFallback(
     meter,
     plan,
-    ({ endpoint }) =>
-      embeddingsOf(endpoint).buildRequest(body, endpoint.upstreamModel, endpoint.provider.settings),
+    callOf,
     controller.signal,
     context.endpointStats,
   );
@@ -159,11 +176,11 @@ export function registerEmbeddings(app: FastifyInstance, context: GatewayContext
     const { key, plan, body } = admitted;
     const items = inputItems(body.input);
     const prompt = plainPromptOf(items);
-    const bounds = costBoundsOf(prompt);
-    const { settlement } = await holdSpend(context, key, plan, body, (each) =>
-      boundCost(bounds, each.model, each.endpoint),
-    );
-    const meter = createRequestMeter(context, request, key, settlement, {
+    const held = await holdSpend(context, key, plan, body, {
+      shape: EMBEDDINGS_COST_SHAPE,
+      buildCall: buildEmbeddingsCall,
+    });
+    const meter = createRequestMeter(context, request, key, held, {
       model: body.model,
       streamed: false,
       apiType: 'embeddings',
@@ -172,6 +189,8 @@ export function registerEmbeddings(app: FastifyInstance, context: GatewayContext
       sessionId: body.session_id,
     });
     reply.header('x-generation-id', meter.id);
-    return sendJson(reply, () => embed(context, meter, plan, body, items.length, reply));
+    return sendJson(reply, () =>
+      embed(context, meter, plan, body, held.callOf, items.length, reply),
+    );
   });
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { MaxCost } from '../accounts/max-cost.js';
+import { boundCost, type CostShape, type MaxCost, outputBound } from '../accounts/max-cost.js';
 import { GatewayError, UpstreamError } from '../errors/gateway-error.js';
 import { toGatewayError } from '../errors/to-error-response.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -9,7 +9,8 @@ import { headerValue } from '../http/request-info.js';
 import { validate } from '../http/validate.js';
 import { GenerationMeter, type MeterInit, type Settlement } from '../ledger/generation-meter.js';
 import type { FinishedGeneration } from '../ledger/generation-record.js';
-import type { UpstreamCompletion } from '../providers/provider-adapter.js';
+import type { Pico } from '../ledger/money.js';
+import type { UpstreamCall, UpstreamCompletion } from '../providers/provider-adapter.js';
 import { toTransportError } from '../providers/upstream-client.js';
 import { clientGone, type Dispatched, recordFailure } from '../routing/dispatch.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
@@ -40,7 +41,9 @@ export async function admitRequest<Schema extends z.ZodType<RoutableRequest>>(
   schema: Schema,
   serves?: (endpoint: ModelEndpoint) => boolean,
 ): Promise<Admitted<z.infer<Schema>>> {
-  const caller = await authorize(context, request);
+  // Authorized from the headers before the body was read (admission.ts); authorized here only
+  // when the route was mounted without admission control.
+  const caller = request.caller ?? (await authorize(context, request));
   context.spendGuard.touch(caller.key);
   const body = validate(schema, request.body, 'request body');
   const plan = selectCandidates(
@@ -62,6 +65,7 @@ export type MeterFields = Omit<
   | 'keyHash'
   | 'workspaceId'
   | 'settlement'
+  | 'chargeCap'
   | 'httpReferer'
   | 'userAgent'
   | 'sessionId'
@@ -81,7 +85,7 @@ export function createRequestMeter(
   context: GatewayContext,
   request: FastifyRequest,
   key: ApiKeyRow,
-  settlement: Settlement,
+  held: Pick<HeldRequest, 'settlement' | 'chargeCap'>,
   fields: MeterFields,
 ): GenerationMeter {
   const { sessionId, ...known } = fields;
@@ -94,7 +98,8 @@ export function createRequestMeter(
       ...known,
       keyHash: key.hash,
       workspaceId: key.workspaceId,
-      settlement,
+      settlement: held.settlement,
+      chargeCap: held.chargeCap,
       httpReferer: headerValue(request.headers, 'http-referer'),
       userAgent: headerValue(request.headers, 'user-agent'),
       sessionId: sessionId ?? headerValue(request.headers, 'x-session-id'),
@@ -106,32 +111,85 @@ export function createRequestMeter(
   );
 }
 
+/** How a metered route reaches an upstream: what bounds its cost, and the adapter's call. */
+export interface UpstreamRoute<Body> {
+  shape: CostShape;
+  /** The adapter's upstream call for `body` at a candidate (it may throw a 400). */
+  buildCall(body: Body, candidate: Candidate): UpstreamCall;
+}
+
+/** A request past its spend hold. */
+export interface HeldRequest {
+  settlement: Settlement;
+  /** The call to send to a candidate: exactly the bytes its bound was computed from. */
+  callOf(candidate: Candidate): UpstreamCall;
+  /** The most the key may be charged when `endpoint` serves (its bound); null without a hold. */
+  chargeCap(endpoint: ModelEndpoint): Pico | null;
+}
+
+/** One candidate's upstream call (or why it cannot be built) and its cost bound. */
+type BoundCandidate = MaxCost & { candidate: Candidate } & (
+    | { call: UpstreamCall }
+    | { buildError: unknown }
+  );
+
+function boundCandidate<Body extends object>(
+  candidate: Candidate,
+  body: Body,
+  route: UpstreamRoute<Body>,
+): BoundCandidate {
+  const output = outputBound(route.shape, candidate.model);
+  // Without an output bound the hold would not hold: the body gets the max_tokens it assumes.
+  const sent = output.injectMaxTokens ? { ...body, max_tokens: output.maxTokens } : body;
+  let call: UpstreamCall;
+  try {
+    call = route.buildCall(sent, candidate);
+  } catch (buildError) {
+    // Never sent (dispatch ends the chain there, uncharged); rethrown when dispatch asks for it.
+    return { candidate, buildError, ...output, maxCost: 0n };
+  }
+  return { candidate, call, ...boundCost(call.body, route.shape, output, candidate.endpoint) };
+}
+
 /**
  * Holds the request's worst-case cost when a limit applies — the bound of the most expensive
- * candidate, since any may serve — otherwise just tracks usage. Without an output bound the hold
- * would not hold, so the body gets the `max_tokens` the bound assumed.
+ * candidate, since any may serve — otherwise just tracks usage. Each candidate's bound is read off
+ * the very upstream call its adapter builds, and dispatch sends that call: no field of the body
+ * can escape the bound (docs/decisions/0016-spend-bound-from-upstream-bytes.md).
  */
 export async function holdSpend<Body extends object>(
   context: GatewayContext,
   key: ApiKeyRow,
   plan: RoutePlan,
   body: Body,
-  boundOf: (candidate: Candidate) => MaxCost,
-): Promise<{ settlement: Settlement; body: Body }> {
+  route: UpstreamRoute<Body>,
+): Promise<HeldRequest> {
   refuseUnenforceableByokLimit(key, plan);
   if (!context.spendGuard.isLimited(key)) {
-    const settlement: Settlement = {
-      settle: (actual, createdAtMs) => context.spendGuard.record(key.hash, actual, createdAtMs),
-      release: () => undefined,
+    return {
+      settlement: {
+        settle: (actual, createdAtMs) => context.spendGuard.record(key.hash, actual, createdAtMs),
+        release: () => undefined,
+      },
+      callOf: (candidate) => route.buildCall(body, candidate),
+      chargeCap: () => null,
     };
-    return { settlement, body };
   }
-  const bound = plan.candidates
-    .map(boundOf)
-    .reduce((most, next) => (next.maxCost > most.maxCost ? next : most));
-  const settlement = await context.spendGuard.reserve(key, bound.maxCost, bound.maxTokens);
-  const bounded = bound.injectMaxTokens ? { ...body, max_tokens: bound.maxTokens } : body;
-  return { settlement, body: bounded };
+  const bounds = plan.candidates.map((candidate) => boundCandidate(candidate, body, route));
+  const hold = bounds.reduce((most, next) => (next.maxCost > most.maxCost ? next : most));
+  const settlement = await context.spendGuard.reserve(key, hold.maxCost, hold.maxTokens);
+  const byCandidate = new Map(bounds.map((bound) => [bound.candidate, bound]));
+  const caps = new Map(bounds.map((bound) => [bound.candidate.endpoint, bound.maxCost]));
+  return {
+    settlement,
+    callOf(candidate) {
+      const bound = byCandidate.get(candidate);
+      if (bound === undefined) throw new Error(`candidate ${candidate.endpoint.id} was not bound`);
+      if ('buildError' in bound) throw bound.buildError;
+      return bound.call;
+    },
+    chargeCap: (endpoint) => caps.get(endpoint) ?? hold.maxCost,
+  };
 }
 
 /**

@@ -41,6 +41,8 @@ interface StreamState {
   text: string;
   /** Tracked only when the generation's content is stored. */
   stored: { completion: string; reasoning: string | null } | null;
+  /** UTF-8 bytes of completion text written to the client (checkpointed in the journal). */
+  relayedBytes: number;
   upstreamId: string | null;
   finishReason: string | null;
   nativeFinishReason: string | null;
@@ -59,12 +61,13 @@ interface ChunkEnvelope {
   system_fingerprint?: string;
 }
 
+/** Absorbs a chunk into the state; returns the UTF-8 bytes of completion text it carries. */
 function absorb<Choice extends StreamedChoice>(
   state: StreamState,
   chunk: UpstreamChunk<Choice>,
   codec: StreamCodec<Choice>,
-): boolean {
-  let produced = false;
+): number {
+  let produced = 0;
   state.upstreamId ??= chunk.upstreamId;
   state.serviceTier = chunk.serviceTier ?? state.serviceTier;
   state.systemFingerprint = chunk.systemFingerprint ?? state.systemFingerprint;
@@ -80,7 +83,7 @@ function absorb<Choice extends StreamedChoice>(
     }
     if (text !== '') {
       state.text += text;
-      produced = true;
+      produced += Buffer.byteLength(text);
     }
     if (choice.finish_reason !== null) {
       state.finishReason = choice.finish_reason;
@@ -108,6 +111,9 @@ function chunkEnvelope(
   return envelope;
 }
 
+/** Where a relayed stream reports what it has relayed (the journal's checkpoints). */
+type OnRelayed = (totalBytes: number) => void;
+
 async function pump<Choice extends StreamedChoice>(
   response: { body: AsyncIterable<Uint8Array> },
   parse: StreamParser<Choice>,
@@ -117,17 +123,24 @@ async function pump<Choice extends StreamedChoice>(
   state: StreamState,
   codec: StreamCodec<Choice>,
   controller: AbortController,
+  onRelayed: OnRelayed,
 ): Promise<void> {
   for await (const data of readSseData(response.body)) {
     const event = parse(data);
     if (event === 'done') return;
     if (event === 'skip') continue;
-    if (absorb(state, event, codec)) meter.firstToken();
-    if (event.choices.length > 0 && !(await writeSse(raw, write(event)))) {
+    const produced = absorb(state, event, codec);
+    if (produced > 0) meter.firstToken();
+    if (event.choices.length === 0) continue;
+    if (!(await writeSse(raw, write(event)))) {
       // The client is gone. Abort before leaving the loop: leaving first would end the body
       // normally, and undici would then keep draining the stalled upstream to reuse its socket.
       controller.abort();
       return;
+    }
+    if (produced > 0) {
+      state.relayedBytes += produced;
+      onRelayed(state.relayedBytes);
     }
   }
   // The body closed with no end marker while no choice had finished: the upstream cut the stream
@@ -202,6 +215,7 @@ async function relay<Choice extends StreamedChoice>(
   const state: StreamState = {
     text: '',
     stored: meter.storesContent ? { completion: '', reasoning: null } : null,
+    relayedBytes: 0,
     upstreamId: null,
     finishReason: null,
     nativeFinishReason: null,
@@ -217,7 +231,8 @@ async function relay<Choice extends StreamedChoice>(
   const parse = codec.createParser(endpoint);
   let failure: unknown = null;
   try {
-    await pump(response, parse, raw, meter, write, state, codec, controller);
+    const onRelayed = (totalBytes: number) => context.journal.relayed(meter.id, totalBytes);
+    await pump(response, parse, raw, meter, write, state, codec, controller, onRelayed);
   } catch (error) {
     failure = GatewayError.is(error) ? error : toTransportError(error, endpoint.provider.name);
   }

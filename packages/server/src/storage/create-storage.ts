@@ -4,15 +4,19 @@ import {
   withMigrationLock,
 } from './dialects/postgres.js';
 import { createSqliteKysely } from './dialects/sqlite.js';
+import { DEFAULT_DURABILITY, type Durability } from './durability.js';
 import { createKyselyStorage, migrateToLatest } from './kysely-storage.js';
 import { SqliteWriter } from './sqlite-writer.js';
+import type { SqliteWriterData } from './sqlite-writer-worker.js';
 import type { Storage } from './storage.js';
 
 /** Where state lives: a SQLite file (one node) or a PostgreSQL database (any number of nodes). */
 export type StorageConfig =
-  | { kind: 'sqlite'; path: string }
+  | { kind: 'sqlite'; path: string; durability?: Durability }
   | {
       kind: 'postgres';
+      /** What a returned commit survives (default `power`). */
+      durability?: Durability;
       /** `postgres://…` connection URL (a secret: it may hold a password). */
       url: string;
       /** Connections per node (default 10). */
@@ -23,7 +27,8 @@ export type StorageConfig =
 export async function createStorage(config: StorageConfig): Promise<Storage> {
   switch (config.kind) {
     case 'sqlite': {
-      const database = createSqliteKysely({ path: config.path });
+      const options = { path: config.path, durability: config.durability ?? DEFAULT_DURABILITY };
+      const database = createSqliteKysely(options);
       try {
         await migrateToLatest(database);
       } catch (error) {
@@ -32,12 +37,13 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
       }
       const storage = createKyselyStorage(database, 'sqlite');
       // An in-memory database is private to its connection: no second one can write it.
-      return config.path === ':memory:' ? storage : withWriterThread(storage, config.path);
+      return config.path === ':memory:' ? storage : withWriterThread(storage, options);
     }
     case 'postgres': {
       const pool = createPostgresPool({
         url: config.url,
         ...(config.poolSize === undefined ? {} : { poolSize: config.poolSize }),
+        ...(config.durability === undefined ? {} : { durability: config.durability }),
       });
       const database = createPostgresKysely(pool);
       try {
@@ -59,8 +65,8 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
  * The SQLite storage with its durable writes (records, in-flight journal) moved to a writer
  * thread; reads and the rare administrative writes stay on the main connection.
  */
-function withWriterThread(storage: Storage, path: string): Storage {
-  const writer = new SqliteWriter(path);
+function withWriterThread(storage: Storage, options: SqliteWriterData): Storage {
+  const writer = new SqliteWriter(options);
   return {
     ...storage,
     generations: {
@@ -71,6 +77,13 @@ function withWriterThread(storage: Storage, path: string): Storage {
       ...storage.inflight,
       insertMany: (rows) => writer.insertInflight(rows),
       deleteMany: (ids) => writer.deleteInflight(ids),
+      checkpoint: (checkpoints) => writer.checkpointInflight(checkpoints),
+      finalizeMany: (rows) => writer.finalizeInflight(rows),
+    },
+    // The lease is renewed every few seconds: its fsync belongs on the writer thread too.
+    nodeLeases: {
+      ...storage.nodeLeases,
+      renew: (nodeId, expiresAtMs) => writer.renewLease(nodeId, expiresAtMs),
     },
     async close() {
       await writer.close();

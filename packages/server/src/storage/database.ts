@@ -24,6 +24,8 @@ export interface ApiKeyTable {
   rate_limit_interval_seconds: number | bigint | null;
   /** 1 / 0 overrides the config's `store_content`; null follows it. */
   store_content: number | bigint | null;
+  /** 1 for a bootstrap management key (TOLLGATE_ADMIN_KEY or the first start's); default 0. */
+  bootstrap: ColumnType<number | bigint, number | undefined, number>;
 }
 
 /** `credit_grants`: operator-granted credit; the balance is Σ grants − Σ generation usage. */
@@ -71,6 +73,17 @@ export interface InflightTable {
   facts_version: number;
   /** The facts known before the outcome, as JSON (bigints tagged), serialized by the journal. */
   facts: string;
+  /** Completion text bytes relayed at the last checkpoint; null before the first (0006). */
+  relayed_bytes: ColumnType<bigint | number | string | null, never, bigint>;
+}
+
+/** `node_leases`: each node's lease; rows of a node whose lease expired are recovered by others. */
+export interface NodeLeaseTable {
+  node_id: string;
+  /** Wall-clock ms (the renewing node's clock) after which the node counts as dead. */
+  expires_at_ms: BigIntColumn;
+  /** The node recovering this one's rows (null while the node itself renews its lease). */
+  claimed_by: string | null;
 }
 
 /**
@@ -135,15 +148,35 @@ export interface GenerationContentTable {
   content: Uint8Array;
 }
 
+/** `auth_codes`: OAuth PKCE authorization codes, by the SHA-256 of the code (decision 0021). */
+export interface AuthCodeTable {
+  code_hash: string;
+  app_id: BigIntColumn;
+  callback_url: string | null;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  key_name: string;
+  limit_pico: BigIntColumn | null;
+  limit_reset: string | null;
+  key_expires_at: string | null;
+  workspace_id: string;
+  creator_user_id: string | null;
+  approved_by_key_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+
 /** The Kysely database schema. */
 export interface Database {
   api_keys: ApiKeyTable;
   generations: GenerationTable;
   credit_grants: CreditGrantTable;
   inflight_generations: InflightTable;
+  node_leases: NodeLeaseTable;
   usage_rollups: UsageRollupTable;
   usage_by_model: UsageByModelTable;
   usage_by_endpoint: UsageByEndpointTable;
   usage_by_user: UsageByUserTable;
   generation_content: GenerationContentTable;
+  auth_codes: AuthCodeTable;
 }

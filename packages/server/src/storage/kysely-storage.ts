@@ -7,8 +7,19 @@ import {
   type Updateable,
 } from 'kysely';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { ApiKeyTable, Database } from './database.js';
-import { createInflightStore, deleteInflightRows } from './kysely-inflight-store.js';
+import type { ApiKeyTable, Database, GenerationTable } from './database.js';
+import {
+  countEnabledManagementKeys,
+  refuseLastManagementKey,
+  rotateBootstrap,
+  withManagementKeysLocked,
+} from './kysely-api-keys.js';
+import { createAuthCodeStore } from './kysely-auth-code-store.js';
+import {
+  createInflightStore,
+  createNodeLeaseStore,
+  deleteInflightRows,
+} from './kysely-inflight-store.js';
 import { addToRollups, createReportStore } from './kysely-reports.js';
 import { createRetentionStore, sumUsageInRange } from './kysely-usage.js';
 import { migrationProvider } from './migrations/index.js';
@@ -38,7 +49,7 @@ const isStorableText = (value: string): boolean => !value.includes('\u0000');
  * Refuses (400) user text PostgreSQL cannot store, on both dialects alike, instead of letting the
  * insert fail as a 500. `fields` maps each wire field name to its value.
  */
-function assertStorableText(fields: Record<string, string | null | undefined>): void {
+export function assertStorableText(fields: Record<string, string | null | undefined>): void {
   for (const [field, value] of Object.entries(fields)) {
     if (typeof value === 'string' && !isStorableText(value)) {
       throw new GatewayError(
@@ -123,6 +134,29 @@ function toApiKeyColumns(patch: ApiKeyPatch): Updateable<ApiKeyTable> {
   return columns;
 }
 
+/** A record's row as the `generations` table's insert values. */
+function toGenerationValues(row: GenerationRow): Insertable<GenerationTable> {
+  return {
+    id: row.id,
+    key_hash: row.keyHash,
+    request_id: row.requestId,
+    created_at: row.createdAt,
+    model: row.model,
+    provider_name: row.providerName,
+    api_type: row.apiType,
+    is_byok: toFlag(row.isByok),
+    cancelled: toFlag(row.cancelled),
+    usage_pico: row.usagePico,
+    total_cost_pico: row.totalCostPico,
+    upstream_cost_pico: row.upstreamCostPico,
+    record_version: row.recordVersion,
+    external_user: row.externalUser,
+    session_id: row.sessionId,
+    outcome: row.outcome,
+    record: row.record,
+  };
+}
+
 function createGenerationStore(database: Kysely<Database>): GenerationStore {
   // The lookup is the hottest query: built and compiled once (that was ~5 % of a lookup's CPU),
   // executed with each id as its only parameter.
@@ -134,25 +168,7 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
   return {
     async insertMany(rows: readonly GenerationRow[]) {
       if (rows.length === 0) return;
-      const values = rows.map((row) => ({
-        id: row.id,
-        key_hash: row.keyHash,
-        request_id: row.requestId,
-        created_at: row.createdAt,
-        model: row.model,
-        provider_name: row.providerName,
-        api_type: row.apiType,
-        is_byok: toFlag(row.isByok),
-        cancelled: toFlag(row.cancelled),
-        usage_pico: row.usagePico,
-        total_cost_pico: row.totalCostPico,
-        upstream_cost_pico: row.upstreamCostPico,
-        record_version: row.recordVersion,
-        external_user: row.externalUser,
-        session_id: row.sessionId,
-        outcome: row.outcome,
-        record: row.record,
-      }));
+      const values = rows.map(toGenerationValues);
       await database.transaction().execute(async (transaction) => {
         for (let start = 0; start < values.length; start += INSERT_CHUNK) {
           await transaction
@@ -235,7 +251,7 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
   };
 }
 
-function createApiKeyStore(database: Kysely<Database>): ApiKeyStore {
+function createApiKeyStore(database: Kysely<Database>, dialect: Storage['dialect']): ApiKeyStore {
   return {
     async get(hash: string) {
       if (!isStorableText(hash)) return undefined;
@@ -274,18 +290,40 @@ function createApiKeyStore(database: Kysely<Database>): ApiKeyStore {
       if (!isStorableText(hash)) return undefined;
       assertStorableText({ name: patch.name });
       const columns = toApiKeyColumns(patch);
-      if (Object.keys(columns).length > 0) {
+      if (patch.disabled === true) {
+        await withManagementKeysLocked(database, dialect, async (transaction) => {
+          await refuseLastManagementKey(transaction, hash, 'disable');
+          await transaction.updateTable('api_keys').set(columns).where('hash', '=', hash).execute();
+        });
+      } else if (Object.keys(columns).length > 0) {
         await database.updateTable('api_keys').set(columns).where('hash', '=', hash).execute();
       }
       return this.get(hash);
     },
     async delete(hash: string) {
       if (!isStorableText(hash)) return false;
-      const result = await database
-        .deleteFrom('api_keys')
-        .where('hash', '=', hash)
-        .executeTakeFirst();
+      const result = await withManagementKeysLocked(database, dialect, async (transaction) => {
+        await refuseLastManagementKey(transaction, hash, 'delete');
+        return transaction.deleteFrom('api_keys').where('hash', '=', hash).executeTakeFirst();
+      });
       return Number(result.numDeletedRows) > 0;
+    },
+    countEnabledManagementKeys(nowIso: string) {
+      return countEnabledManagementKeys(database, nowIso);
+    },
+    async rotateBootstrapKey(row: ApiKeyRow) {
+      assertStorableText({ name: row.name });
+      const deleted = await withManagementKeysLocked(database, dialect, (transaction) =>
+        rotateBootstrap(transaction, toApiKeyInsert(row)),
+      );
+      return deleted.map(toApiKeyRow);
+    },
+    async insertBootstrapKey(row: ApiKeyRow) {
+      assertStorableText({ name: row.name });
+      await database
+        .insertInto('api_keys')
+        .values({ ...toApiKeyInsert(row), bootstrap: 1 })
+        .execute();
     },
     async countManagementKeys() {
       const row = await database
@@ -346,11 +384,13 @@ export function createKyselyStorage(
   return {
     dialect,
     generations: createGenerationStore(database),
-    apiKeys: createApiKeyStore(database),
+    apiKeys: createApiKeyStore(database, dialect),
     credits: createCreditStore(database),
-    inflight: createInflightStore(database),
+    inflight: createInflightStore(database, toGenerationValues, dialect),
+    nodeLeases: createNodeLeaseStore(database),
     retention: createRetentionStore(database, dialect),
     reports: createReportStore(database),
+    authCodes: createAuthCodeStore(database),
     close: () => database.destroy(),
   };
 }

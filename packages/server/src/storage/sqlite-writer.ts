@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { SqliteWriterData, WriteReply, WriteRequest } from './sqlite-writer-worker.js';
-import type { GenerationRow, InflightRow } from './storage.js';
+import type { GenerationRow, InflightCheckpoint, InflightRow } from './storage.js';
 
 type Write = WriteRequest extends infer Each
   ? Each extends WriteRequest
@@ -9,7 +9,7 @@ type Write = WriteRequest extends infer Each
   : never;
 
 interface Pending {
-  resolve: () => void;
+  resolve: (ids: string[] | undefined) => void;
   reject: (error: Error) => void;
 }
 
@@ -29,28 +29,44 @@ interface Session {
  * pending writes; the next write starts a new one.
  */
 export class SqliteWriter {
-  readonly #path: string;
+  readonly #options: SqliteWriterData;
   #session: Session | undefined;
   #nextId = 1;
   #closed = false;
 
-  constructor(path: string) {
-    this.#path = path;
+  constructor(options: SqliteWriterData) {
+    this.#options = options;
   }
 
   insertGenerations(rows: readonly GenerationRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.#send({ op: 'generations', rows: [...rows] });
+    return this.#send({ op: 'generations', rows: [...rows] }).then(() => undefined);
   }
 
   insertInflight(rows: readonly InflightRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.#send({ op: 'inflight-insert', rows: [...rows] });
+    return this.#send({ op: 'inflight-insert', rows: [...rows] }).then(() => undefined);
   }
 
   deleteInflight(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return Promise.resolve();
-    return this.#send({ op: 'inflight-delete', ids: [...ids] });
+    return this.#send({ op: 'inflight-delete', ids: [...ids] }).then(() => undefined);
+  }
+
+  checkpointInflight(checkpoints: readonly InflightCheckpoint[]): Promise<void> {
+    if (checkpoints.length === 0) return Promise.resolve();
+    return this.#send({ op: 'inflight-checkpoint', checkpoints: [...checkpoints] }).then(
+      () => undefined,
+    );
+  }
+
+  async finalizeInflight(rows: readonly GenerationRow[]): Promise<string[]> {
+    if (rows.length === 0) return [];
+    return (await this.#send({ op: 'inflight-finalize', rows: [...rows] })) ?? [];
+  }
+
+  renewLease(nodeId: string, expiresAtMs: number): Promise<void> {
+    return this.#send({ op: 'lease-renew', nodeId, expiresAtMs }).then(() => undefined);
   }
 
   /** Waits for pending writes, then stops the worker. */
@@ -65,11 +81,11 @@ export class SqliteWriter {
     await session.worker.terminate();
   }
 
-  #send(write: Write): Promise<void> {
+  #send(write: Write): Promise<string[] | undefined> {
     if (this.#closed) return Promise.reject(new Error('storage is closed'));
     const session = this.#open();
     const id = this.#nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<string[] | undefined>((resolve, reject) => {
       session.pending.set(id, { resolve, reject });
       // Referenced only while a write is pending: an idle writer never keeps the process alive.
       if (session.pending.size === 1) session.worker.ref();
@@ -86,7 +102,7 @@ export class SqliteWriter {
   #open(): Session {
     if (this.#session !== undefined) return this.#session;
     const script = resolveWriterScript();
-    const workerData: SqliteWriterData = { path: this.#path };
+    const workerData: SqliteWriterData = this.#options;
     const worker = new Worker(script.source, { workerData, eval: script.eval });
     const session: Session = { worker, pending: new Map(), drained: [] };
     this.#session = session;
@@ -94,7 +110,7 @@ export class SqliteWriter {
       const pending = session.pending.get(reply.id);
       if (pending === undefined) return;
       session.pending.delete(reply.id);
-      if (reply.error === null) pending.resolve();
+      if (reply.error === null) pending.resolve(reply.ids);
       else pending.reject(new Error(reply.error));
       this.#settled(session);
     });

@@ -115,11 +115,26 @@ export interface ApiKeyStore {
   insertIfAbsent(row: ApiKeyRow): Promise<boolean>;
   /** Newest first. */
   list(options: { includeDisabled: boolean; offset: number; limit: number }): Promise<ApiKeyRow[]>;
-  /** Returns the updated row, or undefined when no such key exists. */
+  /**
+   * Returns the updated row, or undefined when no such key exists. Disabling the last enabled
+   * management key throws a 409 `conflict` GatewayError and changes nothing.
+   */
   update(hash: string, patch: ApiKeyPatch): Promise<ApiKeyRow | undefined>;
-  /** Returns whether a key was deleted. */
+  /**
+   * Returns whether a key was deleted. Deleting the last enabled management key throws a 409
+   * `conflict` GatewayError and deletes nothing.
+   */
   delete(hash: string): Promise<boolean>;
   countManagementKeys(): Promise<number>;
+  /** Management keys that are enabled (and not expired at `nowIso`). */
+  countEnabledManagementKeys(nowIso: string): Promise<number>;
+  /**
+   * Makes `row` the bootstrap key (inserted if new; made management, enabled and bootstrap if it
+   * exists) and deletes every other bootstrap key, atomically; returns the deleted rows.
+   */
+  rotateBootstrapKey(row: ApiKeyRow): Promise<ApiKeyRow[]>;
+  /** Inserts a bootstrap key (the one generated at first start). */
+  insertBootstrapKey(row: ApiKeyRow): Promise<void>;
 }
 
 /** One credit grant (positive adds credit, negative corrects it). */
@@ -148,6 +163,14 @@ export interface InflightRow {
   factsVersion: number;
   /** What is known before the outcome, serialized by `ledger/inflight-journal.ts`. */
   facts: string;
+  /** Completion text (UTF-8 bytes) relayed to the client at the last checkpoint; null: none yet. */
+  relayedBytes: number | null;
+}
+
+/** A stream's checkpoint: how much completion text it has relayed so far. */
+export interface InflightCheckpoint {
+  id: string;
+  relayedBytes: number;
 }
 
 /**
@@ -161,6 +184,33 @@ export interface InflightStore {
   listByNode(nodeId: string): Promise<InflightRow[]>;
   /** Deletes rows by id (those whose record already exists). */
   deleteMany(ids: readonly string[]): Promise<void>;
+  /** One row by id, or undefined. */
+  get(id: string): Promise<InflightRow | undefined>;
+  /** Records checkpoints of many streams in one statement (rows already gone are skipped). */
+  checkpoint(checkpoints: readonly InflightCheckpoint[]): Promise<void>;
+  /**
+   * Turns journal rows into their records exactly once: in one transaction, deletes the rows of
+   * `records` that still exist and inserts the records of exactly those rows (a record that
+   * already exists is kept). Returns the ids inserted; a concurrent finalizer gets the others.
+   */
+  finalizeMany(records: readonly GenerationRow[]): Promise<string[]>;
+}
+
+/** Node leases: a node renews its own; others recover the rows of a node whose lease expired. */
+export interface NodeLeaseStore {
+  /** Sets `nodeId`'s lease to expire at `expiresAtMs` and clears any claim on it. */
+  renew(nodeId: string, expiresAtMs: number): Promise<void>;
+  /** Node ids other than `exceptNodeId` whose lease expired before `nowMs`. */
+  listExpired(nowMs: number, exceptNodeId: string): Promise<string[]>;
+  /**
+   * Atomically claims an expired node for `claimer` until `untilMs`; true for exactly one
+   * claimer per expiry (a lease renewed or claimed by another meanwhile is not claimed).
+   */
+  claim(nodeId: string, claimer: string, nowMs: number, untilMs: number): Promise<boolean>;
+  /** Deletes `nodeId`'s lease if `claimer` still holds the claim (its rows are recovered). */
+  release(nodeId: string, claimer: string): Promise<void>;
+  /** When `nodeId`'s lease expires (ms), or undefined when it has none. */
+  expiresAt(nodeId: string): Promise<number | undefined>;
 }
 
 /** Retention: deletes old generation records, keeping their usage in per-key daily rollups. */
@@ -252,6 +302,39 @@ export interface ReportStore {
   summary(query: SummaryQuery): Promise<UsageSummaryRow[]>;
 }
 
+/** An OAuth PKCE authorization code as stored: the code itself never, only its SHA-256. */
+export interface AuthCodeRow {
+  codeHash: string;
+  appId: number;
+  /** Where the app receives the code; null in the headless flow. */
+  callbackUrl: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | 'plain' | null;
+  /** The `name` of the key the exchange creates. */
+  keyName: string;
+  limitPico: bigint | null;
+  limitReset: 'daily' | 'weekly' | 'monthly' | null;
+  keyExpiresAt: string | null;
+  workspaceId: string;
+  creatorUserId: string | null;
+  /** The management key that approved (or created) the code. */
+  approvedByKeyHash: string;
+  createdAt: string;
+  /** ISO time after which the code is refused (10 minutes after `createdAt`). */
+  expiresAt: string;
+}
+
+/** OAuth authorization codes: single-use, short-lived, shared by every node. */
+export interface AuthCodeStore {
+  /** Stores a code, and deletes the codes that expired before `nowIso`. */
+  insert(row: AuthCodeRow, nowIso: string): Promise<void>;
+  /**
+   * Deletes the code and returns it, atomically: of two concurrent takes (on any nodes) one gets
+   * the row, the other undefined. Undefined also for an unknown code.
+   */
+  take(codeHash: string): Promise<AuthCodeRow | undefined>;
+}
+
 /** The storage the gateway sees: small and domain-shaped. */
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
@@ -259,7 +342,9 @@ export interface Storage {
   readonly apiKeys: ApiKeyStore;
   readonly credits: CreditStore;
   readonly inflight: InflightStore;
+  readonly nodeLeases: NodeLeaseStore;
   readonly retention: RetentionStore;
   readonly reports: ReportStore;
+  readonly authCodes: AuthCodeStore;
   close(): Promise<void>;
 }

@@ -12,6 +12,7 @@ describe('resolveStorageConfig', () => {
     assert.deepEqual(resolveStorageConfig({ environment: {}, dataDir: 'data' }), {
       kind: 'sqlite',
       path: join('data', 'tollgate.db'),
+      durability: 'power',
     });
   });
 
@@ -24,6 +25,7 @@ describe('resolveStorageConfig', () => {
       kind: 'postgres',
       url: URL_B,
       poolSize: 4,
+      durability: 'power',
     });
   });
 
@@ -35,7 +37,7 @@ describe('resolveStorageConfig', () => {
         config,
         dataDir: 'data',
       }),
-      { kind: 'postgres', url: URL_A, poolSize: 25 },
+      { kind: 'postgres', url: URL_A, poolSize: 25, durability: 'power' },
     );
   });
 
@@ -60,5 +62,21 @@ describe('resolveStorageConfig', () => {
       () => parseConfig({ database_url: leaky }, {}),
       /database_url: must be a postgres/,
     );
+  });
+
+  test('takes the durability level from TOLLGATE_DURABILITY, else the config file, else power', () => {
+    const config = parseConfig({ durability: 'process' }, {});
+    const level = (environment: Record<string, string>, withConfig: boolean) =>
+      resolveStorageConfig({ environment, dataDir: 'data', ...(withConfig ? { config } : {}) })
+        .durability;
+    assert.equal(level({}, false), 'power');
+    assert.equal(level({}, true), 'process');
+    assert.equal(level({ TOLLGATE_DURABILITY: 'power' }, true), 'power');
+    assert.equal(level({ TOLLGATE_DURABILITY: 'process', DATABASE_URL: URL_A }, false), 'process');
+    assert.throws(
+      () => level({ TOLLGATE_DURABILITY: 'disk' }, false),
+      /TOLLGATE_DURABILITY must be one of power, process, got "disk"/,
+    );
+    assert.throws(() => parseConfig({ durability: 'fsync' }, {}), /durability/);
   });
 });

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { GatewayError } from '../../src/errors/gateway-error.js';
 import { startRetention } from '../../src/storage/retention-job.js';
-import type { ApiKeyRow, GenerationRow, Storage } from '../../src/storage/storage.js';
+import type { ApiKeyRow, AuthCodeRow, GenerationRow, Storage } from '../../src/storage/storage.js';
 
 /** A storage under test and how to dispose of it (and of everything it stored). */
 export interface StorageUnderTest {
@@ -62,6 +62,27 @@ export function apiKeyRow(overrides: Partial<ApiKeyRow> = {}): ApiKeyRow {
     expiresAt: null,
     rateLimit: null,
     storeContent: null,
+    ...overrides,
+  };
+}
+
+/** An OAuth authorization code row (as stored: by hash). */
+export function authCodeRow(overrides: Partial<AuthCodeRow> = {}): AuthCodeRow {
+  return {
+    codeHash: 'c'.repeat(64),
+    appId: 2 ** 47 + 3,
+    callbackUrl: 'http://localhost:3000/callback',
+    codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    codeChallengeMethod: 'S256',
+    keyName: 'My app',
+    limitPico: BEYOND_2_53,
+    limitReset: 'monthly',
+    keyExpiresAt: null,
+    workspaceId: 'default',
+    creatorUserId: null,
+    approvedByKeyHash: 'k'.repeat(64),
+    createdAt: '2026-12-07T10:00:00.000Z',
+    expiresAt: '2026-12-07T10:10:00.000Z',
     ...overrides,
   };
 }
@@ -219,6 +240,8 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       await storage.apiKeys.insert(row);
       assert.deepEqual(await storage.apiKeys.get(hash), row);
       assert.equal(await storage.apiKeys.countManagementKeys(), 1);
+      // Another enabled management key, so this one may be disabled and deleted.
+      await storage.apiKeys.insert(apiKeyRow({ hash: 'm'.repeat(64), isManagement: true }));
       const updated = await storage.apiKeys.update(hash, {
         name: 'renamed',
         disabled: true,
@@ -244,7 +267,58 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       assert.equal(await storage.apiKeys.get(`${hash}\u0000`), undefined);
       assert.equal(await storage.apiKeys.update(`${hash}\u0000`, { name: 'x' }), undefined);
       assert.equal(await storage.apiKeys.delete(`${hash}\u0000`), false);
-      assert.equal(await storage.apiKeys.countManagementKeys(), 0);
+      assert.equal(await storage.apiKeys.countManagementKeys(), 1);
+    });
+
+    test('refuses (409) to disable or delete the last enabled management key, and changes nothing', async () => {
+      const only = apiKeyRow({ hash: 'a'.repeat(64), isManagement: true });
+      const expired = apiKeyRow({
+        hash: 'b'.repeat(64),
+        isManagement: true,
+        expiresAt: '2000-01-01T00:00:00.000Z',
+      });
+      await storage.apiKeys.insert(only);
+      await storage.apiKeys.insert(expired);
+      assert.equal(await storage.apiKeys.countEnabledManagementKeys(new Date().toISOString()), 1);
+      const isConflict = (error: unknown) => GatewayError.is(error) && error.status === 409;
+      await assert.rejects(storage.apiKeys.update(only.hash, { disabled: true }), isConflict);
+      await assert.rejects(storage.apiKeys.delete(only.hash), isConflict);
+      assert.deepEqual(await storage.apiKeys.get(only.hash), only);
+      // Renaming is no disabling; the expired one may go.
+      assert.equal((await storage.apiKeys.update(only.hash, { name: 'x' }))?.name, 'x');
+      assert.equal(await storage.apiKeys.delete(expired.hash), true);
+      await storage.apiKeys.insert(apiKeyRow({ hash: 'c'.repeat(64), isManagement: true }));
+      assert.equal((await storage.apiKeys.update(only.hash, { disabled: true }))?.disabled, true);
+    });
+
+    test('rotates the bootstrap key: the new one enabled, every previous one deleted, concurrently idempotent', async () => {
+      const first = apiKeyRow({ hash: '1'.repeat(64), name: 'bootstrap', isManagement: true });
+      await storage.apiKeys.insertBootstrapKey(first);
+      const other = apiKeyRow({ hash: '2'.repeat(64), name: 'cli', isManagement: true });
+      await storage.apiKeys.insert(other);
+      const next = apiKeyRow({ hash: '3'.repeat(64), name: 'bootstrap', isManagement: true });
+      const [one, two] = await Promise.all([
+        storage.apiKeys.rotateBootstrapKey(next),
+        storage.apiKeys.rotateBootstrapKey(next),
+      ]);
+      assert.deepEqual(
+        [...(one ?? []), ...(two ?? [])].map((row) => row.hash),
+        [first.hash],
+      );
+      assert.equal(await storage.apiKeys.get(first.hash), undefined);
+      assert.deepEqual(await storage.apiKeys.get(other.hash), other, 'other keys stay');
+      // A value that was an ordinary (even disabled) key becomes the bootstrap key.
+      const plain = apiKeyRow({ hash: '4'.repeat(64), disabled: true });
+      await storage.apiKeys.insert(plain);
+      assert.deepEqual(
+        (await storage.apiKeys.rotateBootstrapKey({ ...plain, isManagement: true })).map(
+          (row) => row.hash,
+        ),
+        [next.hash],
+      );
+      const promoted = await storage.apiKeys.get(plain.hash);
+      assert.equal(promoted?.isManagement, true);
+      assert.equal(promoted?.disabled, false);
     });
 
     test('inserts a key only if absent, so nodes starting at once cannot collide', async () => {
@@ -439,6 +513,46 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
         isBadRequest,
       );
       assert.equal((await storage.apiKeys.get('k'.repeat(64)))?.name, 'key');
+    });
+
+    test('gives an authorization code back exactly once, field for field', async () => {
+      const row = authCodeRow();
+      await storage.authCodes.insert(row, row.createdAt);
+      assert.deepEqual(await storage.authCodes.take(row.codeHash), row);
+      assert.equal(await storage.authCodes.take(row.codeHash), undefined);
+      assert.equal(await storage.authCodes.take('d'.repeat(64)), undefined);
+      const headless = authCodeRow({
+        codeHash: 'e'.repeat(64),
+        callbackUrl: null,
+        codeChallengeMethod: 'plain',
+        limitPico: null,
+        limitReset: null,
+        keyExpiresAt: '2027-01-01T00:00:00.000Z',
+        creatorUserId: 'user_1',
+      });
+      await storage.authCodes.insert(headless, headless.createdAt);
+      assert.deepEqual(await storage.authCodes.take(headless.codeHash), headless);
+    });
+
+    test('of concurrent takes of one code, exactly one gets it', async () => {
+      const row = authCodeRow();
+      await storage.authCodes.insert(row, row.createdAt);
+      const taken = await Promise.all(
+        Array.from({ length: 8 }, () => storage.authCodes.take(row.codeHash)),
+      );
+      assert.equal(taken.filter((value) => value !== undefined).length, 1);
+    });
+
+    test('a new code sweeps the codes that expired', async () => {
+      const old = authCodeRow({ codeHash: '1'.repeat(64), expiresAt: '2026-12-07T10:00:00.000Z' });
+      const live = authCodeRow({ codeHash: '2'.repeat(64), expiresAt: '2026-12-07T10:20:00.000Z' });
+      await storage.authCodes.insert(old, '2026-12-07T09:55:00.000Z');
+      await storage.authCodes.insert(live, '2026-12-07T09:55:00.000Z');
+      const fresh = authCodeRow({ codeHash: '3'.repeat(64) });
+      await storage.authCodes.insert(fresh, '2026-12-07T10:05:00.000Z');
+      assert.equal(await storage.authCodes.take(old.codeHash), undefined);
+      assert.deepEqual(await storage.authCodes.take(live.codeHash), live);
+      assert.deepEqual(await storage.authCodes.take(fresh.codeHash), fresh);
     });
 
     test('reports no credit until a grant exists', async () => {

@@ -14,6 +14,7 @@ import { formatUsd, parseUsd } from '../../src/ledger/money.js';
 import { type RunningGateway, startGateway } from '../../src/start-gateway.js';
 import { createStorage, type StorageConfig } from '../../src/storage/create-storage.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
 import { postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
 import { defaultTestConfig } from '../helpers/start-test-gateway.js';
@@ -479,6 +480,96 @@ test('a record recovered after a crash counts against a key limit shared through
   assert.equal(record.status, 200, 'the stream’s record exists after the restart');
   assert.equal(((await record.json()) as { data: { usage: number } }).data.usage, 0.1);
   const refused = await chat(second.api, key);
+  assert.equal(refused.status, 402, 'the recovered charge counts against the limit');
+  await refused.text();
+});
+
+test('a dead node’s stream recovered by a surviving node counts against a key limit shared through Redis', async (t) => {
+  const prefix = await redisPrefix(t);
+  const upstream = await startFakeUpstream();
+  upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
+  const database = await createFreshPostgresDatabase();
+  const storage: StorageConfig = { kind: 'postgres', url: database.url };
+  const adminKey = generateKey();
+  const config = parseConfig(
+    {
+      ...(defaultTestConfig(upstream.url) as object),
+      redis_url: TEST_REDIS_URL,
+      redis_key_prefix: prefix,
+    },
+    {},
+    'test config',
+  );
+  const survivor = await startGateway({
+    port: 0,
+    storage,
+    config,
+    adminKey,
+    countTokens: false,
+    nodeId: 'survivor',
+    environment: { TOLLGATE_NODE_LEASE_MS: '300' },
+  });
+  t.after(async () => {
+    await survivor.close();
+    await upstream.close();
+    await database.drop();
+  });
+  const api = `${survivor.url}/api/v1`;
+  const hold = await holdOfChat(api, adminKey);
+  const answered = parseUsd('0.00021');
+  const recovered = parseUsd('0.1');
+  // As above: the second request fits only if the recovered charge is not counted.
+  const limit = answered + hold + recovered / 2n;
+  const key = await createKey(api, adminKey, { name: 'dead', limit: Number(formatUsd(limit)) });
+  const answer = await chat(api, key);
+  assert.equal(answer.status, 200, 'the first request sets the key’s shared window in Redis');
+  await answer.text();
+
+  // What a node that died and never came back left: a journaled stream and an expired lease.
+  const facts: PendingFacts = {
+    id: 'gen-1800000000-RecoveredByASurvivor01',
+    requestId: 'req-1800000000-RecoveredByASurvivor01',
+    keyHash: hashKey(key),
+    workspaceId: 'default',
+    createdAtMs: Date.now(),
+    model: 'test/model',
+    providerName: 'Acme',
+    apiType: 'completions',
+    streamed: true,
+    byokFeePpm: null,
+    normalizedPromptTokens: 100_000,
+    promptEstimated: false,
+    numMediaPrompt: 0,
+    numPromptImages: 0,
+    numInputAudioPrompt: 0,
+    httpReferer: null,
+    userAgent: null,
+    externalUser: null,
+    sessionId: null,
+    dataRegion: 'global',
+    providerResponses: [],
+    prices: parsePricing({ prompt: '0.000001', completion: '0.000002' }),
+    priceVersion: 'config:recovery-test',
+  };
+  const direct = await createStorage(storage);
+  await direct.inflight.insertMany([toInflightRow(facts, 'dead-node')]);
+  await direct.nodeLeases.renew('dead-node', Date.now() - 1);
+  await direct.close();
+
+  // The survivor recovers it on its own beat (or this lookup triggers it): polled, bounded.
+  const deadline = Date.now() + 20_000;
+  let record: Response;
+  for (;;) {
+    record = await fetch(`${api}/generation?id=${facts.id}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    if (record.status === 200 || Date.now() > deadline) break;
+    await record.text();
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.equal(record.status, 200, 'the dead node’s stream has its record on the survivor');
+  assert.equal(((await record.json()) as { data: { usage: number } }).data.usage, 0.1);
+  const refused = await chat(api, key);
   assert.equal(refused.status, 402, 'the recovered charge counts against the limit');
   await refused.text();
 });

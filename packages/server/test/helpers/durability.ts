@@ -167,3 +167,57 @@ export async function prepareDurabilityStorage(
     open: () => createPostgresKysely(createPostgresPool({ url: fresh.url, poolSize: 1 })),
   };
 }
+
+/**
+ * UTF-8 bytes of completion text a client received in a stream body: the `delta.content` (chat)
+ * or `text` (legacy) of every whole SSE chunk; a chunk cut by a reset was not received.
+ */
+export function deliveredTextBytes(body: string): number {
+  let bytes = 0;
+  for (const block of body.split('\n\n')) {
+    const payload = block.replace(/^data: ?/, '');
+    if (!payload.startsWith('{')) continue;
+    let chunk: { choices?: Array<{ delta?: { content?: unknown }; text?: unknown }> };
+    try {
+      chunk = JSON.parse(payload) as typeof chunk;
+    } catch {
+      continue;
+    }
+    for (const choice of chunk.choices ?? []) {
+      const text = choice.delta?.content ?? choice.text;
+      if (typeof text === 'string') bytes += Buffer.byteLength(text);
+    }
+  }
+  return bytes;
+}
+
+/**
+ * Polls `probe` until it returns a value, every 25 ms, for at most `timeoutMs`; then fails with
+ * `what` and the last value seen. For state another process changes (no event to wait on).
+ */
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The in-flight rows storage holds: id → relayed bytes at the last checkpoint (null: none). */
+export async function inflightCheckpoints(
+  database: Kysely<Database>,
+): Promise<Map<string, number | null>> {
+  const rows = await database
+    .selectFrom('inflight_generations')
+    .select(['id', 'relayed_bytes'])
+    .execute();
+  return new Map(
+    rows.map((row) => [row.id, row.relayed_bytes === null ? null : Number(row.relayed_bytes)]),
+  );
+}

@@ -11,6 +11,8 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON when the body is valid JSON, otherwise the raw text (`''` when empty). */
   body: unknown;
+  /** The body's size in bytes, as received. */
+  bodyBytes: number;
 }
 
 /** How the fake upstream answers one request. */
@@ -126,7 +128,8 @@ export async function startFakeUpstream(
 async function record(request: IncomingMessage): Promise<RecordedRequest> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  const bytes = Buffer.concat(chunks);
+  const text = bytes.toString('utf8');
   const url = request.url ?? '/';
   return {
     method: request.method ?? 'GET',
@@ -134,6 +137,7 @@ async function record(request: IncomingMessage): Promise<RecordedRequest> {
     url,
     headers: { ...request.headers },
     body: parseBody(text),
+    bodyBytes: bytes.length,
   };
 }
 

@@ -34,6 +34,8 @@ export interface TestGatewayOptions {
   now?: () => number;
   /** The bootstrap management key (default: a fresh one), e.g. to name its hash in the config. */
   adminKey?: string;
+  /** Storage backend (default: PostgreSQL under TEST_STORAGE=postgres, else SQLite). */
+  storage?: 'sqlite' | 'postgres';
 }
 
 /** The default test model: one OpenAI-compatible endpoint on the fake upstream. */
@@ -74,8 +76,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const upstream = await startFakeUpstream();
   const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-test-'));
   // TEST_STORAGE=postgres: the same tests on a fresh PostgreSQL database (TEST_DATABASE_URL's server).
-  const postgres =
-    process.env['TEST_STORAGE'] === 'postgres' ? await createFreshPostgresDatabase() : null;
+  const backend =
+    options.storage ?? (process.env['TEST_STORAGE'] === 'postgres' ? 'postgres' : 'sqlite');
+  const postgres = backend === 'postgres' ? await createFreshPostgresDatabase() : null;
   const key = options.adminKey ?? generateKey();
   const config: ConfigFile | undefined = options.demo
     ? undefined

@@ -4,6 +4,7 @@
  * that are not objects, deep nesting, invalid UTF-8, odd Content-Types, bad path and query ids.
  * Each generated case says what a correct answer looks like (a 4xx, and which field it names).
  */
+import { CONTENT_PART_TYPES } from '@tollgate/protocol';
 import fc from 'fast-check';
 import type { RawRequest } from './raw-http.js';
 
@@ -90,6 +91,32 @@ const emptyOrNotString = fc.oneof(
   fc.constant(''),
 );
 
+/** A user message's `content` that must be refused (issue 15): missing parts, bad parts. */
+const badContent = fc.oneof(
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant([]),
+  fc.constant([{}]),
+  fc.constant([{ type: 'text' }]),
+  fc.constant([{ type: 'text', text: 1 }]),
+  fc.constant([{ type: 'image_url', image_url: {} }]),
+  fc.constant([{ type: 'image_url' }]),
+  fc
+    .string({ maxLength: 12 })
+    .filter((type) => !CONTENT_PART_TYPES.some((known) => known === type))
+    .map((type) => [{ type, text: 'hi' }]),
+);
+/** `logit_bias` values that must be refused: not an object of token id → number in [-100, 100]. */
+const badLogitBias = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.constant({ hello: 1 }),
+  fc.constant({ '50256': 'x' }),
+  fc.constant({ '50256': 101 }),
+);
+
 const userMessages = () => [{ role: 'user', content: 'hi' }];
 
 const samplingFields: FieldSpec[] = [
@@ -122,7 +149,8 @@ export const BODY_ENDPOINTS: BodyEndpoint[] = [
         path: ['messages', 0, 'role'],
         bad: unknownEnum(['system', 'user', 'assistant', 'tool', 'developer']),
       },
-      { path: ['messages', 0, 'content'], bad: fc.oneof(fc.integer(), fc.boolean()) },
+      { path: ['messages', 0, 'content'], bad: badContent, required: true },
+      { path: ['logit_bias'], bad: badLogitBias },
       { path: ['n'], bad: fc.oneof(fc.integer({ min: 2 }), fc.integer({ max: 0 })) },
     ],
   },
@@ -138,6 +166,7 @@ export const BODY_ENDPOINTS: BodyEndpoint[] = [
         bad: fc.oneof(fc.integer(), fc.boolean(), fc.constant(''), fc.constant([])),
         required: true,
       },
+      { path: ['logit_bias'], bad: badLogitBias },
     ],
   },
   {
@@ -149,7 +178,14 @@ export const BODY_ENDPOINTS: BodyEndpoint[] = [
       { path: ['model'], bad: emptyOrNotString, required: true },
       {
         path: ['input'],
-        bad: fc.oneof(fc.boolean(), fc.constant(''), fc.constant([]), fc.constant([{}])),
+        bad: fc.oneof(
+          fc.boolean(),
+          fc.constant(''),
+          fc.constant([]),
+          fc.constant([{}]),
+          fc.constant(['hi', null]),
+          fc.constant([{ content: [{ type: 'text', text: 'hi' }] }]),
+        ),
         required: true,
       },
       {

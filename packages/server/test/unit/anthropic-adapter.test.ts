@@ -162,12 +162,12 @@ describe('anthropic request conversion', () => {
       { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
       { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
     ]);
-    const ftp = { type: 'image_url', image_url: { url: 'ftp://example.com/cat.jpg' } };
+    const ftp = { type: 'image_url' as const, image_url: { url: 'ftp://example.com/cat.jpg' } };
     assertInvalidRequest(
       () => build({ messages: [{ role: 'user', content: [ftp] }] }),
       'messages[0].content[0].image_url',
     );
-    const audio = { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } };
+    const audio = { type: 'input_audio' as const, input_audio: { data: 'AAAA', format: 'wav' } };
     assertInvalidRequest(
       () => build({ messages: [{ role: 'user', content: [audio] }] }),
       'messages[0].content[0].type',

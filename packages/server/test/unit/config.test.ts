@@ -265,6 +265,14 @@ describe('parseConfig errors', () => {
       },
       line: 'models[0].endpoints: needs at least one endpoint',
     },
+    {
+      title: 'an OAuth callback origin with a path',
+      edit: (document) => ({
+        ...document,
+        oauth_callback_origins: ['https://app.example.com', 'https://app.example.com/callback'],
+      }),
+      line: 'oauth_callback_origins[1]: must be an origin: scheme://host[:port], no path (e.g. https://app.example.com)',
+    },
   ];
 
   for (const { title, edit, line } of cases) {

@@ -67,6 +67,8 @@ const TOLLGATE_EXTRAS = [
   'cost_breakdown',
   'price_version',
   'cost_status',
+  'cost_capped',
+  'uncapped_cost',
 ];
 
 const INTEGER_FIELDS = [
@@ -322,6 +324,45 @@ describe('finishGeneration', () => {
     });
   });
 
+  test('caps the charge at the hold bound and keeps the true cost beside it', () => {
+    // The upstream's usage costs $0.010035; the request's bound allowed $0.004.
+    const cap = parseUsd('0.004');
+    const { record, usage, row, charged } = finishGeneration(factsOf({ chargeCap: cap }));
+    const fields = fieldsOf(record);
+    assert.equal(charged, cap);
+    assert.equal(record.usage, 0.004);
+    assert.equal(record.total_cost, 0.004);
+    assert.equal(usage.cost, 0.004);
+    assert.equal(row.usagePico, cap);
+    assert.equal(row.totalCostPico, cap);
+    assert.equal(fields['cost_capped'], true);
+    assert.equal(fields['uncapped_cost'], 0.010035);
+    assert.equal(record.upstream_inference_cost, 0.010035);
+    assert.equal(row.upstreamCostPico, parseUsd('0.010035'));
+    assert.equal(usage.cost_details.upstream_inference_cost, 0.010035);
+    assert.equal(GenerationRecordSchema.safeParse(JSON.parse(row.record)).success, true);
+  });
+
+  test('charges the cost as is when it is within the bound, or when nothing was held', () => {
+    for (const chargeCap of [parseUsd('0.010035'), parseUsd('1'), null]) {
+      const { record, charged } = finishGeneration(factsOf({ chargeCap }));
+      assert.equal(charged, parseUsd('0.010035'));
+      assert.equal(fieldsOf(record)['cost_capped'], false);
+      assert.equal(fieldsOf(record)['uncapped_cost'], null);
+    }
+  });
+
+  test('caps a BYOK fee at the bound of the fee', () => {
+    // 10 % of $0.010035 rounds to $0.0010035; the bound allowed $0.001.
+    const { record, charged } = finishGeneration(
+      factsOf({ byokFeePpm: 100_000n, chargeCap: parseUsd('0.001') }),
+    );
+    assert.equal(charged, parseUsd('0.001'));
+    assert.equal(fieldsOf(record)['cost_capped'], true);
+    assert.equal(fieldsOf(record)['uncapped_cost'], 0.0010035);
+    assert.equal(record.upstream_inference_cost, 0.010035);
+  });
+
   test('stores the version of the prices charged in the record and the response usage', () => {
     const { record, usage } = finishGeneration(
       factsOf({ priceVersion: 'genai-prices@0.1.8+0123456789ab' }),
@@ -412,9 +453,7 @@ describe('finishGeneration', () => {
         nativeUsage: null,
         normalizedCompletionTokens: 0,
         serviceTier: null,
-        providerResponses: [
-          { status: 503, id: null, endpoint_id: 'Anthropic/claude-sonnet-4', latency: 90 },
-        ],
+        providerResponses: [{ status: 503, endpoint_id: 'Anthropic/claude-sonnet-4', latency: 90 }],
       }),
     );
     assert.equal(cost.insured, true);

@@ -48,7 +48,6 @@ function pendingFacts(id: string, overrides: Partial<PendingFacts> = {}): Pendin
     providerResponses: [
       {
         status: 200,
-        id: null,
         endpoint_id: 'Acme/upstream-model-1',
         model_permaslug: 'test/model',
         provider_name: 'Acme',
@@ -89,6 +88,19 @@ async function openStorage(t: TestContext, kind: (typeof STORAGES)[number]): Pro
 test('pending facts survive the journal round trip, bigint prices and tiers included', () => {
   const facts = pendingFacts('gen-1795300000-AAAAAAAAAAAAAAAAAAAA');
   assert.deepEqual(parsePendingFacts(toInflightRow(facts, NODE)), facts);
+});
+
+test('an attempt journaled with null fields comes back with them omitted (strict SDK shape)', () => {
+  const facts = pendingFacts('gen-1795300000-AAAAAAAAAAAAAAAAAAAA');
+  const row = toInflightRow(facts, NODE);
+  const legacy = JSON.parse(row.facts) as { providerResponses: Array<Record<string, unknown>> };
+  legacy.providerResponses = [{ ...legacy.providerResponses[0], id: null, latency: null }];
+  const parsed = parsePendingFacts({ ...row, facts: JSON.stringify(legacy) });
+  const attempt = parsed.providerResponses[0];
+  assert.ok(attempt !== undefined);
+  assert.equal(attempt.status, 200);
+  assert.equal('id' in attempt, false);
+  assert.equal('latency' in attempt, false);
 });
 
 test('a journal row that does not match its facts is refused', () => {
@@ -214,3 +226,101 @@ test('the default node id is stable per host and storage, and shows no credentia
     defaultNodeId({ kind: 'postgres', url: 'postgres://tg:s3cret@db:5432/tg', poolSize: 3 }),
   );
 });
+
+test('a checkpointed stream is billed for ceil(relayed bytes / 4) completion tokens, flagged estimated', () => {
+  const facts = pendingFacts('gen-1795300000-AAAAAAAAAAAAAAAAAAAA');
+  const finished = finishRecovered(facts, 1001);
+  const record = JSON.parse(finished.row.record) as Record<string, unknown>;
+  assert.equal(record['tokens_completion'], 251);
+  assert.equal(record['native_tokens_completion'], 251);
+  assert.equal(record['native_tokens_estimated'], true);
+  assert.equal(record['tokens_estimated'], true);
+  assert.equal(record['cancelled'], true);
+  // The prompt-only charge plus 251 completion tokens at the completion price.
+  const promptOnly = finishRecovered(facts).charged;
+  const completionPico = facts.prices.completion;
+  assert.equal(finished.charged, promptOnly + 251n * completionPico);
+});
+
+for (const kind of STORAGES) {
+  test(`two nodes finalizing the same rows at once create each record exactly once (${kind})`, async (t) => {
+    const storage = await openStorage(t, kind);
+    const journal = new InflightJournal(storage.inflight, NODE);
+    const ids = Array.from(
+      { length: 50 },
+      (_, index) => `gen-1795300000-${String(index).padStart(20, 'A')}`,
+    );
+    await Promise.all(ids.map((id) => journal.open(pendingFacts(id))));
+    const results = await Promise.all([
+      recoverInflight(storage, NODE, logger),
+      recoverInflight(storage, NODE, logger),
+      recoverInflight(storage, NODE, logger),
+    ]);
+    const recovered = results.reduce((sum, result) => sum + result.recovered, 0);
+    const charges = results.reduce((sum, result) => sum + result.charges.length, 0);
+    assert.equal(recovered, ids.length, 'each row became a record once');
+    assert.equal(charges, ids.length, 'each charge is reported once (Redis counts it once)');
+    assert.equal(await storage.generations.count(), ids.length);
+    assert.deepEqual(await storage.inflight.listByNode(NODE), []);
+  });
+
+  test(`checkpoints of many streams are written in one batch and recovered into the records (${kind})`, async (t) => {
+    const storage = await openStorage(t, kind);
+    const journal = new InflightJournal(storage.inflight, NODE, { checkpointIntervalMs: 10 });
+    t.after(() => journal.stopCheckpoints());
+    const ids = ['A', 'B', 'C'].map((letter) => `gen-1795300000-${letter.repeat(20)}`);
+    await Promise.all(ids.map((id) => journal.open(pendingFacts(id))));
+    journal.relayed(ids[0] ?? '', 40);
+    journal.relayed(ids[1] ?? '', 7);
+    journal.relayed(ids[0] ?? '', 400);
+    // C relayed nothing: no checkpoint. Wait for the one batched write (bounded).
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const rows = await storage.inflight.listByNode(NODE);
+      const bytes = rows.map((row) => row.relayedBytes);
+      if (JSON.stringify(bytes) === JSON.stringify([400, 7, null])) break;
+      assert.ok(Date.now() < deadline, `checkpoints written: ${JSON.stringify(bytes)}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await recoverInflight(storage, NODE, logger);
+    const completions = [];
+    for (const id of ids) {
+      const stored = await storage.generations.get(id);
+      const record = JSON.parse(stored?.record ?? '{}') as Record<string, unknown>;
+      completions.push([record['tokens_completion'], record['native_tokens_completion']]);
+    }
+    assert.deepEqual(completions, [
+      [100, 100],
+      [2, 2],
+      [null, 0],
+    ]);
+  });
+
+  test(`an expired node lease is claimed by exactly one node; a renewed one by none (${kind})`, async (t) => {
+    const storage = await openStorage(t, kind);
+    await storage.nodeLeases.renew('dead', 1000);
+    await storage.nodeLeases.renew('alive', 10_000);
+    assert.deepEqual(await storage.nodeLeases.listExpired(5000, 'survivor-1'), ['dead']);
+    const claims = await Promise.all(
+      ['survivor-1', 'survivor-2', 'survivor-3'].map((claimer) =>
+        storage.nodeLeases.claim('dead', claimer, 5000, 35_000),
+      ),
+    );
+    assert.deepEqual(
+      claims.filter((claimed) => claimed),
+      [true],
+    );
+    assert.equal(await storage.nodeLeases.claim('alive', 'survivor-1', 5000, 35_000), false);
+    const winner = ['survivor-1', 'survivor-2', 'survivor-3'][claims.indexOf(true)] ?? '';
+    await storage.nodeLeases.release('dead', winner === 'survivor-1' ? 'survivor-2' : 'survivor-1');
+    assert.equal(await storage.nodeLeases.expiresAt('dead'), 35_000, 'only the claimer releases');
+    await storage.nodeLeases.release('dead', winner);
+    assert.equal(await storage.nodeLeases.expiresAt('dead'), undefined);
+    // A node coming back under its id takes its lease back, whoever claimed it.
+    await storage.nodeLeases.renew('alive', 1);
+    assert.ok(await storage.nodeLeases.claim('alive', 'survivor-1', 5000, 35_000));
+    await storage.nodeLeases.renew('alive', 50_000);
+    await storage.nodeLeases.release('alive', 'survivor-1');
+    assert.equal(await storage.nodeLeases.expiresAt('alive'), 50_000);
+  });
+}

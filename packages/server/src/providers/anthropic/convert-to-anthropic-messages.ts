@@ -198,8 +198,9 @@ export function convertToAnthropicMessages(messages: readonly ChatMessage[]): An
         append(turns, 'user', [toToolResult(message, path)]);
         return;
       default: {
-        const unknownRole: never = message.role;
-        throw invalidRequestField(`${path}.role`, `unknown role ${String(unknownRole)}`);
+        const unknownMessage: never = message;
+        const role = (unknownMessage as { role: unknown }).role;
+        throw invalidRequestField(`${path}.role`, `unknown role ${String(role)}`);
       }
     }
   });

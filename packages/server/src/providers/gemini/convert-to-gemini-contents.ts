@@ -170,8 +170,9 @@ export function convertToGeminiContents(
         push('user', [convertToolResult(message, path, toolNames)]);
         return;
       default: {
-        const unknownRole: never = message.role;
-        throw invalidRequestField(`${path}.role`, `unknown role ${String(unknownRole)}`);
+        const unknownMessage: never = message;
+        const role = (unknownMessage as { role: unknown }).role;
+        throw invalidRequestField(`${path}.role`, `unknown role ${String(role)}`);
       }
     }
   });

@@ -3,23 +3,34 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase as SqliteDialectDatabase } from 'kysely';
 import type { Database } from '../database.js';
+import type { Durability } from '../durability.js';
 
 /** Options of the SQLite dialect. */
 export interface SqliteOptions {
   /** File path, or `:memory:` (tests only: nothing survives the process). */
   path: string;
+  /** What a returned commit survives (default `power`; docs/decisions/0023-durability-levels.md). */
+  durability?: Durability;
 }
 
+/** SQLite's `synchronous` setting per durability level, in WAL mode. */
+const SYNCHRONOUS = { power: 'FULL', process: 'NORMAL' } as const satisfies Record<
+  Durability,
+  string
+>;
+
 /**
- * Opens SQLite in WAL mode with `synchronous=FULL`: a commit is on disk when it returns, so a
- * record acknowledged before the response's last byte survives kill -9 and power loss alike.
- * Integers come back as bigint (money columns may exceed 2^53 pico-USD).
+ * Opens SQLite in WAL mode. `power` (`synchronous=FULL`): a commit is on disk when it returns, so
+ * a record acknowledged before the response's last byte survives kill -9 and power loss alike.
+ * `process` (`synchronous=NORMAL`): a returned commit is in the WAL file (the OS page cache), so it
+ * survives a crash or kill -9 of the gateway, not a power loss of the machine; the fsync happens
+ * at checkpoints. Integers come back as bigint (money columns may exceed 2^53 pico-USD).
  */
 export function createSqliteKysely(options: SqliteOptions): Kysely<Database> {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const database = new SqliteDatabase(options.path);
   database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = FULL');
+  database.pragma(`synchronous = ${SYNCHRONOUS[options.durability ?? 'power']}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   database.defaultSafeIntegers(true);

@@ -1,0 +1,155 @@
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { GatewayError } from '../errors/gateway-error.js';
+import { toErrorResponse } from '../errors/to-error-response.js';
+import { writeRawError } from './client-errors.js';
+
+/** Bounds on what one client can hold of the HTTP server (config `http:`; decision 0018). */
+export interface HttpLimits {
+  /** Request line and headers must arrive within this many ms (`http.headers_timeout_ms`). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this many ms (`http.request_timeout_ms`). */
+  requestTimeoutMs: number;
+  /** Open connections per client address; 0 = unlimited (`http.max_connections_per_address`). */
+  maxConnectionsPerAddress: number;
+}
+
+/** Defaults: generous for real clients, finite for a flood (docs/deployment.md). */
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxConnectionsPerAddress: 1024,
+};
+
+/** Idle keep-alive time of a connection between requests (Fastify's default). */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+/** Seconds a refused client is told to wait (`Retry-After`). */
+const RETRY_AFTER_SECONDS = '1';
+
+/** Marks a connection opened beyond its address's limit: its first request is answered 429. */
+const OVER_LIMIT = Symbol('tollgate.overLimit');
+type CountedSocket = Socket & { [OVER_LIMIT]?: true };
+
+/** The HTTP server under Fastify, and the switch that turns new requests away during a drain. */
+export interface GatewayHttpServer {
+  /** Fastify's `serverFactory`. */
+  serverFactory: (handler: RequestListener) => Server;
+  /** From now on every new request is answered 503 + `Retry-After` + `Connection: close`. */
+  drain(): void;
+}
+
+/** Answers `response` with `error` in the envelope and closes the connection after it. */
+function answer(
+  response: ServerResponse,
+  error: GatewayError,
+  headers: Record<string, string> = {},
+): void {
+  const { status, headers: errorHeaders, body } = toErrorResponse(error);
+  response.writeHead(status, {
+    ...errorHeaders,
+    ...headers,
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  });
+  response.end(body);
+}
+
+/** Counts each address's open connections and marks the ones over `max`. */
+function countConnections(server: Server, max: number): void {
+  if (max === 0) return;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: CountedSocket) => {
+    const address = socket.remoteAddress;
+    if (address === undefined) return;
+    const count = (open.get(address) ?? 0) + 1;
+    open.set(address, count);
+    if (count > max) socket[OVER_LIMIT] = true;
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+}
+
+/**
+ * Node's HTTP server with the gateway's bounds, answering in the error envelope what Node
+ * would answer bare or not at all: a request without `Host` (400), an `Expect` other than
+ * `100-continue` (417), `CONNECT` (400), a connection over its address's limit (429), any
+ * request once the node drains (503). Timeouts are checked by Node's one connection sweep, not
+ * by a timer per request; what expires is answered 408 by `handleClientError`.
+ */
+export function createGatewayHttpServer(limits: HttpLimits): GatewayHttpServer {
+  let draining = false;
+  const draining503 = () =>
+    new GatewayError(
+      'no_provider_available',
+      'Tollgate is shutting down: retry the request (another node, or this one once restarted)',
+      { headers: { 'retry-after': RETRY_AFTER_SECONDS } },
+    );
+  const overLimit429 = () =>
+    new GatewayError(
+      'rate_limited',
+      `Too many connections from your address (at most ${limits.maxConnectionsPerAddress}, http.max_connections_per_address)`,
+      { headers: { 'retry-after': RETRY_AFTER_SECONDS } },
+    );
+  const serverFactory = (handler: RequestListener): Server => {
+    const server = createServer(
+      {
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        // The sweep that enforces both timeouts runs this often (Node's default is 30 s, which
+        // would let a 10 s timeout run to 40 s).
+        connectionsCheckingInterval: Math.min(1000, Math.ceil(limits.headersTimeoutMs / 4)),
+        // Answered below in the envelope instead of Node's empty 400.
+        requireHostHeader: false,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      },
+      (request: IncomingMessage, response: ServerResponse) => {
+        if (draining) return answer(response, draining503());
+        if ((request.socket as CountedSocket)[OVER_LIMIT] === true) {
+          return answer(response, overLimit429());
+        }
+        if (request.headers.host === undefined && request.httpVersion === '1.1') {
+          return answer(
+            response,
+            new GatewayError('invalid_request', 'Missing Host header (required by HTTP/1.1)'),
+          );
+        }
+        handler(request, response);
+      },
+    );
+    countConnections(server, limits.maxConnectionsPerAddress);
+    server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+      const expectation = String(request.headers.expect).slice(0, 100);
+      answer(
+        response,
+        new GatewayError(
+          'expectation_failed',
+          `Unsupported Expect header "${expectation}" (only 100-continue is supported)`,
+        ),
+      );
+    });
+    server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+      writeRawError(
+        socket,
+        new GatewayError('invalid_request', 'CONNECT is not supported: Tollgate is not a proxy'),
+      );
+    });
+    return server;
+  };
+  return {
+    serverFactory,
+    drain() {
+      draining = true;
+    },
+  };
+}

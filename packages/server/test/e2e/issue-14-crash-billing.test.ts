@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { generateKey } from '../../src/accounts/api-keys.js';
+import {
+  DURABILITY_STORAGES,
+  deliveredTextBytes,
+  fetchCompleteRecord,
+  inflightCheckpoints,
+  keyUsagePico,
+  pollUntil,
+  prepareDurabilityStorage,
+  receivedId,
+  sumUsagePico,
+} from '../helpers/durability.js';
+import { startFakeUpstream } from '../helpers/fake-upstream.js';
+import { openAIStreamEvents } from '../helpers/openai-fixtures.js';
+import { spawnGateway } from '../helpers/spawn-gateway.js';
+import { defaultTestConfig } from '../helpers/start-test-gateway.js';
+import { startClientRequest } from '../helpers/stream-client.js';
+
+const STREAMS = 8;
+/** Content chunks each stream relays before its upstream stalls (the issue saw 71–75). */
+const CHUNKS_BEFORE_KILL = 80;
+const LAST_BEFORE_KILL = 'last-before-kill';
+/** Test prices: $0.000001 per prompt token, $0.000002 per completion token (pico-USD). */
+const PROMPT_PICO = 1_000_000n;
+const COMPLETION_PICO = 2_000_000n;
+
+const promptOf = (index: number) => `stream-${index}${'x'.repeat(index * 7)}`;
+
+/** The texts a stream relays before its upstream stalls: multi-byte, longer per prompt. */
+function streamTexts(prompt: string): string[] {
+  const texts = Array.from(
+    { length: CHUNKS_BEFORE_KILL - 1 },
+    (_, index) => `${prompt} wörd ${index} ✓ `,
+  );
+  return [...texts, LAST_BEFORE_KILL];
+}
+
+for (const storageKind of DURABILITY_STORAGES) {
+  test(`a stream cut by kill -9 is billed for the text its client received up to the last checkpoint (${storageKind})`, async (t) => {
+    await crashBilling(t, storageKind);
+  });
+}
+
+async function crashBilling(
+  t: TestContext,
+  storageKind: (typeof DURABILITY_STORAGES)[number],
+): Promise<void> {
+  const upstream = await startFakeUpstream();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-crash-billing-'));
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  t.after(async () => {
+    release();
+    await upstream.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  // Multi-byte text, different per stream: bytes, not characters, are checkpointed.
+  upstream.route('/v1/chat/completions', (request) => {
+    const content = (request.body as { messages: Array<{ content: string }> }).messages[0]?.content;
+    return {
+      kind: 'sse',
+      events: openAIStreamEvents({ contents: [...streamTexts(content ?? ''), ' never sent'] }),
+      gate,
+      gateAfter: 1 + CHUNKS_BEFORE_KILL,
+    };
+  });
+  const configPath = join(dataDir, 'config.json');
+  await writeFile(configPath, JSON.stringify(defaultTestConfig(upstream.url)));
+  const key = generateKey();
+  const storage = await prepareDurabilityStorage(t, storageKind, dataDir);
+  const env = {
+    TOLLGATE_DATA_DIR: dataDir,
+    TOLLGATE_CONFIG: configPath,
+    TOLLGATE_ADMIN_KEY: key,
+    TOLLGATE_CHECKPOINT_INTERVAL_MS: '100',
+    ...storage.env,
+  };
+  const first = await spawnGateway(env);
+  t.after(() => {
+    if (first.child.exitCode === null && first.child.signalCode === null) {
+      first.child.kill('SIGKILL');
+    }
+  });
+  const streams = Array.from({ length: STREAMS }, (_, index) =>
+    startClientRequest(first.apiUrl, '/chat/completions', key, {
+      model: 'test/model',
+      messages: [{ role: 'user', content: promptOf(index) }],
+      stream: true,
+    }),
+  );
+  await Promise.all(streams.map((stream) => stream.received(LAST_BEFORE_KILL)));
+
+  // Every stream now waits on its upstream, all it will deliver before the kill delivered. Wait
+  // (bounded) until the checkpoints have caught up with each — within one interval of a stream's
+  // last chunk — reading the database directly, as an operator would.
+  const expected = Array.from({ length: STREAMS }, (_, index) =>
+    streamTexts(promptOf(index)).reduce((sum, text) => sum + Buffer.byteLength(text), 0),
+  ).sort((a, b) => a - b);
+  const database = storage.open();
+  t.after(() => database.destroy());
+  const settled = await pollUntil('checkpoints of every stream', async () => {
+    const checkpoints = await inflightCheckpoints(database);
+    const values = [...checkpoints.values()].map((bytes) => bytes ?? -1).sort((a, b) => a - b);
+    return JSON.stringify(values) === JSON.stringify(expected) ? checkpoints : undefined;
+  });
+
+  first.child.kill('SIGKILL');
+  assert.deepEqual(await first.exited, { code: null, signal: 'SIGKILL' });
+  const outcomes = await Promise.all(streams.map((stream) => stream.outcome));
+  const delivered = new Map<string, number>();
+  for (const outcome of outcomes) {
+    assert.equal(outcome.done, false, 'the kill cut the stream');
+    const received = receivedId(outcome);
+    assert.ok(received !== null);
+    delivered.set(received.id, deliveredTextBytes(outcome.body));
+  }
+  // Checkpointed bytes are what the gateway wrote to the client: never more than it received,
+  // and here (the stream idle for a checkpoint interval before the kill) exactly that.
+  for (const [id, bytes] of delivered) {
+    const checkpointed = settled.get(id);
+    assert.ok(checkpointed !== undefined && checkpointed !== null, `${id} was checkpointed`);
+    assert.ok(bytes > CHUNKS_BEFORE_KILL * 10, 'the client received many chunks of text');
+    assert.equal(checkpointed, bytes, `${id}: checkpoint = bytes the client received`);
+  }
+
+  const second = await spawnGateway(env);
+  t.after(() => {
+    if (second.child.exitCode === null) second.child.kill('SIGKILL');
+  });
+  const records = [];
+  for (const [id, bytes] of delivered) {
+    const record = await fetchCompleteRecord(second.apiUrl, key, id);
+    const completionTokens = Math.ceil(bytes / 4);
+    assert.equal(record.cancelled, true);
+    assert.equal(record.finish_reason, null);
+    assert.equal(record.native_tokens_completion, completionTokens, 'ceil(delivered bytes / 4)');
+    assert.equal(record.tokens_completion, completionTokens);
+    assert.equal(record['native_tokens_estimated'], true);
+    assert.equal(record['tokens_estimated'], true);
+    assert.ok(record.tokens_prompt !== null && record.tokens_prompt > 0);
+    assert.equal(
+      sumUsagePico([record]),
+      BigInt(record.tokens_prompt) * PROMPT_PICO + BigInt(completionTokens) * COMPLETION_PICO,
+      'billed: the prompt and the delivered completion',
+    );
+    records.push(record);
+  }
+  assert.equal(await keyUsagePico(second.apiUrl, key), sumUsagePico(records), '/key = Σ records');
+  second.child.kill('SIGTERM');
+  assert.deepEqual(await second.exited, { code: 0, signal: null });
+}
