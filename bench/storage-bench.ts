@@ -153,6 +153,14 @@ function writeRow(index: number): GenerationRow {
     totalCostPico: 161_000_000n,
     upstreamCostPico: null,
     recordVersion: 1,
+    endpointId: 'Acme/fast-1',
+    externalUser: null,
+    sessionId: null,
+    outcome: 'ok',
+    promptTokens: 5,
+    completionTokens: 78,
+    reasoningTokens: 0,
+    content: null,
     record: TEMPLATE.replace('__ID__', id),
   };
 }

@@ -1,3 +1,4 @@
+export * from './activity.js';
 export * from './auth.js';
 export * from './chat.js';
 export * from './completions.js';

@@ -33,6 +33,13 @@ export const ApiKeySchema = z.object({
   expires_at: z.string().nullable(),
   creator_user_id: z.string().nullable(),
   external_user: z.string().nullable(),
+  store_content: z
+    .boolean()
+    .nullable()
+    .optional()
+    .describe(
+      'Tollgate extension: store this key’s prompts and completions (true/false overrides the config’s `store_content`; null follows it).',
+    ),
   workspace_id: z.string(),
 });
 
@@ -57,6 +64,7 @@ export const CreateApiKeyRequestSchema = z.object({
     .optional(),
   creator_user_id: z.string().nullable().optional(),
   workspace_id: z.string().optional(),
+  store_content: z.boolean().nullable().optional(),
 });
 
 /** `PATCH /api/v1/keys/{hash}` body. */
@@ -66,6 +74,7 @@ export const UpdateApiKeyRequestSchema = z.object({
   limit: usdAmount.nullable().optional(),
   limit_reset: z.enum(LIMIT_RESETS).nullable().optional(),
   include_byok_in_limit: z.boolean().optional(),
+  store_content: z.boolean().nullable().optional(),
 });
 
 /** `GET /api/v1/keys` query. */

@@ -1,4 +1,6 @@
 import { type RequestOptions, TollgateCore, type TollgateOptions } from './core.js';
+import { activityGetSummary } from './funcs/activity-get-summary.js';
+import { activityGetUserActivity } from './funcs/activity-get-user-activity.js';
 import { apiKeysCreate } from './funcs/api-keys-create.js';
 import { apiKeysDelete } from './funcs/api-keys-delete.js';
 import { apiKeysGet } from './funcs/api-keys-get.js';
@@ -12,6 +14,7 @@ import { creditsGetCredits } from './funcs/credits-get-credits.js';
 import { embeddingsGenerate } from './funcs/embeddings-generate.js';
 import { endpointsList } from './funcs/endpoints-list.js';
 import { generationsGetGeneration } from './funcs/generations-get-generation.js';
+import { generationsList } from './funcs/generations-list.js';
 import { modelsCount } from './funcs/models-count.js';
 import { modelsGet } from './funcs/models-get.js';
 import { modelsList } from './funcs/models-list.js';
@@ -35,6 +38,10 @@ export class Generations extends Resource {
   /** The metered record of a generation. See {@link generationsGetGeneration}. */
   async getGeneration(request: models.GetGenerationRequest, options?: RequestOptions) {
     return unwrap(await generationsGetGeneration(this.core, request, options));
+  }
+  /** One page of the generations log (Tollgate extension). See {@link generationsList}. */
+  async list(request?: models.ListGenerationsRequest, options?: RequestOptions) {
+    return unwrap(await generationsList(this.core, request, options));
   }
 }
 
@@ -118,6 +125,18 @@ export class Providers extends Resource {
   }
 }
 
+/** `/activity` and `/activity/summary`. */
+export class Analytics extends Resource {
+  /** Usage per day × model × endpoint (OpenRouter's). See {@link activityGetUserActivity}. */
+  async getUserActivity(request?: models.GetActivityRequest, options?: RequestOptions) {
+    return unwrap(await activityGetUserActivity(this.core, request, options));
+  }
+  /** Usage grouped for billing (Tollgate extension). See {@link activityGetSummary}. */
+  async getSummary(request: models.GetActivitySummaryRequest, options?: RequestOptions) {
+    return unwrap(await activityGetSummary(this.core, request, options));
+  }
+}
+
 /** `/credits`. */
 export class Credits extends Resource {
   /** Credit granted and used. See {@link creditsGetCredits}. */
@@ -190,6 +209,7 @@ export class Tollgate extends TollgateCore {
   readonly endpoints: Endpoints;
   readonly providers: Providers;
   readonly credits: Credits;
+  readonly analytics: Analytics;
   readonly apiKeys: ApiKeys;
   readonly oAuth: OAuth;
 
@@ -203,6 +223,7 @@ export class Tollgate extends TollgateCore {
     this.endpoints = new Endpoints(this);
     this.providers = new Providers(this);
     this.credits = new Credits(this);
+    this.analytics = new Analytics(this);
     this.apiKeys = new ApiKeys(this);
     this.oAuth = new OAuth(this);
   }

@@ -1,6 +1,8 @@
 export { Tollgate } from './client.js';
 export type { RequestOptions, ResolvedOptions, TollgateOptions } from './core.js';
 export { DEFAULT_SERVER_URL, DEFAULT_TIMEOUT_MS, TollgateCore } from './core.js';
+export { activityGetSummary } from './funcs/activity-get-summary.js';
+export { activityGetUserActivity } from './funcs/activity-get-user-activity.js';
 export { apiKeysCreate } from './funcs/api-keys-create.js';
 export { apiKeysDelete } from './funcs/api-keys-delete.js';
 export { apiKeysGet } from './funcs/api-keys-get.js';
@@ -14,6 +16,7 @@ export { creditsGetCredits } from './funcs/credits-get-credits.js';
 export { embeddingsGenerate } from './funcs/embeddings-generate.js';
 export { endpointsList } from './funcs/endpoints-list.js';
 export { generationsGetGeneration } from './funcs/generations-get-generation.js';
+export { generationsList } from './funcs/generations-list.js';
 export { modelsCount } from './funcs/models-count.js';
 export { modelsGet } from './funcs/models-get.js';
 export { modelsList } from './funcs/models-list.js';

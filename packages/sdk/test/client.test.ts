@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  activityGetSummary,
+  activityGetUserActivity,
   apiKeysCreate,
   apiKeysDelete,
   apiKeysGet,
@@ -19,6 +21,7 @@ import {
   embeddingsGenerate,
   endpointsList,
   generationsGetGeneration,
+  generationsList,
   modelsCount,
   modelsGet,
   modelsList,
@@ -301,5 +304,31 @@ describe('Tollgate client and standalone functions against the gateway', () => {
     assert.equal(result.error.error?.code, 404);
     assert.match(result.error.error?.message ?? '', /not found/i);
     assert.match(result.error.body, /"code":404/);
+  });
+  test('generations.list pages the log and analytics sums it, as methods and standalone', async () => {
+    harness.upstream.route('/v1/chat/completions', {
+      kind: 'json',
+      body: openAIChatCompletion(),
+    });
+    const made = await client.chat.send({ model: CHAT_MODEL, messages, user: 'sdk-user' });
+    const first = await client.generations.list({ limit: '1', externalUser: 'sdk-user' });
+    assert.equal(first.data[0]?.id, made.id);
+    assert.equal(first.data[0]?.externalUser, 'sdk-user');
+    const standalone = await generationsList(core, { externalUser: 'sdk-user' });
+    assert.ok(standalone.ok);
+    assert.deepEqual(standalone.value.data, first.data);
+    assert.equal(standalone.value.nextCursor, null);
+
+    const summary = await client.analytics.getSummary({ groupBy: 'external_user' });
+    const row = summary.data.find((each) => each.group === 'sdk-user');
+    assert.equal(row?.requests, 1);
+    assert.equal(row?.usage, first.data[0]?.usage);
+    const result = await activityGetSummary(core, { groupBy: 'model', granularity: 'hour' });
+    assert.ok(result.ok);
+    assert.equal(result.value.granularity, 'hour');
+    // Today is not a completed day: nothing made in this test is in /activity yet.
+    const activity = await activityGetUserActivity(core);
+    assert.ok(activity.ok);
+    assert.ok(Array.isArray(activity.value.data));
   });
 });

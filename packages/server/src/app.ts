@@ -15,14 +15,17 @@ import { createRequestId } from './ledger/ids.js';
 import { installOperations, type Operations } from './ops/install-operations.js';
 import type { ReadinessCheck } from './ops/readiness.js';
 import { registerAccount } from './routes/account.js';
+import { registerActivity } from './routes/activity.js';
 import { registerAuthKeys } from './routes/auth-keys.js';
 import { registerCatalog } from './routes/catalog.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
 import { registerCompletions } from './routes/completions.js';
 import { registerConsentPage } from './routes/consent-page.js';
+import { registerConsole } from './routes/console.js';
 import { registerDocs } from './routes/docs.js';
 import { registerEmbeddings } from './routes/embeddings.js';
 import { registerGeneration } from './routes/generation.js';
+import { registerGenerations } from './routes/generations.js';
 import { registerHealth, registerReady } from './routes/health.js';
 import { registerKeys } from './routes/keys.js';
 import { registerOpenApi } from './routes/openapi.js';
@@ -121,6 +124,8 @@ export function createApp(context: GatewayContext, options: AppOptions = {}): Fa
   registerCompletions(app, context);
   registerEmbeddings(app, context);
   registerGeneration(app, context);
+  registerGenerations(app, context);
+  registerActivity(app, context);
   registerKeys(app, context);
   registerAccount(app, context);
   const authKeys = { callbackOrigins: options.oauthCallbackOrigins ?? [] };
@@ -129,5 +134,6 @@ export function createApp(context: GatewayContext, options: AppOptions = {}): Fa
   registerCatalog(app, context);
   registerOpenApi(app);
   registerDocs(app);
+  registerConsole(app);
   return app;
 }

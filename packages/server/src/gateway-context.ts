@@ -28,6 +28,8 @@ export interface GatewayContext {
   defaultRateLimit: RateLimit | null;
   /** Region recorded as `data_region`. */
   dataRegion: string;
+  /** Store prompts and completions with records unless a key says otherwise (`store_content`). */
+  storeContent: boolean;
   /** Wall clock (ms since epoch); injectable for tests. */
   now: () => number;
   /** Bounded concurrency and queue of the inference routes (503 beyond). */

@@ -241,6 +241,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       authenticator: new ApiKeyAuthenticator(storage.apiKeys, now),
       logger,
       dataRegion: config.data_region,
+      storeContent: config.store_content ?? false,
       now,
       admission: new Admission({
         maxConcurrent: config.max_concurrent_requests ?? DEFAULT_ADMISSION_LIMITS.maxConcurrent,

@@ -3,6 +3,10 @@
  * schemas the gateway itself validates with), so they cannot drift from the server.
  */
 import type {
+  ActivityQuerySchema,
+  ActivityResponse,
+  ActivitySummaryQuerySchema,
+  ActivitySummaryResponse,
   AddCreditsRequestSchema,
   ApiKey,
   ChatCompletion,
@@ -19,6 +23,8 @@ import type {
   ExchangeAuthCodeResponse,
   GetGenerationResponse,
   ListApiKeysQuerySchema,
+  ListGenerationsQuerySchema,
+  ListGenerationsResponse,
   ModelEndpointsResponse,
   ModelResponse,
   ModelsCountQuerySchema,
@@ -47,6 +53,21 @@ export interface GetGenerationRequest {
   /** Generation id (`gen-…`). */
   id: string;
 }
+
+/** `GET /generations` query (Tollgate extension); `format` is always `json` here. */
+export type ListGenerationsRequest = CamelCased<
+  Omit<Input<typeof ListGenerationsQuerySchema>, 'format'>
+>;
+/** `GET /generations` page: `data` (records) and `nextCursor`. */
+export type ListGenerationsResponseBody = CamelCased<ListGenerationsResponse>;
+/** `GET /activity` query. */
+export type GetActivityRequest = CamelCased<Input<typeof ActivityQuerySchema>>;
+/** `GET /activity` response. */
+export type GetActivityResponseBody = CamelCased<ActivityResponse>;
+/** `GET /activity/summary` query (Tollgate extension). */
+export type GetActivitySummaryRequest = CamelCased<Input<typeof ActivitySummaryQuerySchema>>;
+/** `GET /activity/summary` response. */
+export type GetActivitySummaryResponseBody = CamelCased<ActivitySummaryResponse>;
 
 /** `POST /chat/completions` request (camelCase; snake_case keys are accepted as well). */
 export type ChatRequest = CamelCased<Input<typeof ChatCompletionRequestSchema>>;

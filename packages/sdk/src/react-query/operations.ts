@@ -4,6 +4,8 @@
  * operation `use<Op>Mutation` and `build<Op>Mutation`. Generated from the standalone functions
  * by two factories, so every operation behaves the same way.
  */
+import { activityGetSummary } from '../funcs/activity-get-summary.js';
+import { activityGetUserActivity } from '../funcs/activity-get-user-activity.js';
 import { apiKeysCreate } from '../funcs/api-keys-create.js';
 import { apiKeysDelete } from '../funcs/api-keys-delete.js';
 import { apiKeysGet } from '../funcs/api-keys-get.js';
@@ -17,6 +19,7 @@ import { creditsGetCredits } from '../funcs/credits-get-credits.js';
 import { embeddingsGenerate } from '../funcs/embeddings-generate.js';
 import { endpointsList } from '../funcs/endpoints-list.js';
 import { generationsGetGeneration } from '../funcs/generations-get-generation.js';
+import { generationsList } from '../funcs/generations-list.js';
 import { modelsCount } from '../funcs/models-count.js';
 import { modelsGet } from '../funcs/models-get.js';
 import { modelsList } from '../funcs/models-list.js';
@@ -42,6 +45,10 @@ import type {
   EmbeddingsResponseBody,
   ExchangeAuthCodeRequest,
   ExchangeAuthCodeResponseBody,
+  GetActivityRequest,
+  GetActivityResponseBody,
+  GetActivitySummaryRequest,
+  GetActivitySummaryResponseBody,
   GetApiKeyResponseBody,
   GetCreditsResponseBody,
   GetCurrentKeyResponseBody,
@@ -51,6 +58,8 @@ import type {
   ListApiKeysRequest,
   ListApiKeysResponseBody,
   ListEndpointsResponseBody,
+  ListGenerationsRequest,
+  ListGenerationsResponseBody,
   ListModelsRequest,
   ListModelsResponseBody,
   ListProvidersResponseBody,
@@ -346,6 +355,65 @@ export const buildApiKeysDeleteMutation = apiKeysDeleteMutation.build;
 /** React mutation hook: `apiKeysDelete` through React Query. */
 export const useApiKeysDeleteMutation = apiKeysDeleteMutation.useMutation;
 
+/** Query key, options, hooks and cache helpers of `generationsList`. */
+const generationsListQuery = /* @__PURE__ */ defineQuery<
+  ListGenerationsRequest,
+  ListGenerationsResponseBody
+>('generationsList', generationsList);
+/** The query key of `generationsList` (without a request: every generationsList query). */
+export const generationsListQueryKey = generationsListQuery.key;
+/** `queryOptions` for `generationsList`: `useQuery(buildGenerationsListQuery(core, request))`. */
+export const buildGenerationsListQuery = generationsListQuery.build;
+/** React hook: `generationsList` through React Query. */
+export const useGenerationsList = generationsListQuery.useQuery;
+/** Suspense hook: `generationsList` through React Query. */
+export const useGenerationsListSuspense = generationsListQuery.useSuspense;
+/** Fetches `generationsList` into the cache ahead of render (SSR, route loaders). */
+export const prefetchGenerationsList = generationsListQuery.prefetch;
+/** Invalidates the cached `generationsList` for one request. */
+export const invalidateGenerationsList = generationsListQuery.invalidate;
+/** Invalidates every cached `generationsList`. */
+export const invalidateAllGenerationsList = generationsListQuery.invalidateAll;
+
+/** Query key, options, hooks and cache helpers of `activityGetUserActivity`. */
+const activityGetUserActivityQuery = /* @__PURE__ */ defineQuery<
+  GetActivityRequest,
+  GetActivityResponseBody
+>('activityGetUserActivity', activityGetUserActivity);
+/** The query key of `activityGetUserActivity` (without a request: every activityGetUserActivity query). */
+export const activityGetUserActivityQueryKey = activityGetUserActivityQuery.key;
+/** `queryOptions` for `activityGetUserActivity`: `useQuery(buildActivityGetUserActivityQuery(core, request))`. */
+export const buildActivityGetUserActivityQuery = activityGetUserActivityQuery.build;
+/** React hook: `activityGetUserActivity` through React Query. */
+export const useActivityGetUserActivity = activityGetUserActivityQuery.useQuery;
+/** Suspense hook: `activityGetUserActivity` through React Query. */
+export const useActivityGetUserActivitySuspense = activityGetUserActivityQuery.useSuspense;
+/** Fetches `activityGetUserActivity` into the cache ahead of render (SSR, route loaders). */
+export const prefetchActivityGetUserActivity = activityGetUserActivityQuery.prefetch;
+/** Invalidates the cached `activityGetUserActivity` for one request. */
+export const invalidateActivityGetUserActivity = activityGetUserActivityQuery.invalidate;
+/** Invalidates every cached `activityGetUserActivity`. */
+export const invalidateAllActivityGetUserActivity = activityGetUserActivityQuery.invalidateAll;
+
+/** Query key, options, hooks and cache helpers of `activityGetSummary`. */
+const activityGetSummaryQuery = /* @__PURE__ */ defineQuery<
+  GetActivitySummaryRequest,
+  GetActivitySummaryResponseBody
+>('activityGetSummary', activityGetSummary);
+/** The query key of `activityGetSummary` (without a request: every activityGetSummary query). */
+export const activityGetSummaryQueryKey = activityGetSummaryQuery.key;
+/** `queryOptions` for `activityGetSummary`: `useQuery(buildActivityGetSummaryQuery(core, request))`. */
+export const buildActivityGetSummaryQuery = activityGetSummaryQuery.build;
+/** React hook: `activityGetSummary` through React Query. */
+export const useActivityGetSummary = activityGetSummaryQuery.useQuery;
+/** Suspense hook: `activityGetSummary` through React Query. */
+export const useActivityGetSummarySuspense = activityGetSummaryQuery.useSuspense;
+/** Fetches `activityGetSummary` into the cache ahead of render (SSR, route loaders). */
+export const prefetchActivityGetSummary = activityGetSummaryQuery.prefetch;
+/** Invalidates the cached `activityGetSummary` for one request. */
+export const invalidateActivityGetSummary = activityGetSummaryQuery.invalidate;
+/** Invalidates every cached `activityGetSummary`. */
+export const invalidateAllActivityGetSummary = activityGetSummaryQuery.invalidateAll;
 /** Mutation options and hook of `oAuthExchangeAuthCodeForAPIKey`. */
 const oAuthExchangeAuthCodeForAPIKeyMutation = /* @__PURE__ */ defineMutation<
   ExchangeAuthCodeRequest,

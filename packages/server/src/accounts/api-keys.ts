@@ -151,5 +151,6 @@ function managementRow(hash: string, label: string, name: string, nowIso: string
     updatedAt: null,
     expiresAt: null,
     rateLimit: null,
+    storeContent: null,
   };
 }

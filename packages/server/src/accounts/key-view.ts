@@ -93,6 +93,7 @@ export function toApiKey(row: ApiKeyRow, usage: KeyUsage): ApiKey {
     updated_at: row.updatedAt,
     expires_at: row.expiresAt,
     creator_user_id: row.creatorUserId,
+    store_content: row.storeContent,
     external_user: null,
     workspace_id: row.workspaceId,
   };

@@ -171,6 +171,8 @@ export const ConfigFileSchema = z
     providers: z.array(ProviderConfigSchema).default([]),
     models: z.array(ModelConfigSchema).default([]),
     data_region: z.string().min(1).default('global'),
+    /** Keep prompts and completions with their records (compressed); keys may override. */
+    store_content: z.boolean().optional(),
     /** Origins browser pages may call the API from (CORS); absent = `*` (any), as OpenRouter. */
     cors_origins: z.array(z.string().min(1)).min(1).optional(),
     /** Origins (besides loopback) OAuth codes may be sent to (`/auth`'s callback_url); decision 0021. */

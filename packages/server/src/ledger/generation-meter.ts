@@ -3,6 +3,7 @@ import type { ProviderResponse } from '@tollgate/protocol';
 import type { NativeUsage } from '../providers/provider-adapter.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
 import type { TokenCount } from './count-tokens.js';
+import { packContent } from './generation-content.js';
 import { type FinishedGeneration, finishGeneration } from './generation-record.js';
 import { createGenerationId, createRequestId } from './ids.js';
 import type { PendingFacts } from './inflight-journal.js';
@@ -31,6 +32,8 @@ export interface MeterInit {
   nowMs: number;
   /** Credit accounting: settled with the actual cost once the record is durable. */
   settlement: Settlement;
+  /** Keep the prompt and output with the record (config `store_content`, per-key override). */
+  storeContent: boolean;
   /**
    * The most the key may be charged when `endpoint` serves: the bound its spend hold was computed
    * from, or null when no hold was taken (docs/decisions/0016-spend-bound-from-upstream-bytes.md).
@@ -69,6 +72,11 @@ export interface GenerationOutcome {
   nativeFinishReason: string | null;
   usage: NativeUsage | null;
   completionText: string;
+  /**
+   * The output split as stored content shows it, when the route tracks it (only when content is
+   * stored); absent: `completionText` is the completion.
+   */
+  output?: { completion: string; reasoning: string | null };
   cancelled: boolean;
   serviceTier: string | null;
 }
@@ -155,6 +163,7 @@ export class GenerationMeter {
     }
     const init = this.#init;
     try {
+      if (init.storeContent) finished.row.content = await this.#packContent(outcome);
       await this.#ledger.commit(finished.row);
     } catch (error) {
       init.settlement.release();
@@ -162,6 +171,25 @@ export class GenerationMeter {
     }
     init.settlement.settle(finished.charged, this.createdAtMs);
     return finished;
+  }
+
+  /** Whether the route should track the output for stored content. */
+  get storesContent(): boolean {
+    return this.#init.storeContent;
+  }
+
+  #packContent(outcome: GenerationOutcome): Promise<Uint8Array> {
+    const prompt = this.#init.plainPrompt;
+    return packContent({
+      input:
+        prompt === undefined
+          ? { messages: this.#init.messages }
+          : // Token-id prompts are not kept by the meter: unknown, so null.
+            { prompt: 'texts' in prompt ? prompt.texts : null },
+      output: outcome.output ?? { completion: outcome.completionText, reasoning: null },
+      // The record keeps no error message (only finish_reason `error`).
+      error: null,
+    });
   }
 
   /**

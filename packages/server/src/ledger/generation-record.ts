@@ -257,6 +257,14 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     totalCostPico: charged,
     upstreamCostPico: priced ? cost.total : null,
     recordVersion: RECORD_VERSION,
+    endpointId: facts.providerResponses.at(-1)?.endpoint_id ?? null,
+    externalUser: facts.externalUser,
+    sessionId: facts.sessionId,
+    outcome: facts.cancelled ? 'cancelled' : facts.finishReason === 'error' ? 'error' : 'ok',
+    promptTokens: native.promptTokens,
+    completionTokens: native.completionTokens,
+    reasoningTokens: native.reasoningTokens,
+    content: null,
     record: JSON.stringify(record),
   };
   return { row, record, usage, cost, charged };

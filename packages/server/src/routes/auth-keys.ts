@@ -111,6 +111,7 @@ function keyFromCode(code: AuthCodeRow, key: string, nowMs: number): ApiKeyRow {
     updatedAt: null,
     expiresAt: code.keyExpiresAt,
     rateLimit: null,
+    storeContent: null,
   };
 }
 

@@ -23,6 +23,12 @@ const CHAT_STREAM: StreamCodec<ChatChunkChoice> = {
   createParser: (endpoint) =>
     endpoint.provider.adapter.createStreamParser(endpoint.provider.settings),
   textOf: deltaText,
+  splitOf: (choice) => {
+    const delta = choice.delta as { content?: unknown; reasoning?: unknown; tool_calls?: unknown };
+    let output = typeof delta.content === 'string' ? delta.content : '';
+    if (delta.tool_calls !== undefined) output += JSON.stringify(delta.tool_calls);
+    return { output, reasoning: typeof delta.reasoning === 'string' ? delta.reasoning : '' };
+  },
   errorChoice: { index: 0, delta: { content: '' }, finish_reason: 'error' },
 };
 

@@ -92,6 +92,23 @@ function completionText(choices: readonly ChatChoice[]): string {
   return text;
 }
 
+/** The output as stored content shows it: content and tool calls, reasoning apart. */
+function storedOutput(choices: readonly ChatChoice[]): {
+  completion: string;
+  reasoning: string | null;
+} {
+  let completion = '';
+  let reasoning: string | null = null;
+  for (const choice of choices) {
+    if (typeof choice.message.content === 'string') completion += choice.message.content;
+    for (const call of choice.message.tool_calls ?? []) completion += JSON.stringify(call);
+    if (typeof choice.message.reasoning === 'string') {
+      reasoning = (reasoning ?? '') + choice.message.reasoning;
+    }
+  }
+  return { completion, reasoning };
+}
+
 async function completeNonStream(
   context: GatewayContext,
   meter: GenerationMeter,
@@ -113,6 +130,7 @@ async function completeNonStream(
     completion,
     completionText(completion.choices),
     controller.signal.aborted,
+    meter.storesContent ? storedOutput(completion.choices) : undefined,
   );
   const result: ChatCompletion = {
     id: meter.id,

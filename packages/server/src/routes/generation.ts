@@ -1,10 +1,11 @@
-import { GetGenerationQuerySchema } from '@tollgate/protocol';
+import { GetGenerationContentQuerySchema, GetGenerationQuerySchema } from '@tollgate/protocol';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { authorize } from '../http/authorize.js';
 import { validate } from '../http/validate.js';
 import { awaitInflightRecord } from '../ledger/await-inflight-record.js';
+import { unpackContent } from '../ledger/generation-content.js';
 
 /**
  * `GET /api/v1/generation?id=`: the stored record, byte for byte as committed; an id still in
@@ -26,5 +27,23 @@ export function registerGeneration(app: FastifyInstance, context: GatewayContext
       throw new GatewayError('not_found', `Generation ${id.slice(0, 128)} not found`);
     }
     return reply.type('application/json; charset=utf-8').send(`{"data":${stored.record}}`);
+  });
+
+  // The prompt and output, when `store_content` kept them (403 otherwise, as OpenRouter does).
+  app.get('/api/v1/generation/content', async (request, reply) => {
+    const caller = await authorize(context, request);
+    const { id } = validate(GetGenerationContentQuerySchema, request.query, 'query');
+    const stored = id.length > 128 ? undefined : await context.storage.generations.get(id);
+    if (stored === undefined || (stored.keyHash !== caller.key.hash && !caller.key.isManagement)) {
+      throw new GatewayError('not_found', `Generation ${id.slice(0, 128)} not found`);
+    }
+    const content = await context.storage.generations.getContent(id);
+    if (content === undefined) {
+      throw new GatewayError('forbidden', 'Content was not stored for this generation', {
+        metadata: { store_content: false },
+      });
+    }
+    const json = await unpackContent(content);
+    return reply.type('application/json; charset=utf-8').send(`{"data":${json}}`);
   });
 }

@@ -69,6 +69,7 @@ export function registerKeys(app: FastifyInstance, context: GatewayContext): voi
       updatedAt: null,
       expiresAt: body.expires_at == null ? null : new Date(body.expires_at).toISOString(),
       rateLimit: null,
+      storeContent: body.store_content ?? null,
     };
     await context.storage.apiKeys.insert(row);
     // The secret is in this response only; storage keeps its hash.
@@ -96,6 +97,7 @@ export function registerKeys(app: FastifyInstance, context: GatewayContext): voi
       patch.limitPico = body.limit === null ? null : usdNumberToPico(body.limit);
     }
     if (body.limit_reset !== undefined) patch.limitReset = body.limit_reset;
+    if (body.store_content !== undefined) patch.storeContent = body.store_content;
     if (body.include_byok_in_limit !== undefined) {
       patch.includeByokInLimit = body.include_byok_in_limit;
     }

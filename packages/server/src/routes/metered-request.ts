@@ -70,6 +70,7 @@ export type MeterFields = Omit<
   | 'userAgent'
   | 'sessionId'
   | 'dataRegion'
+  | 'storeContent'
   | 'nowMs'
   | 'messages'
   | MediaFields
@@ -103,6 +104,7 @@ export function createRequestMeter(
       userAgent: headerValue(request.headers, 'user-agent'),
       sessionId: sessionId ?? headerValue(request.headers, 'x-session-id'),
       dataRegion: context.dataRegion,
+      storeContent: key.storeContent ?? context.storeContent,
       nowMs: context.now(),
     },
     context.ledger,
@@ -270,6 +272,7 @@ export async function finishCompletion(
   }>,
   completionText: string,
   cancelled: boolean,
+  output?: { completion: string; reasoning: string | null },
 ): Promise<FinishedGeneration> {
   const first = completion.choices[0];
   const finished = await meter.finish({
@@ -280,6 +283,7 @@ export async function finishCompletion(
     nativeFinishReason: first?.native_finish_reason ?? null,
     usage: completion.usage,
     completionText,
+    ...(output === undefined ? {} : { output }),
     cancelled,
     serviceTier: completion.serviceTier,
   });

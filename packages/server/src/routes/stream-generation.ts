@@ -27,6 +27,11 @@ export interface StreamCodec<Choice extends StreamedChoice> {
   createParser(endpoint: ModelEndpoint): StreamParser<Choice>;
   /** The completion text a choice carries (`''` when it carries none). */
   textOf(choice: Choice): string;
+  /**
+   * Stored content only: the output without reasoning, and the reasoning (absent: all of
+   * {@link textOf} is output).
+   */
+  splitOf?(choice: Choice): { output: string; reasoning: string };
   /** The choice of the error chunk that ends a stream failed midway. */
   errorChoice: Record<string, unknown>;
 }
@@ -34,6 +39,8 @@ export interface StreamCodec<Choice extends StreamedChoice> {
 /** What the stream has produced so far. */
 interface StreamState {
   text: string;
+  /** Tracked only when the generation's content is stored. */
+  stored: { completion: string; reasoning: string | null } | null;
   /** UTF-8 bytes of completion text written to the client (checkpointed in the journal). */
   relayedBytes: number;
   upstreamId: string | null;
@@ -67,6 +74,13 @@ function absorb<Choice extends StreamedChoice>(
   if (chunk.usage !== null) state.usage = chunk.usage;
   for (const choice of chunk.choices) {
     const text = codec.textOf(choice);
+    if (state.stored !== null) {
+      const split = codec.splitOf?.(choice) ?? { output: text, reasoning: '' };
+      state.stored.completion += split.output;
+      if (split.reasoning !== '') {
+        state.stored.reasoning = (state.stored.reasoning ?? '') + split.reasoning;
+      }
+    }
     if (text !== '') {
       state.text += text;
       produced += Buffer.byteLength(text);
@@ -200,6 +214,7 @@ async function relay<Choice extends StreamedChoice>(
   raw.writeHead(200, { ...SSE_HEADERS, 'x-generation-id': meter.id });
   const state: StreamState = {
     text: '',
+    stored: meter.storesContent ? { completion: '', reasoning: null } : null,
     relayedBytes: 0,
     upstreamId: null,
     finishReason: null,
@@ -244,6 +259,7 @@ async function relay<Choice extends StreamedChoice>(
       nativeFinishReason: state.nativeFinishReason,
       usage: state.usage,
       completionText: state.text,
+      ...(state.stored === null ? {} : { output: state.stored }),
       cancelled,
       serviceTier: state.serviceTier,
     });

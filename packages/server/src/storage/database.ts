@@ -22,6 +22,8 @@ export interface ApiKeyTable {
   expires_at: string | null;
   rate_limit_requests: number | bigint | null;
   rate_limit_interval_seconds: number | bigint | null;
+  /** 1 / 0 overrides the config's `store_content`; null follows it. */
+  store_content: number | bigint | null;
   /** 1 for a bootstrap management key (TOLLGATE_ADMIN_KEY or the first start's); default 0. */
   bootstrap: ColumnType<number | bigint, number | undefined, number>;
 }
@@ -49,6 +51,12 @@ export interface GenerationTable {
   total_cost_pico: BigIntColumn;
   upstream_cost_pico: BigIntColumn | null;
   record_version: number;
+  /** The record's `external_user` (a filter of the generations log). */
+  external_user: string | null;
+  /** The record's `session_id` (a filter of the generations log). */
+  session_id: string | null;
+  /** `ok`, `error` (finish reason `error`) or `cancelled`; null only before migration 0008. */
+  outcome: string | null;
   /** The wire record (`data` of `GET /generation`) as JSON, serialized once at commit. */
   record: string;
 }
@@ -91,6 +99,55 @@ export interface UsageRollupTable {
   generations: BigIntColumn;
 }
 
+/** The measures of a usage rollup row (money in pico-USD). */
+interface RollupMeasures {
+  usage_pico: BigIntColumn;
+  /** Σ upstream cost of BYOK records (billed to the key owner's own provider account). */
+  byok_usage_pico: BigIntColumn;
+  requests: BigIntColumn;
+  /** Native (billed) token counts. */
+  prompt_tokens: BigIntColumn;
+  completion_tokens: BigIntColumn;
+  reasoning_tokens: BigIntColumn;
+}
+
+/**
+ * `usage_by_model`: committed usage per `grain` ('d' = UTC day, `period` `YYYY-MM-DD`; 'h' = UTC
+ * hour, `period` `YYYY-MM-DDTHH`) × key × model × provider × endpoint ('' when unknown).
+ * Maintained in the records' insert transaction; retention never deletes it.
+ */
+export interface UsageByModelTable extends RollupMeasures {
+  grain: string;
+  period: string;
+  key_hash: string;
+  model: string;
+  provider_name: string;
+  endpoint_id: string;
+}
+
+/** `usage_by_endpoint`: as {@link UsageByModelTable} without the key, per day only (`/activity`). */
+export interface UsageByEndpointTable extends RollupMeasures {
+  grain: string;
+  period: string;
+  model: string;
+  provider_name: string;
+  endpoint_id: string;
+}
+
+/** `usage_by_user`: as {@link UsageByModelTable}, per key × `external_user` (records that set one). */
+export interface UsageByUserTable extends RollupMeasures {
+  grain: string;
+  period: string;
+  key_hash: string;
+  external_user: string;
+}
+
+/** `generation_content`: a record's prompt and output (deflated JSON), when stored; purged with it. */
+export interface GenerationContentTable {
+  id: string;
+  content: Uint8Array;
+}
+
 /** `auth_codes`: OAuth PKCE authorization codes, by the SHA-256 of the code (decision 0021). */
 export interface AuthCodeTable {
   code_hash: string;
@@ -117,5 +174,9 @@ export interface Database {
   inflight_generations: InflightTable;
   node_leases: NodeLeaseTable;
   usage_rollups: UsageRollupTable;
+  usage_by_model: UsageByModelTable;
+  usage_by_endpoint: UsageByEndpointTable;
+  usage_by_user: UsageByUserTable;
+  generation_content: GenerationContentTable;
   auth_codes: AuthCodeTable;
 }

@@ -20,6 +20,7 @@ import {
   createNodeLeaseStore,
   deleteInflightRows,
 } from './kysely-inflight-store.js';
+import { addToRollups, createReportStore } from './kysely-reports.js';
 import { createRetentionStore, sumUsageInRange } from './kysely-usage.js';
 import { migrationProvider } from './migrations/index.js';
 import type {
@@ -32,8 +33,8 @@ import type {
   Storage,
 } from './storage.js';
 
-/** SQLite caps bound parameters per statement; 14 columns × 2,000 rows stays under 32,766. */
-const INSERT_CHUNK = 2000;
+/** SQLite caps bound parameters per statement; 17 columns × 1,500 rows stays under 32,766. */
+const INSERT_CHUNK = 1500;
 
 const toBigInt = (value: bigint | number | string): bigint =>
   typeof value === 'bigint' ? value : BigInt(value);
@@ -85,6 +86,7 @@ function toApiKeyRow(row: Selectable<ApiKeyTable>): ApiKeyRow {
             requests: Number(row.rate_limit_requests),
             intervalSeconds: Number(row.rate_limit_interval_seconds),
           },
+    storeContent: row.store_content === null ? null : fromFlag(row.store_content),
   };
 }
 
@@ -106,6 +108,7 @@ function toApiKeyInsert(row: ApiKeyRow): Insertable<ApiKeyTable> {
     expires_at: row.expiresAt,
     rate_limit_requests: row.rateLimit?.requests ?? null,
     rate_limit_interval_seconds: row.rateLimit?.intervalSeconds ?? null,
+    store_content: row.storeContent === null ? null : toFlag(row.storeContent),
   };
 }
 
@@ -124,6 +127,9 @@ function toApiKeyColumns(patch: ApiKeyPatch): Updateable<ApiKeyTable> {
   if (patch.rateLimit !== undefined) {
     columns.rate_limit_requests = patch.rateLimit?.requests ?? null;
     columns.rate_limit_interval_seconds = patch.rateLimit?.intervalSeconds ?? null;
+  }
+  if (patch.storeContent !== undefined) {
+    columns.store_content = patch.storeContent === null ? null : toFlag(patch.storeContent);
   }
   return columns;
 }
@@ -144,6 +150,9 @@ function toGenerationValues(row: GenerationRow): Insertable<GenerationTable> {
     total_cost_pico: row.totalCostPico,
     upstream_cost_pico: row.upstreamCostPico,
     record_version: row.recordVersion,
+    external_user: row.externalUser,
+    session_id: row.sessionId,
+    outcome: row.outcome,
     record: row.record,
   };
 }
@@ -167,6 +176,29 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
             .values(values.slice(start, start + INSERT_CHUNK))
             .execute();
         }
+        const contents = rows.flatMap((row) =>
+          row.content === null
+            ? []
+            : // A row posted to the SQLite writer thread arrives as a plain Uint8Array.
+              [
+                {
+                  id: row.id,
+                  content: Buffer.from(
+                    row.content.buffer,
+                    row.content.byteOffset,
+                    row.content.byteLength,
+                  ),
+                },
+              ],
+        );
+        for (let start = 0; start < contents.length; start += INSERT_CHUNK) {
+          await transaction
+            .insertInto('generation_content')
+            .values(contents.slice(start, start + INSERT_CHUNK))
+            .execute();
+        }
+        // Same transaction: the usage rollups always equal the committed records.
+        await addToRollups(transaction, rows);
         // Same transaction: a record and its in-flight journal row never both survive a crash.
         await deleteInflightRows(
           transaction,
@@ -186,6 +218,15 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
         recordVersion: Number(row.record_version),
         record: row.record,
       };
+    },
+    async getContent(id: string) {
+      if (!isStorableText(id)) return undefined;
+      const row = await database
+        .selectFrom('generation_content')
+        .select('content')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row?.content;
     },
     // Every usage sum includes the rollups of records retention deleted (kysely-usage.ts).
     sumUsage(keyHash: string, sinceIso: string | null = null) {
@@ -348,6 +389,7 @@ export function createKyselyStorage(
     inflight: createInflightStore(database, toGenerationValues, dialect),
     nodeLeases: createNodeLeaseStore(database),
     retention: createRetentionStore(database, dialect),
+    reports: createReportStore(database),
     authCodes: createAuthCodeStore(database),
     close: () => database.destroy(),
   };

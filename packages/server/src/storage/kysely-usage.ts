@@ -95,8 +95,23 @@ export function createRetentionStore(
               .orderBy('created_at')
               .limit(limit),
           )
-          .returning(['key_hash', 'created_at', 'usage_pico', 'is_byok', 'upstream_cost_pico'])
+          .returning([
+            'id',
+            'key_hash',
+            'created_at',
+            'usage_pico',
+            'is_byok',
+            'upstream_cost_pico',
+          ])
           .execute();
+        // A record's stored content goes with it.
+        const deletedIds = deleted.map((row) => row.id);
+        for (let start = 0; start < deletedIds.length; start += 2000) {
+          await transaction
+            .deleteFrom('generation_content')
+            .where('id', 'in', deletedIds.slice(start, start + 2000))
+            .execute();
+        }
         const folded = new Map<
           string,
           { keyHash: string; day: string; usage: bigint; byok: bigint; count: bigint }

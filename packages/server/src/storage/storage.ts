@@ -15,6 +15,8 @@ export interface ApiKeyRow {
   expiresAt: string | null;
   /** Per-key request-rate limit (overrides the config default); null = the default. */
   rateLimit: { requests: number; intervalSeconds: number } | null;
+  /** Store this key's prompts and completions: true/false overrides the config; null = the config. */
+  storeContent: boolean | null;
 }
 
 /** A committed generation: ledger columns plus the serialized wire record. */
@@ -32,9 +34,23 @@ export interface GenerationRow {
   totalCostPico: bigint;
   upstreamCostPico: bigint | null;
   recordVersion: number;
+  /** The endpoint that served it (last attempt's `endpoint_id`); null when none was tried. */
+  endpointId: string | null;
+  externalUser: string | null;
+  sessionId: string | null;
+  outcome: GenerationOutcomeKind;
+  /** Native (billed) token counts, 0 when unknown: what the usage rollups sum. */
+  promptTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  /** The prompt and output, deflated JSON (ledger/generation-content.ts); null when not stored. */
+  content: Uint8Array | null;
   /** JSON text of the wire record, exactly as `GET /generation` returns it under `data`. */
   record: string;
 }
+
+/** How a generation ended: `error` = finish reason `error`; `cancelled` wins over both. */
+export type GenerationOutcomeKind = 'ok' | 'error' | 'cancelled';
 
 /** What a generation lookup needs: the owner and the serialized record. */
 export interface StoredGeneration {
@@ -51,6 +67,8 @@ export interface GenerationStore {
    */
   insertMany(rows: readonly GenerationRow[]): Promise<void>;
   get(id: string): Promise<StoredGeneration | undefined>;
+  /** The stored content of a generation (deflated JSON), or undefined when none was stored. */
+  getContent(id: string): Promise<Uint8Array | undefined>;
   /** Σ usage of a key's generations created at or after `sinceIso` (all when null), pico-USD. */
   sumUsage(keyHash: string, sinceIso?: string | null): Promise<bigint>;
   /**
@@ -84,6 +102,7 @@ export type ApiKeyPatch = Partial<
     | 'includeByokInLimit'
     | 'expiresAt'
     | 'rateLimit'
+    | 'storeContent'
     | 'updatedAt'
   >
 >;
@@ -204,6 +223,85 @@ export interface RetentionStore {
   purgeBatch(beforeIso: string, limit: number): Promise<number>;
 }
 
+/** Filters of the generations log; null = not filtered. All are AND-ed. */
+export interface GenerationFilter {
+  keyHash: string | null;
+  /** `created_at` ≥ this ISO instant. */
+  sinceIso: string | null;
+  /** `created_at` < this ISO instant. */
+  beforeIso: string | null;
+  model: string | null;
+  providerName: string | null;
+  externalUser: string | null;
+  sessionId: string | null;
+  apiType: string | null;
+  outcome: GenerationOutcomeKind | null;
+  /** `usage` ≥ this, pico-USD. */
+  minCostPico: bigint | null;
+}
+
+/** Where a page of the log ends: the last row's (created_at, id). */
+export interface GenerationCursor {
+  createdAt: string;
+  id: string;
+}
+
+/** One row of the generations log. */
+export interface ListedGeneration {
+  id: string;
+  createdAt: string;
+  /** The record's JSON, as `GET /generation` returns it under `data`. */
+  record: string;
+}
+
+/** Summed usage: money in pico-USD, token counts native (billed). */
+export interface UsageMeasures {
+  usagePico: bigint;
+  byokUsagePico: bigint;
+  requests: bigint;
+  promptTokens: bigint;
+  completionTokens: bigint;
+  reasoningTokens: bigint;
+}
+
+/** One `/activity` row: a UTC day × model × provider × endpoint ('' when unknown). */
+export interface ActivityRow extends UsageMeasures {
+  day: string;
+  model: string;
+  providerName: string;
+  endpointId: string;
+}
+
+/** A usage summary request over whole periods [`sincePeriod`, `beforePeriod`). */
+export interface SummaryQuery {
+  grain: 'd' | 'h';
+  groupBy: 'key' | 'external_user' | 'model' | 'provider';
+  /** `YYYY-MM-DD` (day) or `YYYY-MM-DDTHH` (hour). */
+  sincePeriod: string;
+  beforePeriod: string;
+  /** Only this key's usage; null = every key. */
+  keyHash: string | null;
+}
+
+/** One usage summary row: a period × one value of the grouping ('' = unknown provider). */
+export interface UsageSummaryRow extends UsageMeasures {
+  period: string;
+  group: string;
+}
+
+/** The generations log and the usage rollups (reads only; the rollups are written on insert). */
+export interface ReportStore {
+  /** Up to `limit` records matching `filter`, newest first, strictly after `after`. */
+  listGenerations(
+    filter: GenerationFilter,
+    after: GenerationCursor | null,
+    limit: number,
+  ): Promise<ListedGeneration[]>;
+  /** Usage per day × model × provider × endpoint for days in [`sinceDay`, `beforeDay`). */
+  activity(sinceDay: string, beforeDay: string): Promise<ActivityRow[]>;
+  summary(query: SummaryQuery): Promise<UsageSummaryRow[]>;
+}
+
 /** An OAuth PKCE authorization code as stored: the code itself never, only its SHA-256. */
 export interface AuthCodeRow {
   codeHash: string;
@@ -246,6 +344,7 @@ export interface Storage {
   readonly inflight: InflightStore;
   readonly nodeLeases: NodeLeaseStore;
   readonly retention: RetentionStore;
+  readonly reports: ReportStore;
   readonly authCodes: AuthCodeStore;
   close(): Promise<void>;
 }

@@ -31,6 +31,14 @@ export function generationRow(overrides: Partial<GenerationRow> = {}): Generatio
     totalCostPico: 1_000n,
     upstreamCostPico: null,
     recordVersion: 1,
+    endpointId: 'Acme/model-1',
+    externalUser: null,
+    sessionId: null,
+    outcome: 'ok',
+    promptTokens: 10,
+    completionTokens: 20,
+    reasoningTokens: 0,
+    content: null,
     record: JSON.stringify({ id, model: 'test/model', padding: 'x'.repeat(1900) }),
     ...overrides,
   };
@@ -53,6 +61,7 @@ export function apiKeyRow(overrides: Partial<ApiKeyRow> = {}): ApiKeyRow {
     updatedAt: null,
     expiresAt: null,
     rateLimit: null,
+    storeContent: null,
     ...overrides,
   };
 }

@@ -302,6 +302,7 @@ describe('OAuth PKCE', () => {
       updatedAt: null,
       expiresAt: null,
       rateLimit: null,
+      storeContent: null,
     });
     const kept = await postJson(gateway.apiUrl, '/auth/keys/code', approverKey, {
       callback_url: CALLBACK,

@@ -520,6 +520,14 @@ describe('finishGeneration', () => {
       totalCostPico: cost.total,
       upstreamCostPico: cost.total,
       recordVersion: RECORD_VERSION,
+      endpointId: facts.providerResponses.at(-1)?.endpoint_id ?? null,
+      externalUser: facts.externalUser,
+      sessionId: facts.sessionId,
+      outcome: 'ok',
+      promptTokens: record.native_tokens_prompt,
+      completionTokens: record.native_tokens_completion,
+      reasoningTokens: record.native_tokens_reasoning ?? 0,
+      content: null,
       record: row.record,
     });
   });

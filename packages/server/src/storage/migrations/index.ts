@@ -5,6 +5,7 @@ import * as inflight from './0003-inflight.js';
 import * as usageRollups from './0004-usage-rollups.js';
 import * as nodeLeases from './0006-node-leases.js';
 import * as authCodes from './0007-auth-codes.js';
+import * as activity from './0008-activity.js';
 import * as bootstrapKeys from './0009-bootstrap-keys.js';
 
 /** All migrations, in order. Names sort lexically; never rename or edit a shipped one. */
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-usage-rollups': usageRollups,
   '0006-node-leases': nodeLeases,
   '0007-auth-codes': authCodes,
+  '0008-activity': activity,
   '0009-bootstrap-keys': bootstrapKeys,
 };
 
