@@ -1,7 +1,7 @@
 /**
  * The web console in headless Chromium against a real gateway, with real generations made through
  * it: every page is driven, its numbers are checked against the API, and screenshots are saved
- * under docs/screenshots/ for the README.
+ * (under docs/screenshots/ for the README with TOLLGATE_UPDATE_SCREENSHOTS=1).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -13,7 +13,14 @@ import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
 import { startTestGateway } from '../helpers/start-test-gateway.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = new URL('../../../../docs/screenshots/', import.meta.url);
+// The README's screenshots are rewritten only on request (TOLLGATE_UPDATE_SCREENSHOTS=1), so a
+// test run leaves the work tree clean; otherwise they go to the ignored test-artifacts/.
+const SCREENSHOTS = new URL(
+  process.env['TOLLGATE_UPDATE_SCREENSHOTS'] === '1'
+    ? '../../../../docs/screenshots/'
+    : '../../../../test-artifacts/console/',
+  import.meta.url,
+);
 
 /** The console's own USD display (packages/console/src/format.ts). */
 const usd = (value: number) =>
