@@ -1,18 +1,28 @@
 import { useQueryClient } from '@tanstack/react-query';
 import {
   invalidateAllCreditsGetCredits,
+  invalidateAllCreditsListGrants,
   useCreditsCreateCreditsMutation,
   useCreditsGetCredits,
+  useCreditsListGrants,
 } from '@tollgate/sdk/react-query';
 import { useState } from 'react';
-import { usd } from './format.js';
+import { text, usd, usdExact } from './format.js';
 
-/** Credits: balance (granted − used) and a form to grant more. */
+/** Grants shown, newest first (the endpoint's default page). */
+const GRANTS_SHOWN = '100';
+
+/** Credits: balance (granted − used), the grants behind it, and a form to grant more. */
 export function CreditsPage() {
   const queryClient = useQueryClient();
   const credits = useCreditsGetCredits();
+  const grants = useCreditsListGrants({ limit: GRANTS_SHOWN });
   const grant = useCreditsCreateCreditsMutation({
-    onSuccess: () => invalidateAllCreditsGetCredits(queryClient),
+    onSuccess: () =>
+      Promise.all([
+        invalidateAllCreditsGetCredits(queryClient),
+        invalidateAllCreditsListGrants(queryClient),
+      ]),
   });
   const [amount, setAmount] = useState('');
   const [note, setNote] = useState('');
@@ -64,6 +74,33 @@ export function CreditsPage() {
         <button type="submit">Grant</button>
       </form>
       {grant.isError && <p className="error">{grant.error.message}</p>}
+      <h2>Grants</h2>
+      {grants.isError && <p className="error">{grants.error.message}</p>}
+      {grants.data !== undefined && grants.data.data.length === 0 && (
+        <p className="hint">No credit granted yet.</p>
+      )}
+      {grants.data !== undefined && grants.data.data.length > 0 && (
+        <table className="grid" data-testid="grants">
+          <thead>
+            <tr>
+              <th>Granted at (UTC)</th>
+              <th>Amount</th>
+              <th>Note</th>
+            </tr>
+          </thead>
+          <tbody>
+            {grants.data.data.map((row) => (
+              <tr key={row.id} data-id={row.id}>
+                <td>{row.createdAt.slice(0, 19).replace('T', ' ')}</td>
+                <td className="usage" data-testid="grant-amount">
+                  {usdExact(row.amountExact)}
+                </td>
+                <td>{text(row.note)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <p className="hint">
         No grant at all means credit is not enforced. Grants are also made with
         <code> npm start -- credits add 100 "note"</code>.

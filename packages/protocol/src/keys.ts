@@ -130,6 +130,22 @@ export const AddCreditsRequestSchema = z.object({
   note: z.string().max(500).optional(),
 });
 
+/** One credit grant of `GET /api/v1/credits/grants` (Tollgate extension). */
+export const CreditGrantSchema = z.object({
+  id: z.string().describe('The grant id.'),
+  amount: z.number().describe('USD granted; negative for a correction.'),
+  amount_exact: z
+    .string()
+    .describe('The same amount as an exact decimal string (up to 12 decimals), e.g. `"-2.5"`.'),
+  note: z.string().nullable().describe("The operator's note, or null."),
+  created_at: z.string().describe('When it was granted (ISO 8601, UTC).'),
+});
+
+/** Query of `GET /api/v1/credits/grants`. */
+export const ListCreditGrantsQuerySchema = z.object({
+  limit: z.string().optional().describe('How many of the newest grants, 1–1000 (default 100).'),
+});
+
 /** Path of `/api/v1/keys/{hash}`: the key's hex SHA-256. */
 export const ApiKeyHashParamsSchema = z.object({
   hash: z
@@ -176,3 +192,9 @@ export const CreditsResponseSchema = z.object({ data: CreditsSchema });
 
 /** Body of `GET` and `POST /api/v1/credits`. */
 export type CreditsResponse = z.infer<typeof CreditsResponseSchema>;
+
+/** Body of `GET /api/v1/credits/grants`: the newest grants first. */
+export const CreditGrantsResponseSchema = z.object({ data: z.array(CreditGrantSchema) });
+
+/** Body of `GET /api/v1/credits/grants`. */
+export type CreditGrantsResponse = z.infer<typeof CreditGrantsResponseSchema>;

@@ -11,6 +11,7 @@ import { type ChatStreamRequest, chatSend } from './funcs/chat-send.js';
 import { completionsGenerate } from './funcs/completions-generate.js';
 import { creditsCreateCredits } from './funcs/credits-create-credits.js';
 import { creditsGetCredits } from './funcs/credits-get-credits.js';
+import { creditsListGrants } from './funcs/credits-list-grants.js';
 import { embeddingsGenerate } from './funcs/embeddings-generate.js';
 import { endpointsList } from './funcs/endpoints-list.js';
 import { generationsGetGeneration } from './funcs/generations-get-generation.js';
@@ -146,6 +147,10 @@ export class Credits extends Resource {
   /** Adds credit (Tollgate extension). See {@link creditsCreateCredits}. */
   async createCredits(request: models.CreateCreditsRequest, options?: RequestOptions) {
     return unwrap(await creditsCreateCredits(this.core, request, options));
+  }
+  /** The credit grants, newest first (Tollgate extension). See {@link creditsListGrants}. */
+  async listGrants(request?: models.ListCreditGrantsRequest, options?: RequestOptions) {
+    return unwrap(await creditsListGrants(this.core, request, options));
   }
 }
 

@@ -13,6 +13,7 @@ export { type ChatStreamRequest, chatSend } from './funcs/chat-send.js';
 export { completionsGenerate } from './funcs/completions-generate.js';
 export { creditsCreateCredits } from './funcs/credits-create-credits.js';
 export { creditsGetCredits } from './funcs/credits-get-credits.js';
+export { creditsListGrants } from './funcs/credits-list-grants.js';
 export { embeddingsGenerate } from './funcs/embeddings-generate.js';
 export { endpointsList } from './funcs/endpoints-list.js';
 export { generationsGetGeneration } from './funcs/generations-get-generation.js';

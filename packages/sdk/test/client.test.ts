@@ -18,6 +18,7 @@ import {
   completionsGenerate,
   creditsCreateCredits,
   creditsGetCredits,
+  creditsListGrants,
   embeddingsGenerate,
   endpointsList,
   generationsGetGeneration,
@@ -224,6 +225,18 @@ describe('Tollgate client and standalone functions against the gateway', () => {
     const more = await creditsCreateCredits(core, { amount: 5 });
     assert.ok(more.ok);
     assert.equal(more.value.data.totalCredits, added.data.totalCredits + 5);
+    // The two newest grants (in one millisecond their order falls to the random ids).
+    const grants = await client.credits.listGrants({ limit: '2' });
+    assert.deepEqual(
+      grants.data.map((grant) => [grant.amount, grant.amountExact, grant.note]).sort(),
+      [
+        [25, '25', 'sdk test'],
+        [5, '5', null],
+      ],
+    );
+    const grantsViaFunction = await creditsListGrants(core, { limit: '1' });
+    assert.ok(grantsViaFunction.ok);
+    assert.deepEqual(grantsViaFunction.value.data, grants.data.slice(0, 1));
   });
 
   test('apiKeys create, get, list, update, getCurrentKeyMetadata and delete a key', async () => {

@@ -15,6 +15,7 @@ import type {
   CreateApiKeyRequestSchema,
   CreateAuthCodeRequestSchema,
   CreateAuthCodeResponse,
+  CreditGrantsResponse,
   CreditsSchema,
   CurrentKeySchema,
   EmbeddingsRequestSchema,
@@ -23,6 +24,7 @@ import type {
   ExchangeAuthCodeResponse,
   GetGenerationResponse,
   ListApiKeysQuerySchema,
+  ListCreditGrantsQuerySchema,
   ListGenerationsQuerySchema,
   ListGenerationsResponse,
   ModelEndpointsResponse,
@@ -114,6 +116,12 @@ export type GetCreditsResponseBody = CamelCased<{ data: Output<typeof CreditsSch
 export type CreateCreditsRequest = CamelCased<Input<typeof AddCreditsRequestSchema>>;
 /** `POST /credits` response: the new totals. */
 export type CreateCreditsResponseBody = GetCreditsResponseBody;
+/** `GET /credits/grants` query (Tollgate extension). */
+export type ListCreditGrantsRequest = CamelCased<Input<typeof ListCreditGrantsQuerySchema>>;
+/** `GET /credits/grants` response: `data`, the newest grants first. */
+export type ListCreditGrantsResponseBody = CamelCased<CreditGrantsResponse>;
+/** One credit grant: `amount` (USD number), `amountExact` (decimal string), `note`, `createdAt`. */
+export type CreditGrantData = ListCreditGrantsResponseBody['data'][number];
 
 /** One API key (camelCase). */
 export type ApiKeyData = CamelCased<ApiKey>;

@@ -16,6 +16,7 @@ import { chatSend } from '../funcs/chat-send.js';
 import { completionsGenerate } from '../funcs/completions-generate.js';
 import { creditsCreateCredits } from '../funcs/credits-create-credits.js';
 import { creditsGetCredits } from '../funcs/credits-get-credits.js';
+import { creditsListGrants } from '../funcs/credits-list-grants.js';
 import { embeddingsGenerate } from '../funcs/embeddings-generate.js';
 import { endpointsList } from '../funcs/endpoints-list.js';
 import { generationsGetGeneration } from '../funcs/generations-get-generation.js';
@@ -57,6 +58,8 @@ import type {
   GetModelResponseBody,
   ListApiKeysRequest,
   ListApiKeysResponseBody,
+  ListCreditGrantsRequest,
+  ListCreditGrantsResponseBody,
   ListEndpointsResponseBody,
   ListGenerationsRequest,
   ListGenerationsResponseBody,
@@ -212,6 +215,26 @@ export const prefetchCreditsGetCredits = creditsGetCreditsQuery.prefetch;
 export const invalidateCreditsGetCredits = creditsGetCreditsQuery.invalidate;
 /** Invalidates every cached `creditsGetCredits`. */
 export const invalidateAllCreditsGetCredits = creditsGetCreditsQuery.invalidateAll;
+
+/** Query key, options, hooks and cache helpers of `creditsListGrants`. */
+const creditsListGrantsQuery = /* @__PURE__ */ defineQuery<
+  ListCreditGrantsRequest,
+  ListCreditGrantsResponseBody
+>('creditsListGrants', creditsListGrants);
+/** The query key of `creditsListGrants` (without a request: every creditsListGrants query). */
+export const creditsListGrantsQueryKey = creditsListGrantsQuery.key;
+/** `queryOptions` for `creditsListGrants`: `useQuery(buildCreditsListGrantsQuery(core, request))`. */
+export const buildCreditsListGrantsQuery = creditsListGrantsQuery.build;
+/** React hook: `creditsListGrants` through React Query. */
+export const useCreditsListGrants = creditsListGrantsQuery.useQuery;
+/** Suspense hook: `creditsListGrants` through React Query. */
+export const useCreditsListGrantsSuspense = creditsListGrantsQuery.useSuspense;
+/** Fetches `creditsListGrants` into the cache ahead of render (SSR, route loaders). */
+export const prefetchCreditsListGrants = creditsListGrantsQuery.prefetch;
+/** Invalidates the cached `creditsListGrants` for one request. */
+export const invalidateCreditsListGrants = creditsListGrantsQuery.invalidate;
+/** Invalidates every cached `creditsListGrants`. */
+export const invalidateAllCreditsListGrants = creditsListGrantsQuery.invalidateAll;
 
 /** Query key, options, hooks and cache helpers of `apiKeysList`. */
 const apiKeysListQuery = /* @__PURE__ */ defineQuery<

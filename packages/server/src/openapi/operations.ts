@@ -14,6 +14,7 @@ import {
   CreateApiKeyResponseSchema,
   CreateAuthCodeRequestSchema,
   CreateAuthCodeResponseSchema,
+  CreditGrantsResponseSchema,
   CreditsResponseSchema,
   CurrentKeyResponseSchema,
   DeleteApiKeyResponseSchema,
@@ -29,6 +30,7 @@ import {
   GetGenerationResponseSchema,
   HealthResponseSchema,
   ListApiKeysQuerySchema,
+  ListCreditGrantsQuerySchema,
   ListGenerationsQuerySchema,
   ListGenerationsResponseSchema,
   ModelEndpointsResponseSchema,
@@ -622,6 +624,37 @@ const ACCOUNTING: readonly Operation[] = [
     errors: ['invalid_request', 'payload_too_large', ...MANAGEMENT_ERRORS],
     sdkCall:
       "const credits = await client.credits.createCredits({ amount: 100, note: 'November top-up' });",
+  },
+  {
+    method: 'get',
+    path: '/api/v1/credits/grants',
+    operationId: 'listCreditGrants',
+    summary: 'List credit grants',
+    description:
+      'Tollgate extension: the grants behind `total_credits`, newest first (by `created_at`, then `id`), each with its USD `amount` and the same amount exact as `amount_exact`. `limit` (1–1000, default 100) bounds how many of the newest are returned. Management keys only.',
+    tag: 'Credits',
+    auth: 'management',
+    query: ListCreditGrantsQuerySchema,
+    parameterExamples: { limit: '100' },
+    response: {
+      status: 200,
+      name: 'CreditGrantsResponse',
+      schema: CreditGrantsResponseSchema,
+      description: 'The newest grants first.',
+      example: {
+        data: [
+          {
+            id: '5f0c6c1e-3b9a-4d7e-9a43-0d6f1b2c8e11',
+            amount: 100,
+            amount_exact: '100',
+            note: 'November top-up',
+            created_at: '2026-11-02T09:30:00.000Z',
+          },
+        ],
+      },
+    },
+    errors: ['invalid_request', ...MANAGEMENT_ERRORS],
+    sdkCall: "const grants = await client.credits.listGrants({ limit: '100' });",
   },
   {
     method: 'post',

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
   AddCreditsRequestSchema,
+  type CreditGrantsResponse,
   type CreditsResponse,
   type CurrentKeyResponse,
   type CurrentKeySchema,
+  ListCreditGrantsQuerySchema,
 } from '@tollgate/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -14,9 +16,13 @@ import { authorize, authorizeManagement } from '../http/authorize.js';
 import { replyJson } from '../http/reply-json.js';
 import { validate } from '../http/validate.js';
 import { toRecordTimestamp } from '../ledger/ids.js';
-import { toUsdNumber, usdNumberToPico } from '../ledger/money.js';
+import { formatUsd, toUsdNumber, usdNumberToPico } from '../ledger/money.js';
 
-/** `/key`, `/auth/key` (legacy alias) and `/credits`. */
+/** Grants listed by `GET /credits/grants` unless `limit` says otherwise, and its maximum. */
+const DEFAULT_GRANTS = 100;
+const MAX_GRANTS = 1000;
+
+/** `/key`, `/auth/key` (legacy alias), `/credits` and `/credits/grants`. */
 export function registerAccount(app: FastifyInstance, context: GatewayContext): void {
   const currentKey = async (request: FastifyRequest, reply: FastifyReply) => {
     const { key } = await authorize(context, request);
@@ -87,6 +93,34 @@ export function registerAccount(app: FastifyInstance, context: GatewayContext): 
     });
     await context.spendGuard.refreshCredits();
     return replyJson(reply, 201, { data: await credits() });
+  });
+
+  // Tollgate extension: the grants behind `total_credits`, newest first (the console's Credits page).
+  app.get('/api/v1/credits/grants', async (request, reply) => {
+    await authorizeManagement(context, request);
+    const query = validate(ListCreditGrantsQuerySchema, request.query ?? {}, 'query');
+    let limit = DEFAULT_GRANTS;
+    if (query.limit !== undefined) {
+      limit = Number(query.limit);
+      if (!/^\d+$/.test(query.limit) || limit < 1 || limit > MAX_GRANTS) {
+        throw new GatewayError(
+          'invalid_request',
+          `query parameter \`limit\` must be an integer from 1 to ${MAX_GRANTS}`,
+          { metadata: { parameter: 'limit' } },
+        );
+      }
+    }
+    const grants = await context.storage.credits.list(limit);
+    const body: CreditGrantsResponse = {
+      data: grants.map((grant) => ({
+        id: grant.id,
+        amount: toUsdNumber(grant.amountPico),
+        amount_exact: formatUsd(grant.amountPico),
+        note: grant.note,
+        created_at: grant.createdAt,
+      })),
+    };
+    return replyJson(reply, 200, body);
   });
 
   // OpenRouter retired Coinbase charges (410 Gone); here credit comes from operators.

@@ -27,6 +27,7 @@ import type {
   ApiKeyPatch,
   ApiKeyRow,
   ApiKeyStore,
+  CreditGrantRow,
   CreditStore,
   GenerationRow,
   GenerationStore,
@@ -362,6 +363,23 @@ function createCreditStore(database: Kysely<Database>): CreditStore {
         totalPico: row.total === null ? 0n : toBigInt(row.total),
         count: Number(row.count),
       };
+    },
+    async list(limit) {
+      const rows = await database
+        .selectFrom('credit_grants')
+        .select(['id', 'amount_pico', 'note', 'created_at'])
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map(
+        (row): CreditGrantRow => ({
+          id: row.id,
+          amountPico: toBigInt(row.amount_pico),
+          note: row.note,
+          createdAt: row.created_at,
+        }),
+      );
     },
   };
 }

@@ -150,6 +150,8 @@ export interface CreditStore {
   insert(row: CreditGrantRow): Promise<void>;
   /** Σ of all grants, and how many there are (none = credits are not enforced). */
   totals(): Promise<{ totalPico: bigint; count: number }>;
+  /** The newest `limit` grants, newest first ((created_at, id) descending). */
+  list(limit: number): Promise<CreditGrantRow[]>;
 }
 
 /** A journaled in-flight generation: its id may be out, its record is not committed yet. */

@@ -53,6 +53,12 @@ test('the console shows activity, generations, keys and credits that match the A
       }),
     };
   });
+  // Two grants made through the API (the chats between them keep their created_at apart).
+  const seed = await postJson(harness.apiUrl, '/credits', harness.key, {
+    amount: 2.5,
+    note: 'opening balance',
+  });
+  assert.equal(seed.status, 201);
   const created = await postJson(harness.apiUrl, '/keys', harness.key, { name: 'billing-app' });
   const { key: appKey } = (await created.json()) as { key: string };
   for (const [key, user] of [
@@ -69,6 +75,11 @@ test('the console shows activity, generations, keys and credits that match the A
     });
     assert.equal(response.status, 200);
   }
+  const correction = await postJson(harness.apiUrl, '/credits', harness.key, {
+    amount: -0.75,
+    note: 'correction',
+  });
+  assert.equal(correction.status, 201);
 
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -221,19 +232,52 @@ test('the console shows activity, generations, keys and credits that match the A
   });
   assert.equal(gone.status, 404);
 
-  // Credits: a grant shows up in the balance, as /credits reports it.
+  // Credits: the API's grants are listed; a grant made here shows up in the balance, as /credits
+  // reports it, and at the top of the grants, with the exact amounts /credits/grants lists.
   await page.getByRole('link', { name: 'Credits' }).click();
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid="grants"] tbody tr').length === 2,
+  );
   await page.getByLabel(/Amount/).fill('10');
   await page.getByLabel('Note').fill('console grant');
   await page.getByRole('button', { name: 'Grant' }).click();
   await page.waitForFunction(
-    () => document.querySelector('[data-testid="total-credits"]')?.textContent === '$10.00',
+    () => document.querySelector('[data-testid="total-credits"]')?.textContent === '$11.75',
+  );
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid="grants"] tbody tr').length === 3,
   );
   const after = await api<{ data: { total_usage: number; total_credits: number } }>(
     `${harness.apiUrl}/credits`,
     harness.key,
   );
-  assert.equal(after.data.total_credits, 10);
+  assert.equal(after.data.total_credits, 11.75);
+  const grantsListed = await api<{ data: Array<{ amount_exact: string; note: string | null }> }>(
+    `${harness.apiUrl}/credits/grants`,
+    harness.key,
+  );
+  assert.deepEqual(
+    grantsListed.data.map((grant) => [grant.amount_exact, grant.note]),
+    [
+      ['10', 'console grant'],
+      ['-0.75', 'correction'],
+      ['2.5', 'opening balance'],
+    ],
+  );
+  const grantRows = await page
+    .getByTestId('grants')
+    .locator('tbody tr')
+    .evaluateAll((elements) =>
+      elements.map((row) => Array.from(row.querySelectorAll('td'), (cell) => cell.textContent)),
+    );
+  assert.deepEqual(
+    grantRows.map(([, amount, note]) => [amount, note]),
+    [
+      ['$10', 'console grant'],
+      ['$-0.75', 'correction'],
+      ['$2.5', 'opening balance'],
+    ],
+  );
   assert.equal(
     await page.getByTestId('balance').textContent(),
     usd(after.data.total_credits - after.data.total_usage),

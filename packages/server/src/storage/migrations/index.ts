@@ -7,6 +7,7 @@ import * as nodeLeases from './0006-node-leases.js';
 import * as authCodes from './0007-auth-codes.js';
 import * as activity from './0008-activity.js';
 import * as bootstrapKeys from './0009-bootstrap-keys.js';
+import * as generationsKeyModel from './0010-generations-key-model.js';
 
 /** All migrations, in order. Names sort lexically; never rename or edit a shipped one. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-auth-codes': authCodes,
   '0008-activity': activity,
   '0009-bootstrap-keys': bootstrapKeys,
+  '0010-generations-key-model': generationsKeyModel,
 };
 
 /** Provides the migrations from code (no filesystem scan, so the bundle is self-contained). */
