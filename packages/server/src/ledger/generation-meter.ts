@@ -226,6 +226,8 @@ export class GenerationMeter {
       providerResponses: this.#attempts,
       prices: endpoint.prices,
       priceVersion: endpoint.priceVersion,
+      // In the journal too, so a record recovered after a crash is capped at the same hold.
+      chargeCap: init.chargeCap(endpoint),
     };
   }
 
@@ -255,7 +257,6 @@ export class GenerationMeter {
       normalizedEstimated: promptEstimated || completionTokens?.estimated === true,
       numMediaCompletion: 0,
       serviceTier: outcome.serviceTier,
-      chargeCap: this.#init.chargeCap(outcome.endpoint),
     });
   }
 }

@@ -88,11 +88,21 @@ async function crashBilling(
       first.child.kill('SIGKILL');
     }
   });
-  const streams = Array.from({ length: STREAMS }, (_, index) =>
-    startClientRequest(first.apiUrl, '/chat/completions', key, {
+  // One more stream from a key with a limit, asking for 5 tokens while its upstream streams on:
+  // its hold bounds what it may be charged, after a crash too (the journal carries the cap).
+  const created = await fetch(`${first.apiUrl}/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'limited', limit: 1 }),
+  });
+  assert.equal(created.status, 201);
+  const limitedKey = ((await created.json()) as { key: string }).key;
+  const streams = Array.from({ length: STREAMS + 1 }, (_, index) =>
+    startClientRequest(first.apiUrl, '/chat/completions', index < STREAMS ? key : limitedKey, {
       model: 'test/model',
       messages: [{ role: 'user', content: promptOf(index) }],
       stream: true,
+      ...(index < STREAMS ? {} : { max_tokens: 5 }),
     }),
   );
   await Promise.all(streams.map((stream) => stream.received(LAST_BEFORE_KILL)));
@@ -100,7 +110,7 @@ async function crashBilling(
   // Every stream now waits on its upstream, all it will deliver before the kill delivered. Wait
   // (bounded) until the checkpoints have caught up with each — within one interval of a stream's
   // last chunk — reading the database directly, as an operator would.
-  const expected = Array.from({ length: STREAMS }, (_, index) =>
+  const expected = Array.from({ length: STREAMS + 1 }, (_, index) =>
     streamTexts(promptOf(index)).reduce((sum, text) => sum + Buffer.byteLength(text), 0),
   ).sort((a, b) => a - b);
   const database = storage.open();
@@ -115,11 +125,13 @@ async function crashBilling(
   assert.deepEqual(await first.exited, { code: null, signal: 'SIGKILL' });
   const outcomes = await Promise.all(streams.map((stream) => stream.outcome));
   const delivered = new Map<string, number>();
-  for (const outcome of outcomes) {
+  let limitedId = '';
+  for (const [index, outcome] of outcomes.entries()) {
     assert.equal(outcome.done, false, 'the kill cut the stream');
     const received = receivedId(outcome);
     assert.ok(received !== null);
-    delivered.set(received.id, deliveredTextBytes(outcome.body));
+    if (index === STREAMS) limitedId = received.id;
+    else delivered.set(received.id, deliveredTextBytes(outcome.body));
   }
   // Checkpointed bytes are what the gateway wrote to the client: never more than it received,
   // and here (the stream idle for a checkpoint interval before the kill) exactly that.
@@ -153,6 +165,16 @@ async function crashBilling(
     records.push(record);
   }
   assert.equal(await keyUsagePico(second.apiUrl, key), sumUsagePico(records), '/key = Σ records');
+
+  // The limited stream delivered ~80 chunks for a 5-token request: recovered, it is charged its
+  // hold's bound, not the delivered text, and the record says so.
+  const limited = await fetchCompleteRecord(second.apiUrl, key, limitedId);
+  assert.equal(limited.cancelled, true);
+  assert.ok((limited.native_tokens_completion ?? 0) > 5, 'far more text than asked was delivered');
+  assert.equal(limited['cost_capped'], true);
+  const uncapped = limited['uncapped_cost'];
+  assert.ok(typeof uncapped === 'number' && uncapped > limited.usage, 'charged less than produced');
+  assert.equal(await keyUsagePico(second.apiUrl, limitedKey), sumUsagePico([limited]));
   second.child.kill('SIGTERM');
   assert.deepEqual(await second.exited, { code: 0, signal: null });
 }

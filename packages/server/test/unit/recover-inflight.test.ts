@@ -103,6 +103,20 @@ test('an attempt journaled with null fields comes back with them omitted (strict
   assert.equal('latency' in attempt, false);
 });
 
+test('a recovered record is charged at most its hold, like a finished one (issue 14)', () => {
+  // 1 MB relayed ≈ 250,000 completion tokens × $0.000002 = $0.5, far above a $0.005 hold.
+  const cap = 5_000_000_000n;
+  const facts = { ...pendingFacts('gen-1795300000-AAAAAAAAAAAAAAAAAAAA'), chargeCap: cap };
+  const parsed = parsePendingFacts(toInflightRow(facts, NODE));
+  assert.equal(parsed.chargeCap, cap, 'the cap survives the journal as a bigint');
+  const capped = finishRecovered(parsed, 1_000_000);
+  assert.equal(capped.row.usagePico, cap);
+  assert.equal((JSON.parse(capped.row.record) as { cost_capped: boolean }).cost_capped, true);
+  const uncapped = finishRecovered({ ...parsed, chargeCap: null }, 1_000_000);
+  assert.ok(uncapped.row.usagePico > cap, 'without a hold the delivered text is billed in full');
+  assert.equal((JSON.parse(uncapped.row.record) as { cost_capped: boolean }).cost_capped, false);
+});
+
 test('a journal row that does not match its facts is refused', () => {
   const row = toInflightRow(pendingFacts('gen-1795300000-AAAAAAAAAAAAAAAAAAAA'), NODE);
   assert.throws(() => parsePendingFacts({ ...row, id: 'gen-other' }), /do not match/);
