@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { GatewayError } from './errors/gateway-error.js';
 import type { GatewayContext } from './gateway-context.js';
+import { GenerationPipeline } from './generation/pipeline.js';
 import { installAdmission } from './http/admission.js';
 import { handleClientError, handleFrameworkError } from './http/client-errors.js';
 import { installCors } from './http/cors.js';
@@ -120,9 +121,10 @@ export function createApp(context: GatewayContext, options: AppOptions = {}): Fa
   if (options.operations !== undefined) installOperations(app, options.operations);
   registerHealth(app);
   if (options.readiness !== undefined) registerReady(app, options.readiness);
-  registerChatCompletions(app, context);
-  registerCompletions(app, context);
-  registerEmbeddings(app, context);
+  const pipeline = new GenerationPipeline(context);
+  registerChatCompletions(app, context, pipeline);
+  registerCompletions(app, context, pipeline);
+  registerEmbeddings(app, context, pipeline);
   registerGeneration(app, context);
   registerGenerations(app, context);
   registerActivity(app, context);

@@ -1,11 +1,10 @@
-import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { GatewayError, type UpstreamError } from '../errors/gateway-error.js';
 import type { GenerationMeter } from '../ledger/generation-meter.js';
 import type { UpstreamCall } from '../providers/provider-adapter.js';
-import type { EndpointStats } from './endpoint-stats.js';
-import type { ModelEndpoint } from './model-catalog.js';
-import type { Candidate, RoutePlan } from './select-candidates.js';
+import type { EndpointStats } from '../routing/endpoint-stats.js';
+import type { ModelEndpoint } from '../routing/model-catalog.js';
+import type { Candidate, RoutePlan } from '../routing/select-candidates.js';
 
 /** Reads an upstream error body (bounded) and turns it into the adapter's UpstreamError. */
 export async function readUpstreamError(
@@ -36,25 +35,6 @@ function markByok<Error>(error: Error, endpoint: ModelEndpoint): Error {
     error.metadata['is_byok'] = endpoint.byok !== null;
   }
   return error;
-}
-
-/**
- * Aborts the upstream request when the client goes away before the response is complete: the
- * connection closing, or the client half-closing it (a FIN: fetch's abort, curl's Ctrl-C), which
- * Node's HTTP server alone would leave open until the response ends.
- */
-export function abortOnClientClose(response: ServerResponse): AbortController {
-  const controller = new AbortController();
-  const socket = response.socket;
-  const onGone = () => {
-    if (!response.writableFinished) controller.abort();
-  };
-  response.once('close', onGone);
-  if (socket !== null) {
-    socket.once('end', onGone);
-    response.once('finish', () => socket.off('end', onGone));
-  }
-  return controller;
 }
 
 /** The error used internally when the client disconnected (nobody is left to see it). */

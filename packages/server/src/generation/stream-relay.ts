@@ -1,17 +1,25 @@
-import type { ServerResponse } from 'node:http';
-import type { FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error.js';
 import { toStreamError } from '../errors/to-error-response.js';
-import type { GatewayContext } from '../gateway-context.js';
 import type { GenerationMeter } from '../ledger/generation-meter.js';
 import type { FinishedGeneration } from '../ledger/generation-record.js';
+import type { InflightJournal } from '../ledger/inflight-journal.js';
 import type { NativeUsage, StreamParser, UpstreamChunk } from '../providers/provider-adapter.js';
 import { toTransportError } from '../providers/upstream-client.js';
-import { abortOnClientClose, type Dispatched, recordFailure } from '../routing/dispatch.js';
+import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
 import type { Candidate } from '../routing/select-candidates.js';
-import { readSseData, SSE_HEADERS, writeSse } from '../streaming/sse.js';
-import { recordServed } from './metered-request.js';
+import { readSseData } from '../streaming/sse.js';
+import { type Dispatched, recordFailure } from './dispatch.js';
+import { recordServed } from './record-served.js';
+import type { ResponseSink } from './response-sink.js';
+
+/** What relaying a stream needs besides the meter and the sink. */
+export interface StreamRelayDeps {
+  journal: InflightJournal;
+  endpointStats: EndpointStats;
+  logger: Logger;
+}
 
 /** What the meter reads of a stream chunk's choice, whatever the API. */
 export interface StreamedChoice {
@@ -117,12 +125,12 @@ type OnRelayed = (totalBytes: number) => void;
 async function pump<Choice extends StreamedChoice>(
   response: { body: AsyncIterable<Uint8Array> },
   parse: StreamParser<Choice>,
-  raw: ServerResponse,
+  sink: ResponseSink,
   meter: GenerationMeter,
   write: (chunk: UpstreamChunk<Choice>) => string,
   state: StreamState,
   codec: StreamCodec<Choice>,
-  controller: AbortController,
+  abortUpstream: () => void,
   onRelayed: OnRelayed,
 ): Promise<void> {
   for await (const data of readSseData(response.body)) {
@@ -132,10 +140,10 @@ async function pump<Choice extends StreamedChoice>(
     const produced = absorb(state, event, codec);
     if (produced > 0) meter.firstToken();
     if (event.choices.length === 0) continue;
-    if (!(await writeSse(raw, write(event)))) {
+    if (!(await sink.event(write(event)))) {
       // The client is gone. Abort before leaving the loop: leaving first would end the body
       // normally, and undici would then keep draining the stalled upstream to reuse its socket.
-      controller.abort();
+      abortUpstream();
       return;
     }
     if (produced > 0) {
@@ -159,18 +167,18 @@ async function pump<Choice extends StreamedChoice>(
  * fails the request before any byte is sent: the upstream is aborted and the failure recorded.
  */
 async function journalBeforeExposing(
-  context: GatewayContext,
+  deps: StreamRelayDeps,
   meter: GenerationMeter,
   { response, candidate }: Dispatched,
-  controller: AbortController,
+  abortUpstream: () => void,
 ): Promise<void> {
   try {
-    await context.journal.open(await meter.pending(candidate.model.id, candidate.endpoint));
+    await deps.journal.open(await meter.pending(candidate.model.id, candidate.endpoint));
   } catch (error) {
-    controller.abort();
+    abortUpstream();
     response.body.destroy();
-    context.logger.error({ err: error, generationId: meter.id }, 'in-flight journal write failed');
-    context.journal.done(meter.id);
+    deps.logger.error({ err: error, generationId: meter.id }, 'in-flight journal write failed');
+    deps.journal.done(meter.id);
     await recordFailure(meter, candidate, error, false);
   }
 }
@@ -182,36 +190,43 @@ async function journalBeforeExposing(
  * A client that goes away aborts the upstream at once and leaves a `cancelled` record billed for
  * what was produced.
  */
-export async function streamGeneration<Choice extends StreamedChoice>(
-  context: GatewayContext,
+export async function relayStream<Choice extends StreamedChoice>(
+  deps: StreamRelayDeps,
   meter: GenerationMeter,
-  reply: FastifyReply,
+  sink: ResponseSink,
   codec: StreamCodec<Choice>,
   dispatch: (signal: AbortSignal) => Promise<Dispatched>,
 ): Promise<void> {
-  const controller = abortOnClientClose(reply.raw);
-  const dispatched = await dispatch(controller.signal);
-  await journalBeforeExposing(context, meter, dispatched, controller);
+  // One signal for the upstream request: the client leaving aborts it, and so does the relay
+  // when it stops reading (client gone mid-write, upstream failure).
+  const upstream = new AbortController();
+  const abortUpstream = () => upstream.abort();
+  if (sink.gone.aborted) upstream.abort();
+  else sink.gone.addEventListener('abort', abortUpstream, { once: true });
   try {
-    await relay(context, meter, reply, codec, dispatched, controller);
+    const dispatched = await dispatch(upstream.signal);
+    await journalBeforeExposing(deps, meter, dispatched, abortUpstream);
+    try {
+      await relay(deps, meter, sink, codec, dispatched, upstream);
+    } finally {
+      deps.journal.done(meter.id);
+    }
   } finally {
-    context.journal.done(meter.id);
+    sink.gone.removeEventListener('abort', abortUpstream);
   }
 }
 
 /** Relays a dispatched, journaled stream to the client and commits its record. */
 async function relay<Choice extends StreamedChoice>(
-  context: GatewayContext,
+  deps: StreamRelayDeps,
   meter: GenerationMeter,
-  reply: FastifyReply,
+  sink: ResponseSink,
   codec: StreamCodec<Choice>,
   { response, candidate }: Dispatched,
   controller: AbortController,
 ): Promise<void> {
   const { endpoint } = candidate;
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, { ...SSE_HEADERS, 'x-generation-id': meter.id });
+  sink.openStream();
   const state: StreamState = {
     text: '',
     stored: meter.storesContent ? { completion: '', reasoning: null } : null,
@@ -231,12 +246,13 @@ async function relay<Choice extends StreamedChoice>(
   const parse = codec.createParser(endpoint);
   let failure: unknown = null;
   try {
-    const onRelayed = (totalBytes: number) => context.journal.relayed(meter.id, totalBytes);
-    await pump(response, parse, raw, meter, write, state, codec, controller, onRelayed);
+    const onRelayed = (totalBytes: number) => deps.journal.relayed(meter.id, totalBytes);
+    const abortUpstream = () => controller.abort();
+    await pump(response, parse, sink, meter, write, state, codec, abortUpstream, onRelayed);
   } catch (error) {
     failure = GatewayError.is(error) ? error : toTransportError(error, endpoint.provider.name);
   }
-  const cancelled = controller.signal.aborted || raw.destroyed;
+  const cancelled = controller.signal.aborted || sink.destroyed;
   // Abort (not just destroy) the upstream request: undici drains a merely destroyed body to reuse
   // the socket, which keeps a stalled upstream generating (and its socket open) for nothing.
   if (cancelled || failure !== null) {
@@ -264,21 +280,21 @@ async function relay<Choice extends StreamedChoice>(
       serviceTier: state.serviceTier,
     });
   } catch (error) {
-    context.logger.error({ err: error, generationId: meter.id }, 'generation commit failed');
+    deps.logger.error({ err: error, generationId: meter.id }, 'generation commit failed');
     failure = error;
   }
-  if (finished !== null && failure === null) recordServed(context, candidate, finished);
+  if (finished !== null && failure === null) recordServed(deps.endpointStats, candidate, finished);
   if (cancelled) {
-    raw.destroy();
+    sink.destroy();
     return;
   }
   const envelope = chunkEnvelope(meter, candidate, state, codec.object);
   if (failure !== null || finished === null) {
     const error = toStreamError(failure);
-    await writeSse(raw, JSON.stringify({ ...envelope, error, choices: [codec.errorChoice] }));
-    raw.end();
+    await sink.event(JSON.stringify({ ...envelope, error, choices: [codec.errorChoice] }));
+    sink.end();
     return;
   }
-  await writeSse(raw, JSON.stringify({ ...envelope, choices: [], usage: finished.usage }));
-  raw.end('data: [DONE]\n\n');
+  await sink.event(JSON.stringify({ ...envelope, choices: [], usage: finished.usage }));
+  sink.end('data: [DONE]\n\n');
 }
