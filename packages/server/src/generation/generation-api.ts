@@ -2,7 +2,7 @@ import type { CostShape } from '../accounts/max-cost.js';
 import type { GenerationOutcome, MeterInit } from '../ledger/generation-meter.js';
 import type { FinishedGeneration } from '../ledger/generation-record.js';
 import type { UpstreamCall } from '../providers/provider-adapter.js';
-import type { ModelEndpoint } from '../routing/model-catalog.js';
+import type { CatalogModel, ModelEndpoint } from '../routing/model-catalog.js';
 import type { Candidate, RoutableRequest } from '../routing/select-candidates.js';
 import type { StreamCodec, StreamedChoice } from './stream-relay.js';
 
@@ -45,8 +45,8 @@ export interface GenerationApi<
   Body extends RoutableRequest,
   Choice extends StreamedChoice = StreamedChoice,
 > {
-  /** Only endpoints for which this holds may serve (all when absent). */
-  serves?(endpoint: ModelEndpoint): boolean;
+  /** Only endpoints (of models) for which this holds may serve (all when absent). */
+  serves?(endpoint: ModelEndpoint, model: CatalogModel): boolean;
   /** What the meter knows of the generation from the body. */
   meterFields(body: Body): MeterFields;
   /** What bounds the cost besides the upstream body (the spend hold). */

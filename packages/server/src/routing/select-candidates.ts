@@ -140,14 +140,15 @@ function orderEndpoints(
  * models); within a model, configuration order unless `provider.order`/`sort` say otherwise;
  * `only`, `ignore`, `max_price` and `require_parameters` filter. With `order` and
  * `allow_fallbacks: false`, only the ordered providers are tried. `serves` keeps only endpoints
- * able to serve the route's API (an adapter without embeddings support…). When the caller's key
+ * able to serve the route's API (an adapter without embeddings support, an embedding model asked
+ * for a chat completion…). When the caller's key
  * (`keyHash`) owns a credential for an endpoint's provider (BYOK), that endpoint is tried first on it.
  */
 export function selectCandidates(
   request: RoutableRequest,
   catalog: ModelCatalog,
   stats: EndpointStats,
-  serves: (endpoint: ModelEndpoint) => boolean = () => true,
+  serves: (endpoint: ModelEndpoint, model: CatalogModel) => boolean = () => true,
   keyHash?: string,
 ): RoutePlan {
   const preferences: ProviderPreferences = request.provider ?? {};
@@ -169,7 +170,7 @@ export function selectCandidates(
   for (const model of models) {
     let endpoints = model.endpoints.filter((endpoint) => {
       // An endpoint whose protocol lacks the requested API (embeddings…) is never a candidate.
-      const reason = serves(endpoint) ? exclusion(endpoint, preferences, parameters) : 'api';
+      const reason = serves(endpoint, model) ? exclusion(endpoint, preferences, parameters) : 'api';
       if (reason !== null) excluded[endpoint.id] = reason;
       return reason === null;
     });

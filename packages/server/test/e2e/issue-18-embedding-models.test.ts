@@ -74,6 +74,52 @@ test('an embedding model is listed as text->embeddings and found by output_modal
   assert.deepEqual(single.data.architecture.outputModalities, ['embeddings']);
 });
 
+test('a chat or text completion asked of an embedding-only model is refused before any upstream call', async (t) => {
+  const harness = await startTestGateway({ config, countTokens: false });
+  t.after(() => harness.close());
+  const post = (path: string, body: unknown) =>
+    fetch(`${harness.apiUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${harness.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  for (const [path, body] of [
+    ['/chat/completions', { model: 'kit/embed', messages: [{ role: 'user', content: 'hi' }] }],
+    [
+      '/chat/completions',
+      { model: 'kit/embed', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+    ],
+    ['/completions', { model: 'kit/embed', prompt: 'hi' }],
+  ] as const) {
+    const response = await post(path, body);
+    assert.equal(response.status, 404, path);
+    assert.equal(response.headers.get('x-generation-id'), null);
+    const envelope = (await response.json()) as {
+      error: { code: number; message: string; metadata: { excluded: Record<string, string> } };
+    };
+    assert.equal(envelope.error.code, 404);
+    assert.match(envelope.error.message, /No endpoints found/);
+    assert.deepEqual(Object.values(envelope.error.metadata.excluded), ['api']);
+  }
+  assert.equal(harness.upstream.requests.length, 0);
+  const log = await fetch(`${harness.apiUrl}/generations`, {
+    headers: { authorization: `Bearer ${harness.key}` },
+  });
+  assert.deepEqual(((await log.json()) as { data: unknown[] }).data, []);
+  // The same model still serves embeddings.
+  harness.upstream.route('/v1/embeddings', {
+    kind: 'json',
+    body: {
+      object: 'list',
+      data: [{ object: 'embedding', index: 0, embedding: [0.5, -0.25] }],
+      model: 'embed-1',
+      usage: { prompt_tokens: 1, total_tokens: 1 },
+    },
+  });
+  const embedded = await post('/embeddings', { model: 'kit/embed', input: 'hi' });
+  assert.equal(embedded.status, 200);
+});
+
 test('output_modalities in the config names what is wrong', () => {
   const document = config('http://127.0.0.1:9') as { models: Array<Record<string, unknown>> };
   const [, embed] = document.models;

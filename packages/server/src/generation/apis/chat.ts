@@ -5,9 +5,18 @@ import type {
   ChatCompletionRequest,
 } from '@tollgate/protocol';
 import type { CostShape } from '../../accounts/max-cost.js';
+import type { CatalogModel } from '../../routing/model-catalog.js';
 import type { GenerationApi } from '../generation-api.js';
 import type { StreamCodec } from '../stream-relay.js';
 import { countPromptMedia } from './prompt-media.js';
+
+/**
+ * A model that only produces embeddings never serves a completion: its upstream would be asked
+ * for one it cannot make (or would bill one it should not).
+ */
+export function producesText(model: CatalogModel): boolean {
+  return model.outputModalities.some((modality) => modality !== 'embeddings');
+}
 
 /** The completion text of a chat delta: content, reasoning and tool calls. */
 function deltaText(choice: ChatChunkChoice): string {
@@ -81,6 +90,7 @@ function chatCostShape(body: ChatCompletionRequest): CostShape {
 
 /** `POST /chat/completions` in the pipeline: non-stream and stream, decided by `stream` only. */
 export const CHAT_API: GenerationApi<ChatCompletionRequest, ChatChunkChoice> = {
+  serves: (_endpoint, model) => producesText(model),
   meterFields(body) {
     const media = countPromptMedia(body.messages);
     return {

@@ -7,6 +7,7 @@ import type { TextCompletionSupport } from '../../providers/provider-adapter.js'
 import type { ModelEndpoint } from '../../routing/model-catalog.js';
 import type { GenerationApi } from '../generation-api.js';
 import type { StreamCodec } from '../stream-relay.js';
+import { producesText } from './chat.js';
 
 /** The endpoint's legacy-completions support (candidates without it were never selected). */
 function textCompletionsOf(endpoint: ModelEndpoint): TextCompletionSupport {
@@ -37,7 +38,8 @@ const promptsOf = (body: TextCompletionRequest): string[] =>
  */
 export const TEXT_COMPLETIONS_API: GenerationApi<TextCompletionRequest, TextCompletionChunkChoice> =
   {
-    serves: (endpoint) => endpoint.provider.adapter.textCompletions !== undefined,
+    serves: (endpoint, model) =>
+      endpoint.provider.adapter.textCompletions !== undefined && producesText(model),
     meterFields: (body) => ({
       model: body.model,
       streamed: body.stream === true,
