@@ -5,15 +5,19 @@
  * client timeout, caller abort, and a 2xx body that is not JSON.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { defaultTestConfig } from '../../server/test/helpers/start-test-gateway.js';
 import {
   ApiError,
   BadGatewayResponseError,
   BadRequestResponseError,
+  ConflictResponseError,
   ConnectionError,
   EdgeNetworkTimeoutResponseError,
+  ExpectationFailedResponseError,
   ForbiddenResponseError,
+  GoneResponseError,
   generationsGetGeneration,
   InternalServerResponseError,
   NotFoundResponseError,
@@ -31,6 +35,7 @@ import {
   TooManyRequestsResponseError,
   UnauthorizedResponseError,
   UnprocessableEntityResponseError,
+  UnsupportedMediaTypeResponseError,
 } from '../src/index.js';
 import { closedPort, envelope, startScriptedServer } from './helpers/scripted-server.js';
 import { CHAT_MODEL, startSdkGateway, type TestGateway } from './helpers/sdk-gateway.js';
@@ -156,6 +161,17 @@ describe('errors the gateway produces', () => {
     );
   });
 
+  test('409 is ConflictResponseError when the last management key would be disabled', async () => {
+    // The bootstrap key this client uses is the gateway's only management key.
+    const hash = createHash('sha256').update(harness.key).digest('hex');
+    const error = await expectReject(
+      client.apiKeys.update({ hash, disabled: true }),
+      ConflictResponseError,
+    );
+    assert.equal(error.status, 409);
+    assert.equal(error.error?.code, 409);
+  });
+
   test('529 is ProviderOverloadedResponseError when the upstream is overloaded', async () => {
     harness.upstream.route('/v1/chat/completions', {
       kind: 'json',
@@ -172,6 +188,10 @@ describe('errors the gateway produces', () => {
 describe('statuses the gateway does not produce here, from a scripted server', () => {
   const cases: Array<[number, abstract new (...args: never[]) => ApiError]> = [
     [408, RequestTimeoutResponseError],
+    [409, ConflictResponseError],
+    [410, GoneResponseError],
+    [415, UnsupportedMediaTypeResponseError],
+    [417, ExpectationFailedResponseError],
     [422, UnprocessableEntityResponseError],
     [500, InternalServerResponseError],
     [503, ServiceUnavailableResponseError],

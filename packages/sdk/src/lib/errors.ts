@@ -1,4 +1,4 @@
-import type { ErrorEnvelope } from '@tollgate/protocol';
+import type { ErrorEnvelope, ErrorStatus } from '@tollgate/protocol';
 
 /** The `error` object of OpenRouter's envelope, as the wire sends it. */
 export type ErrorObject = ErrorEnvelope['error'];
@@ -76,9 +76,25 @@ export class NotFoundResponseError extends ApiError {
 export class RequestTimeoutResponseError extends ApiError {
   override readonly name = 'RequestTimeoutResponseError';
 }
+/** 409: the change conflicts with the current state (e.g. disabling the last management key). */
+export class ConflictResponseError extends ApiError {
+  override readonly name = 'ConflictResponseError';
+}
+/** 410: the endpoint is gone for good (e.g. Coinbase payments). */
+export class GoneResponseError extends ApiError {
+  override readonly name = 'GoneResponseError';
+}
 /** 413: the request body is too large. */
 export class PayloadTooLargeResponseError extends ApiError {
   override readonly name = 'PayloadTooLargeResponseError';
+}
+/** 415: the request's Content-Type is not accepted. */
+export class UnsupportedMediaTypeResponseError extends ApiError {
+  override readonly name = 'UnsupportedMediaTypeResponseError';
+}
+/** 417: an `Expect` header the gateway does not honour. */
+export class ExpectationFailedResponseError extends ApiError {
+  override readonly name = 'ExpectationFailedResponseError';
 }
 /** 422: well-formed but not processable. */
 export class UnprocessableEntityResponseError extends ApiError {
@@ -113,7 +129,7 @@ export class TollgateDefaultError extends ApiError {
   override readonly name = 'TollgateDefaultError';
 }
 
-/** The one status → class map. */
+/** The one status → class map: a class for every status of the gateway's error table. */
 export const STATUS_ERRORS = {
   400: BadRequestResponseError,
   401: UnauthorizedResponseError,
@@ -121,7 +137,11 @@ export const STATUS_ERRORS = {
   403: ForbiddenResponseError,
   404: NotFoundResponseError,
   408: RequestTimeoutResponseError,
+  409: ConflictResponseError,
+  410: GoneResponseError,
   413: PayloadTooLargeResponseError,
+  415: UnsupportedMediaTypeResponseError,
+  417: ExpectationFailedResponseError,
   422: UnprocessableEntityResponseError,
   429: TooManyRequestsResponseError,
   500: InternalServerResponseError,
@@ -129,7 +149,7 @@ export const STATUS_ERRORS = {
   503: ServiceUnavailableResponseError,
   524: EdgeNetworkTimeoutResponseError,
   529: ProviderOverloadedResponseError,
-} as const satisfies Record<number, typeof ApiError>;
+} as const satisfies Record<ErrorStatus, typeof ApiError>;
 
 /** Reads OpenRouter's envelope out of a body, or null when it is something else. */
 export function parseErrorEnvelope(body: string): ErrorObject | null {
