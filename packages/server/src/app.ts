@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { GatewayError } from './errors/gateway-error.js';
 import type { GatewayContext } from './gateway-context.js';
-import { installAdmission } from './http/admission.js';
 import { handleClientError, handleFrameworkError } from './http/client-errors.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/handle-errors.js';
@@ -10,6 +9,7 @@ import {
   DEFAULT_HTTP_LIMITS,
   type HttpLimits,
 } from './http/http-server.js';
+import { installAdmission } from './http/install-admission.js';
 import { findExcessiveNesting, MAX_JSON_DEPTH, pathAtOffset } from './http/json-nesting.js';
 import { createRequestId } from './ledger/ids.js';
 import { installOperations, type Operations } from './ops/install-operations.js';

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
+import { Admission, DEFAULT_ADMISSION_LIMITS } from './accounts/admission.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './accounts/api-keys.js';
 import { createLimits } from './accounts/create-limits.js';
 import { createApp } from './app.js';
+import { assertCatalogPrices } from './catalog/check-catalog-prices.js';
 import type { ConfigFile } from './config/config-schema.js';
 import { loadConfigFile, parseConfig } from './config/load-config.js';
 import type { GatewayContext } from './gateway-context.js';
-import { Admission, DEFAULT_ADMISSION_LIMITS } from './http/admission.js';
 import { DEFAULT_HTTP_LIMITS } from './http/http-server.js';
 import { createTokenCounter, type TokenCounter } from './ledger/count-tokens.js';
 import { toRecordTimestamp } from './ledger/ids.js';
@@ -117,6 +118,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     let config = options.config;
     if (config === undefined && options.configPath !== undefined) {
       config = await loadConfigFile(options.configPath, environment);
+      assertCatalogPrices(config, `config file ${options.configPath}`);
+    } else if (config !== undefined) {
+      assertCatalogPrices(config, 'config');
     }
     let demo = false;
     if (config === undefined) {
