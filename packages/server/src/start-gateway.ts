@@ -6,9 +6,9 @@ import { createLimits } from './accounts/create-limits.js';
 import { createApp } from './app.js';
 import { assertCatalogPrices } from './catalog/check-catalog-prices.js';
 import type { ConfigFile } from './config/config-schema.js';
+import { DEFAULTS } from './config/defaults.js';
 import { loadConfigFile, parseConfig } from './config/load-config.js';
 import type { GatewayContext } from './gateway-context.js';
-import { DEFAULT_HTTP_LIMITS } from './http/http-server.js';
 import { createTokenCounter, type TokenCounter } from './ledger/count-tokens.js';
 import { toRecordTimestamp } from './ledger/ids.js';
 import { defaultNodeId, InflightJournal } from './ledger/inflight-journal.js';
@@ -257,10 +257,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       corsOrigins: config.cors_origins,
       oauthCallbackOrigins: config.oauth_callback_origins,
       httpLimits: {
-        headersTimeoutMs: config.http?.headers_timeout_ms ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs,
-        requestTimeoutMs: config.http?.request_timeout_ms ?? DEFAULT_HTTP_LIMITS.requestTimeoutMs,
+        headersTimeoutMs: config.http?.headers_timeout_ms ?? DEFAULTS.http.headersTimeoutMs,
+        requestTimeoutMs: config.http?.request_timeout_ms ?? DEFAULTS.http.requestTimeoutMs,
         maxConnectionsPerAddress:
-          config.http?.max_connections_per_address ?? DEFAULT_HTTP_LIMITS.maxConnectionsPerAddress,
+          config.http?.max_connections_per_address ?? DEFAULTS.http.maxConnectionsPerAddress,
       },
       operations: {
         accessLogger: options.accessLogger ?? logger,

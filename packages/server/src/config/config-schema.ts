@@ -6,8 +6,8 @@ import {
   PricingSchema,
 } from '@tollgate/protocol';
 import { z } from 'zod';
-import { DEFAULT_HTTP_LIMITS } from '../http/http-server.js';
-import { DURABILITY_LEVELS } from '../storage/durability.js';
+import { DEFAULTS } from './defaults.js';
+import { DURABILITY_LEVELS } from './durability.js';
 
 /** Upstream wire protocols Tollgate speaks. */
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini'] as const;
@@ -156,11 +156,11 @@ export const HttpConfigSchema = z
   })
   .refine(
     (http) =>
-      (http.headers_timeout_ms ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs) <=
-      (http.request_timeout_ms ?? DEFAULT_HTTP_LIMITS.requestTimeoutMs),
+      (http.headers_timeout_ms ?? DEFAULTS.http.headersTimeoutMs) <=
+      (http.request_timeout_ms ?? DEFAULTS.http.requestTimeoutMs),
     {
       path: ['headers_timeout_ms'],
-      error: `must not exceed request_timeout_ms (the headers are part of the request; defaults ${DEFAULT_HTTP_LIMITS.headersTimeoutMs} and ${DEFAULT_HTTP_LIMITS.requestTimeoutMs})`,
+      error: `must not exceed request_timeout_ms (the headers are part of the request; defaults ${DEFAULTS.http.headersTimeoutMs} and ${DEFAULTS.http.requestTimeoutMs})`,
     },
   );
 

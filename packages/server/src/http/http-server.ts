@@ -21,13 +21,6 @@ export interface HttpLimits {
   maxConnectionsPerAddress: number;
 }
 
-/** Defaults: generous for real clients, finite for a flood (docs/deployment.md). */
-export const DEFAULT_HTTP_LIMITS: HttpLimits = {
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  maxConnectionsPerAddress: 1024,
-};
-
 /** Idle keep-alive time of a connection between requests (Fastify's default). */
 const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 

@@ -1,10 +1,10 @@
+import { DEFAULT_DURABILITY, type Durability } from '../config/durability.js';
 import {
   createPostgresKysely,
   createPostgresPool,
   withMigrationLock,
 } from './dialects/postgres.js';
 import { createSqliteKysely } from './dialects/sqlite.js';
-import { DEFAULT_DURABILITY, type Durability } from './durability.js';
 import { createKyselyStorage, migrateToLatest } from './kysely-storage.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Storage } from './storage.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import { DEFAULT_DURABILITY, DURABILITY_LEVELS, type Durability } from '../config/durability.js';
 import { ConfigError } from '../config/load-config.js';
 import type { StorageConfig } from './create-storage.js';
-import { DEFAULT_DURABILITY, DURABILITY_LEVELS, type Durability } from './durability.js';
 
 /** Where the storage settings come from, strongest first: environment, config file, defaults. */
 export interface StorageSources {

@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { Durability } from '../../config/durability.js';
 import type { Database } from '../database.js';
-import type { Durability } from '../durability.js';
 
 /** Options of the PostgreSQL dialect. */
 export interface PostgresOptions {
