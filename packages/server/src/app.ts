@@ -1,11 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DEFAULTS } from './config/defaults.js';
+import type { HttpLimits } from './config/settings.js';
 import { GatewayError } from './errors/gateway-error.js';
 import type { GatewayContext } from './gateway-context.js';
 import { handleClientError, handleFrameworkError } from './http/client-errors.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/handle-errors.js';
-import { createGatewayHttpServer, type HttpLimits } from './http/http-server.js';
+import { createGatewayHttpServer } from './http/http-server.js';
 import { installAdmission } from './http/install-admission.js';
 import { findExcessiveNesting, MAX_JSON_DEPTH, pathAtOffset } from './http/json-nesting.js';
 import { createRequestId } from './ledger/ids.js';

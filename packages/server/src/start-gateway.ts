@@ -1,18 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
-import { Admission, DEFAULT_ADMISSION_LIMITS } from './accounts/admission.js';
+import { Admission } from './accounts/admission.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './accounts/api-keys.js';
 import { createLimits } from './accounts/create-limits.js';
 import { createApp } from './app.js';
 import { assertCatalogPrices } from './catalog/check-catalog-prices.js';
 import type { ConfigFile } from './config/config-schema.js';
-import { DEFAULTS } from './config/defaults.js';
 import { loadConfigFile, parseConfig } from './config/load-config.js';
+import { resolveSettings, type Settings, type StorageConfig } from './config/settings.js';
 import type { GatewayContext } from './gateway-context.js';
 import { createTokenCounter, type TokenCounter } from './ledger/count-tokens.js';
 import { toRecordTimestamp } from './ledger/ids.js';
-import { defaultNodeId, InflightJournal } from './ledger/inflight-journal.js';
-import { resolveInflightSettings } from './ledger/inflight-settings.js';
+import { InflightJournal } from './ledger/inflight-journal.js';
 import { Ledger } from './ledger/ledger.js';
 import { NodeLeases } from './ledger/node-leases.js';
 import { type RecoveryResult, recoverInflight } from './ledger/recover-inflight.js';
@@ -22,8 +21,7 @@ import { createReadinessCheck } from './ops/readiness.js';
 import { DEMO_MODEL_DESCRIPTION, startDemoUpstream } from './providers/demo/demo-upstream.js';
 import { EndpointStats } from './routing/endpoint-stats.js';
 import { ModelCatalog } from './routing/model-catalog.js';
-import { createStorage, type StorageConfig } from './storage/create-storage.js';
-import { resolveStorageConfig } from './storage/resolve-storage-config.js';
+import { createStorage } from './storage/create-storage.js';
 import { startRetention } from './storage/retention-job.js';
 
 /** How to start a gateway (every field optional; defaults are the embedded ones). */
@@ -37,8 +35,17 @@ export interface GatewayOptions {
   /** A config already loaded; otherwise `configPath`; otherwise the built-in demo. */
   config?: ConfigFile;
   configPath?: string;
-  /** Environment for `${VAR}` interpolation in the config. */
+  /**
+   * The environment: `${VAR}` in the config, and the variables of `resolveSettings`' table
+   * (`TOLLGATE_CONFIG` aside: pass `configPath`). The options above and below win over it.
+   */
   environment?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Settings the caller has resolved (main.ts: `loadSettings`). When set, `environment`,
+   * `config`, `configPath`, `port`, `host`, `dataDir`, `storage`, `adminKey`, `drainTimeoutMs` and
+   * `nodeId` are not read.
+   */
+  settings?: Settings;
   /** The bootstrap management key (TOLLGATE_ADMIN_KEY). */
   adminKey?: string;
   logger?: Logger;
@@ -108,19 +115,38 @@ function demoConfig(baseUrl: string): ConfigFile {
   );
 }
 
+/** The settings of a gateway started without resolved ones: its options, then `environment`. */
+async function settingsOf(options: GatewayOptions): Promise<Settings> {
+  const environment = options.environment ?? {};
+  const { configPath } = options;
+  const config =
+    options.config ??
+    (configPath === undefined ? null : await loadConfigFile(configPath, environment));
+  return resolveSettings(environment, config, {
+    configPath: options.config === undefined ? configPath : undefined,
+    port: options.port,
+    host: options.host,
+    dataDir: options.dataDir,
+    storage: options.storage,
+    adminKey: options.adminKey,
+    drainTimeoutMs: options.drainTimeoutMs,
+    nodeId: options.nodeId,
+  });
+}
+
 /** Starts a gateway: storage, catalog, ledger, HTTP server. */
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const now = options.now ?? Date.now;
-  const environment = options.environment ?? {};
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    let config = options.config;
-    if (config === undefined && options.configPath !== undefined) {
-      config = await loadConfigFile(options.configPath, environment);
-      assertCatalogPrices(config, `config file ${options.configPath}`);
-    } else if (config !== undefined) {
-      assertCatalogPrices(config, 'config');
+    const settings = options.settings ?? (await settingsOf(options));
+    let config = settings.config ?? undefined;
+    if (config !== undefined) {
+      assertCatalogPrices(
+        config,
+        settings.configPath === null ? 'config' : `config file ${settings.configPath}`,
+      );
     }
     let demo = false;
     if (config === undefined) {
@@ -129,15 +155,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       config = demoConfig(upstream.url);
       demo = true;
     }
-    // DATABASE_URL (env, then the config's database_url) selects PostgreSQL; else SQLite.
-    const storageConfig: StorageConfig =
-      options.storage ??
-      resolveStorageConfig({ environment, config, dataDir: options.dataDir ?? 'data' });
-    const storage = await createStorage(storageConfig);
+    const storage = await createStorage(settings.storage);
     cleanups.push(() => storage.close());
     // Before serving: streams a crash cut short get their records (cancelled) first.
-    const nodeId = options.nodeId ?? defaultNodeId(storageConfig);
-    const inflightSettings = resolveInflightSettings(environment, config.inflight);
+    const { nodeId, inflight: inflightSettings } = settings;
     // The lease first (a survivor then stops claiming this node), then this node's own rows.
     let onRecovered: (result: RecoveryResult) => void = () => undefined;
     const leases = new NodeLeases({
@@ -156,7 +177,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     });
     const bootstrap = await ensureBootstrapKey(
       storage.apiKeys,
-      options.adminKey,
+      settings.adminKey ?? undefined,
       toRecordTimestamp(now()),
     );
     for (const revoked of bootstrap.revoked) {
@@ -188,8 +209,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     // REDIS_URL (env, then the config's redis_url): limits shared across nodes; else in memory.
     const limits = await createLimits({
       storage,
-      config,
-      environment,
+      redis: settings.redis,
       logger,
       now,
       onRedisError: () => metrics.redisError(),
@@ -210,8 +230,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     }, 2000);
     creditRefresh.unref();
     cleanups.push(async () => clearInterval(creditRefresh));
-    const retentionDays = config.retention_days;
-    if (retentionDays !== undefined && retentionDays !== null) {
+    const { retentionDays } = settings;
+    if (retentionDays !== null) {
       const retention = startRetention({
         retention: storage.retention,
         retentionDays,
@@ -224,13 +244,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       spendGuard,
       endpointStats: new EndpointStats(now),
       rateLimiter: limits.rateLimiter,
-      defaultRateLimit:
-        config.rate_limit === undefined
-          ? null
-          : {
-              requests: config.rate_limit.requests,
-              intervalSeconds: config.rate_limit.interval_seconds,
-            },
+      defaultRateLimit: settings.defaultRateLimit,
       storage,
       catalog,
       ledger,
@@ -244,36 +258,28 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       },
       authenticator: new ApiKeyAuthenticator(storage.apiKeys, now),
       logger,
-      dataRegion: config.data_region,
-      storeContent: config.store_content ?? false,
+      dataRegion: settings.dataRegion,
+      storeContent: settings.storeContent,
       now,
-      admission: new Admission({
-        maxConcurrent: config.max_concurrent_requests ?? DEFAULT_ADMISSION_LIMITS.maxConcurrent,
-        maxQueue: config.max_queue ?? DEFAULT_ADMISSION_LIMITS.maxQueue,
-      }),
+      admission: new Admission(settings.admission),
     };
     const app = createApp(context, {
       bodyLimit: options.bodyLimit,
-      corsOrigins: config.cors_origins,
-      oauthCallbackOrigins: config.oauth_callback_origins,
-      httpLimits: {
-        headersTimeoutMs: config.http?.headers_timeout_ms ?? DEFAULTS.http.headersTimeoutMs,
-        requestTimeoutMs: config.http?.request_timeout_ms ?? DEFAULTS.http.requestTimeoutMs,
-        maxConnectionsPerAddress:
-          config.http?.max_connections_per_address ?? DEFAULTS.http.maxConnectionsPerAddress,
-      },
+      corsOrigins: settings.corsOrigins ?? undefined,
+      oauthCallbackOrigins: settings.oauthCallbackOrigins,
+      httpLimits: settings.http,
       operations: {
         accessLogger: options.accessLogger ?? logger,
         metrics,
-        metricsEnabled: config.metrics?.enabled ?? true,
-        metricsToken: config.metrics?.token ?? null,
+        metricsEnabled: settings.metrics.enabled,
+        metricsToken: settings.metrics.token,
       },
       readiness: createReadinessCheck(storage, limits.redis),
     });
-    await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
+    await app.listen({ port: settings.port, host: settings.host });
     const address = app.server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : options.port;
-    const host = options.host ?? '127.0.0.1';
+    const port = typeof address === 'object' && address !== null ? address.port : settings.port;
+    const { host } = settings;
     const urlHost = host.includes(':') ? `[${host}]` : host;
     let closing: Promise<void> | null = null;
     return {
@@ -289,7 +295,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
           app.server.keepAliveTimeout = 1;
           const drainLimit = setTimeout(
             () => app.server.closeAllConnections(),
-            options.drainTimeoutMs ?? 30_000,
+            settings.drainTimeoutMs,
           );
           drainLimit.unref();
           await app.close();

@@ -1,15 +1,6 @@
+import { DEFAULTS } from '../config/defaults.js';
+import type { AdmissionLimits } from '../config/settings.js';
 import { GatewayError } from '../errors/gateway-error.js';
-
-/** Limits of {@link Admission}. */
-export interface AdmissionLimits {
-  /** Inference requests served at once (config `max_concurrent_requests`). */
-  maxConcurrent: number;
-  /** Inference requests that may wait for a slot (config `max_queue`); beyond it, 503. */
-  maxQueue: number;
-}
-
-/** Defaults that never refuse a fresh install at normal load (see docs/decisions/0012). */
-export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = { maxConcurrent: 1024, maxQueue: 4096 };
 
 /** Seconds a refused client is told to wait (`Retry-After`). */
 const RETRY_AFTER_SECONDS = 1;
@@ -31,7 +22,7 @@ export class Admission {
   readonly #queue: Array<() => void> = [];
   readonly #listeners = new Set<(state: AdmissionState) => void>();
 
-  constructor(limits: AdmissionLimits = DEFAULT_ADMISSION_LIMITS) {
+  constructor(limits: AdmissionLimits = DEFAULTS.admission) {
     this.limits = limits;
   }
 

@@ -169,7 +169,7 @@ export const ConfigFileSchema = z
   .strictObject({
     providers: z.array(ProviderConfigSchema).default([]),
     models: z.array(ModelConfigSchema).default([]),
-    data_region: z.string().min(1).default('global'),
+    data_region: z.string().min(1).default(DEFAULTS.dataRegion),
     /** Keep prompts and completions with their records (compressed); keys may override. */
     store_content: z.boolean().optional(),
     /** Origins browser pages may call the API from (CORS); absent = `*` (any), as OpenRouter. */
