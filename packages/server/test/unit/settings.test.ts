@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -264,5 +265,30 @@ describe('loadSettings', () => {
       loadSettings({ TOLLGATE_CONFIG: '/nonexistent/tollgate.yaml' }),
       /cannot read config file \/nonexistent\/tollgate.yaml/,
     );
+  });
+});
+
+describe('the list of environment variables', () => {
+  const source = readFileSync(new URL('../../src/config/settings.ts', import.meta.url), 'utf8');
+  const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+  const sorted = (names: Iterable<string>) => [...new Set(names)].sort();
+
+  test('is the same in the code, in resolveSettings’ table and in the README', () => {
+    // Every variable name settings.ts passes as a string literal is one it reads.
+    const read = sorted(
+      [...source.matchAll(/'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)'/g)].map((m) => m[1] ?? ''),
+    );
+    const documented = sorted(
+      [...source.matchAll(/^ \* \| `([A-Z_]+)`/gm)].map((match) => match[1] ?? ''),
+    );
+    const table = readme.slice(readme.indexOf('| Environment variable |'));
+    const listed = sorted(
+      [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([A-Z_]+)`/gm)].map(
+        (match) => match[1] ?? '',
+      ),
+    );
+    assert.ok(read.includes('TOLLGATE_DRAIN_TIMEOUT_MS') && read.length >= 15, read.join());
+    assert.deepEqual(documented, read);
+    assert.deepEqual(listed, read);
   });
 });
