@@ -52,8 +52,9 @@ const KNOWN_CIRCLES: ReadonlyMap<string, string> = new Map([
   ],
 ]);
 
+/** `import … from './x.js'`, `export … from './x.js'`, `import './x.js'`, `import('./x.js')`. */
 const IMPORT =
-  /(?:^|[\s;])(?:import|export)\s[^;]*?\sfrom\s+'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/g;
+  /(?:^|[\s;])(?:import|export)\s[^;]*?\sfrom\s+'(\.{1,2}\/[^']+)'|(?:^|[\s;(=])import\s*\(?\s*'(\.{1,2}\/[^']+)'/g;
 
 function sourceFiles(directory: string, found: string[] = []): string[] {
   for (const entry of readdirSync(directory, { withFileTypes: true })) {
