@@ -15,11 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import type { StorageConfig } from '../packages/server/src/config/settings.js';
 import { toRecordTimestamp } from '../packages/server/src/ledger/ids.js';
-import {
-  createStorage,
-  type StorageConfig,
-} from '../packages/server/src/storage/create-storage.js';
+import { createStorage } from '../packages/server/src/storage/create-storage.js';
 import type {
   GenerationCursor,
   GenerationFilter,

@@ -15,16 +15,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import type { StorageConfig } from '../packages/server/src/config/settings.js';
 import { parsePricing } from '../packages/server/src/ledger/cost-engine.js';
 import {
   InflightJournal,
   type PendingFacts,
   toInflightRow,
 } from '../packages/server/src/ledger/inflight-journal.js';
-import {
-  createStorage,
-  type StorageConfig,
-} from '../packages/server/src/storage/create-storage.js';
+import { createStorage } from '../packages/server/src/storage/create-storage.js';
 import type { Storage } from '../packages/server/src/storage/storage.js';
 
 const { values: args } = parseArgs({

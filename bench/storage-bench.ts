@@ -14,11 +14,9 @@ import { parseArgs } from 'node:util';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { pino } from 'pino';
+import type { StorageConfig } from '../packages/server/src/config/settings.js';
 import { Ledger } from '../packages/server/src/ledger/ledger.js';
-import {
-  createStorage,
-  type StorageConfig,
-} from '../packages/server/src/storage/create-storage.js';
+import { createStorage } from '../packages/server/src/storage/create-storage.js';
 import type { GenerationRow, Storage } from '../packages/server/src/storage/storage.js';
 
 const { values: args } = parseArgs({

@@ -10,8 +10,8 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { buildOpenApiDocument } from '../packages/server/src/openapi/build-openapi-document.js';
 import { loadGuides } from '../packages/server/src/openapi/load-guides.js';
+import { serializeOpenApi } from '../packages/server/src/openapi/serialize-openapi.js';
 import { writeDocsSite } from '../packages/server/src/openapi/write-docs-site.js';
-import { serializeOpenApi } from '../packages/server/src/routes/openapi.js';
 
 const { values } = parseArgs({
   options: { site: { type: 'string' }, 'server-url': { type: 'string' } },

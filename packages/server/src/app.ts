@@ -1,16 +1,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { DEFAULTS } from './config/defaults.js';
+import type { HttpLimits } from './config/settings.js';
 import { GatewayError } from './errors/gateway-error.js';
 import type { GatewayContext } from './gateway-context.js';
 import { GenerationPipeline } from './generation/pipeline.js';
-import { installAdmission } from './http/admission.js';
 import { handleClientError, handleFrameworkError } from './http/client-errors.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/handle-errors.js';
-import {
-  createGatewayHttpServer,
-  DEFAULT_HTTP_LIMITS,
-  type HttpLimits,
-} from './http/http-server.js';
+import { createGatewayHttpServer } from './http/http-server.js';
+import { installAdmission } from './http/install-admission.js';
 import { findExcessiveNesting, MAX_JSON_DEPTH, pathAtOffset } from './http/json-nesting.js';
 import { createRequestId } from './ledger/ids.js';
 import { installOperations, type Operations } from './ops/install-operations.js';
@@ -95,7 +93,7 @@ function installJsonBodyParser(app: FastifyInstance): void {
 
 /** Builds the gateway's Fastify app from its dependencies. Never listens by itself. */
 export function createApp(context: GatewayContext, options: AppOptions = {}): FastifyInstance {
-  const httpServer = createGatewayHttpServer(options.httpLimits ?? DEFAULT_HTTP_LIMITS);
+  const httpServer = createGatewayHttpServer(options.httpLimits ?? DEFAULTS.http);
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
     logger: false,

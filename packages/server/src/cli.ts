@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createManagementKey } from './accounts/api-keys.js';
+import { resolveSettings } from './config/settings.js';
 import { toRecordTimestamp } from './ledger/ids.js';
 import { formatUsd, parseUsd } from './ledger/money.js';
 import { createStorage } from './storage/create-storage.js';
-import { resolveStorageConfig } from './storage/resolve-storage-config.js';
 import type { Storage } from './storage/storage.js';
 
 const USAGE = `usage:
@@ -16,10 +16,12 @@ const USAGE = `usage:
 
 type Write = (text: string) => void;
 
+/**
+ * The gateway's storage as the environment selects it (`DATABASE_URL`, else SQLite in
+ * `TOLLGATE_DATA_DIR`); the config file is not read, so a command needs none of its secrets.
+ */
 function openStorage(environment: Readonly<Record<string, string | undefined>>): Promise<Storage> {
-  return createStorage(
-    resolveStorageConfig({ environment, dataDir: environment['TOLLGATE_DATA_DIR'] || './data' }),
-  );
+  return createStorage(resolveSettings(environment, null).storage);
 }
 
 /** `keys create --management [--name X]`; the options parsed, or null when they are not that. */

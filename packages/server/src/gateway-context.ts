@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
+import type { Admission } from './accounts/admission.js';
 import type { ApiKeyAuthenticator } from './accounts/api-keys.js';
 import type { RateLimit, RateLimiter } from './accounts/rate-limiter.js';
 import type { SpendControl } from './accounts/spend-guard.js';
-import type { Admission } from './http/admission.js';
 import type { InflightLookup } from './ledger/await-inflight-record.js';
 import type { InflightJournal } from './ledger/inflight-journal.js';
 import type { Ledger } from './ledger/ledger.js';

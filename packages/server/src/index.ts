@@ -2,9 +2,12 @@ export { ApiKeyAuthenticator, generateKey, hashKey } from './accounts/api-keys.j
 export { createApp } from './app.js';
 export type { ConfigFile } from './config/config-schema.js';
 export { ConfigError, loadConfigFile, parseConfig } from './config/load-config.js';
+export { loadSettings, resolveSettings, type Settings } from './config/settings.js';
 export type { GatewayContext } from './gateway-context.js';
+export { DEMO_MODEL_ID } from './providers/demo/demo-config.js';
 export {
-  DEMO_MODEL_ID,
+  buildGateway,
+  type Gateway,
   type GatewayOptions,
   type RunningGateway,
   startGateway,

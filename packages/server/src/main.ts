@@ -2,28 +2,9 @@
 import { pino } from 'pino';
 import { runCommand } from './cli.js';
 import { ConfigError } from './config/load-config.js';
+import { loadSettings } from './config/settings.js';
 import { LOG_REDACT_PATHS } from './logging.js';
 import { startGateway } from './start-gateway.js';
-
-function parsePort(value: string | undefined): number {
-  if (value === undefined || value === '') return 8080;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`PORT must be an integer from 0 to 65535, got "${value}"`);
-  }
-  return port;
-}
-
-function parseDrainTimeout(value: string | undefined): number {
-  if (value === undefined || value === '') return 30_000;
-  const milliseconds = Number(value);
-  if (!Number.isInteger(milliseconds) || milliseconds < 0) {
-    throw new ConfigError(
-      `TOLLGATE_DRAIN_TIMEOUT_MS must be a non-negative integer, got "${value}"`,
-    );
-  }
-  return milliseconds;
-}
 
 /**
  * The first start's management key as a framed plain-text block (stderr, never the JSON log): the
@@ -46,8 +27,9 @@ function frameBootstrapKey(key: string): string {
 }
 
 async function main(): Promise<void> {
-  const environment = process.env;
-  const level = environment['LOG_LEVEL'] ?? 'info';
+  // Every environment variable is read here, through the one table of config/settings.ts.
+  const settings = await loadSettings(process.env);
+  const level = settings.logLevel;
   // Asynchronous writes: a log line never blocks the event loop on a slow stdout (a pipe, a
   // terminal); flushed before every exit below.
   const destination = pino.destination({ dest: 1, sync: false });
@@ -61,18 +43,7 @@ async function main(): Promise<void> {
     destination.flushSync();
     process.exit(code);
   };
-  const gateway = await startGateway({
-    port: parsePort(environment['PORT']),
-    host: environment['HOST'] || '127.0.0.1',
-    dataDir: environment['TOLLGATE_DATA_DIR'] || './data',
-    ...(environment['TOLLGATE_CONFIG'] ? { configPath: environment['TOLLGATE_CONFIG'] } : {}),
-    ...(environment['TOLLGATE_ADMIN_KEY'] ? { adminKey: environment['TOLLGATE_ADMIN_KEY'] } : {}),
-    drainTimeoutMs: parseDrainTimeout(environment['TOLLGATE_DRAIN_TIMEOUT_MS']),
-    ...(environment['TOLLGATE_NODE_ID'] ? { nodeId: environment['TOLLGATE_NODE_ID'] } : {}),
-    environment,
-    logger,
-    accessLogger,
-  });
+  const gateway = await startGateway({ settings, logger, accessLogger });
   if (gateway.bootstrapKey !== null) {
     logger.info(
       'created the bootstrap management key: printed once on stderr, only its hash is stored',

@@ -1,29 +1,30 @@
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
+import { Admission } from './accounts/admission.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './accounts/api-keys.js';
-import { createLimits } from './accounts/create-limits.js';
+import { createLimits, type Limits } from './accounts/create-limits.js';
 import { createApp } from './app.js';
+import { assertCatalogPrices } from './catalog/check-catalog-prices.js';
 import type { ConfigFile } from './config/config-schema.js';
-import { loadConfigFile, parseConfig } from './config/load-config.js';
+import { loadConfigFile } from './config/load-config.js';
+import { resolveSettings, type Settings, type StorageConfig } from './config/settings.js';
 import type { GatewayContext } from './gateway-context.js';
-import { Admission, DEFAULT_ADMISSION_LIMITS } from './http/admission.js';
-import { DEFAULT_HTTP_LIMITS } from './http/http-server.js';
 import { createTokenCounter, type TokenCounter } from './ledger/count-tokens.js';
 import { toRecordTimestamp } from './ledger/ids.js';
-import { defaultNodeId, InflightJournal } from './ledger/inflight-journal.js';
-import { resolveInflightSettings } from './ledger/inflight-settings.js';
+import { InflightJournal } from './ledger/inflight-journal.js';
 import { Ledger } from './ledger/ledger.js';
 import { NodeLeases } from './ledger/node-leases.js';
 import { type RecoveryResult, recoverInflight } from './ledger/recover-inflight.js';
 import { GatewayMetrics } from './ops/metrics.js';
 import { observeBatches } from './ops/observe-ledger.js';
 import { createReadinessCheck } from './ops/readiness.js';
-import { DEMO_MODEL_DESCRIPTION, startDemoUpstream } from './providers/demo/demo-upstream.js';
+import { demoConfig } from './providers/demo/demo-config.js';
+import { startDemoUpstream } from './providers/demo/demo-upstream.js';
 import { EndpointStats } from './routing/endpoint-stats.js';
 import { ModelCatalog } from './routing/model-catalog.js';
-import { createStorage, type StorageConfig } from './storage/create-storage.js';
-import { resolveStorageConfig } from './storage/resolve-storage-config.js';
+import { createStorage } from './storage/create-storage.js';
 import { startRetention } from './storage/retention-job.js';
+import type { Storage } from './storage/storage.js';
 
 /** How to start a gateway (every field optional; defaults are the embedded ones). */
 export interface GatewayOptions {
@@ -36,8 +37,17 @@ export interface GatewayOptions {
   /** A config already loaded; otherwise `configPath`; otherwise the built-in demo. */
   config?: ConfigFile;
   configPath?: string;
-  /** Environment for `${VAR}` interpolation in the config. */
+  /**
+   * The environment: `${VAR}` in the config, and the variables of `resolveSettings`' table
+   * (`TOLLGATE_CONFIG` aside: pass `configPath`). The options above and below win over it.
+   */
   environment?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Settings the caller has resolved (main.ts: `loadSettings`). When set, `environment`,
+   * `config`, `configPath`, `port`, `host`, `dataDir`, `storage`, `adminKey`, `drainTimeoutMs` and
+   * `nodeId` are not read.
+   */
+  settings?: Settings;
   /** The bootstrap management key (TOLLGATE_ADMIN_KEY). */
   adminKey?: string;
   logger?: Logger;
@@ -78,230 +88,332 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** The slug of the built-in demo model. */
-export const DEMO_MODEL_ID = 'tollgate/demo';
-
-function demoConfig(baseUrl: string): ConfigFile {
-  return parseConfig(
-    {
-      providers: [{ name: 'Tollgate Demo', kind: 'openai', base_url: baseUrl }],
-      models: [
-        {
-          id: DEMO_MODEL_ID,
-          name: 'Tollgate Demo (offline simulator)',
-          description: DEMO_MODEL_DESCRIPTION,
-          context_length: 8192,
-          max_completion_tokens: 1024,
-          endpoints: [
-            {
-              provider: 'Tollgate Demo',
-              model: 'demo-1',
-              pricing: { prompt: '0.000001', completion: '0.000002' },
-            },
-          ],
-        },
-      ],
-    },
-    {},
-    'built-in demo config',
-  );
+/**
+ * A gateway built and not yet listening: storage open and recovered, catalog, ledger and limits
+ * running, the HTTP app ready. `listen` starts serving; `close` releases everything, listening or
+ * not (docs/decisions/0026-layers-and-settings.md).
+ */
+export interface Gateway {
+  readonly settings: Settings;
+  readonly context: GatewayContext;
+  readonly app: FastifyInstance;
+  /** The management key generated at first start (print it once), or null. */
+  readonly bootstrapKey: string | null;
+  /** Whether the built-in demo upstream serves `tollgate/demo`. */
+  readonly demo: boolean;
+  /** Starts accepting connections (default: the settings' port and host); resolves with the URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish, flushes the ledger, releases everything. */
+  close(): Promise<void>;
 }
 
-/** Starts a gateway: storage, catalog, ledger, HTTP server. */
-export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+/** What a gateway releases on close, in reverse order of acquisition. */
+class Releases {
+  readonly #releases: Array<() => Promise<void>> = [];
+
+  /** Registers `release` to run on close. */
+  add(release: () => Promise<void>): void {
+    this.#releases.push(release);
+  }
+
+  /** Runs every release, the last acquired first; the first failure stops the run. */
+  async run(): Promise<void> {
+    for (const release of this.#releases.splice(0).reverse()) await release();
+  }
+
+  /** Runs every release after a failed build, ignoring their own failures. */
+  async runQuietly(): Promise<void> {
+    for (const release of this.#releases.splice(0).reverse()) {
+      await release().catch(() => undefined);
+    }
+  }
+}
+
+/** What the parts of a build share. */
+interface Build {
+  settings: Settings;
+  logger: Logger;
+  now: () => number;
+  releases: Releases;
+}
+
+/** The settings of a gateway started without resolved ones: its options, then `environment`. */
+async function settingsOf(options: GatewayOptions): Promise<Settings> {
+  const environment = options.environment ?? {};
+  const { configPath } = options;
+  const config =
+    options.config ??
+    (configPath === undefined ? null : await loadConfigFile(configPath, environment));
+  return resolveSettings(environment, config, {
+    configPath: options.config === undefined ? configPath : undefined,
+    port: options.port,
+    host: options.host,
+    dataDir: options.dataDir,
+    storage: options.storage,
+    adminKey: options.adminKey,
+    drainTimeoutMs: options.drainTimeoutMs,
+    nodeId: options.nodeId,
+  });
+}
+
+/** The catalog's config: the settings' file (its prices checked), else the built-in demo. */
+async function catalogConfig(build: Build): Promise<{ config: ConfigFile; demo: boolean }> {
+  const { config, configPath } = build.settings;
+  if (config !== null) {
+    assertCatalogPrices(config, configPath === null ? 'config' : `config file ${configPath}`);
+    return { config, demo: false };
+  }
+  const upstream = await startDemoUpstream();
+  build.releases.add(() => upstream.close());
+  return { config: demoConfig(upstream.url), demo: true };
+}
+
+/** This node's lease and journal, once the streams a crash cut short have their records. */
+interface RecoveredNode {
+  leases: NodeLeases;
+  journal: InflightJournal;
+  recovery: RecoveryResult;
+  /** Where the charges of dead nodes' rows recovered later by this node go. */
+  onRecovered(listener: (result: RecoveryResult) => void): void;
+}
+
+/**
+ * Before serving: the lease first (a survivor then stops claiming this node), then this node's
+ * own in-flight rows are finished as cancelled records (decision 0017).
+ */
+async function recoverNode(build: Build, storage: Storage): Promise<RecoveredNode> {
+  const { settings, logger, now } = build;
+  let listener: (result: RecoveryResult) => void = () => undefined;
+  const leases = new NodeLeases({
+    storage,
+    nodeId: settings.nodeId,
+    leaseMs: settings.inflight.nodeLeaseMs,
+    now,
+    logger,
+    onRecovered: (result) => listener(result),
+  });
+  await leases.acquire();
+  const recovery = await recoverInflight(storage, settings.nodeId, logger);
+  const journal = new InflightJournal(storage.inflight, settings.nodeId, {
+    checkpointIntervalMs: settings.inflight.checkpointIntervalMs,
+    onCheckpointError: (error) => logger.warn({ err: error }, 'in-flight checkpoint failed'),
+  });
+  return { leases, journal, recovery, onRecovered: (next) => (listener = next) };
+}
+
+/** The bootstrap management key: created on the first start, rotated by `TOLLGATE_ADMIN_KEY`. */
+async function bootstrapKey(build: Build, storage: Storage): Promise<string | null> {
+  const { settings, logger, now } = build;
+  const bootstrap = await ensureBootstrapKey(
+    storage.apiKeys,
+    settings.adminKey ?? undefined,
+    toRecordTimestamp(now()),
+  );
+  for (const revoked of bootstrap.revoked) {
+    // The label and hash identify the key; its secret was never stored.
+    logger.warn(
+      { key_hash: revoked.hash, key_label: revoked.label },
+      'revoked the previous bootstrap management key: TOLLGATE_ADMIN_KEY holds another value',
+    );
+  }
+  return bootstrap.generatedKey;
+}
+
+/** The caller's token counter, a new one (closed with the gateway), or none. */
+async function tokenCounter(build: Build, options: GatewayOptions): Promise<TokenCounter | null> {
+  if (options.tokenCounter !== undefined) {
+    await options.tokenCounter.ready();
+    return options.tokenCounter;
+  }
+  if (options.countTokens === false) return null;
+  const counter = createTokenCounter();
+  build.releases.add(() => counter.close());
+  await counter.ready();
+  return counter;
+}
+
+/** The metrics and the ledger they observe (batch sizes, committed records, queue depth). */
+function startLedger(build: Build, storage: Storage, counter: TokenCounter | null) {
+  let ledgerQueue = () => 0;
+  const metrics = new GatewayMetrics({ ledgerQueueDepth: () => ledgerQueue() });
+  build.releases.add(async () => metrics.close());
+  const generations = observeBatches(storage.generations, (size) => metrics.ledgerBatch(size));
+  const ledger = new Ledger(generations, counter, build.logger);
+  ledgerQueue = () => ledger.pendingCommits;
+  ledger.onCommitted((row) => metrics.generationCommitted(row));
+  return { metrics, ledger };
+}
+
+/**
+ * Rate limits and credit holds (in Redis when set, else in memory), fed the charges of recovered
+ * records, and the node's lease renewal, which recovers dead nodes' rows from now on.
+ */
+async function startLimits(
+  build: Build,
+  storage: Storage,
+  node: RecoveredNode,
+  metrics: GatewayMetrics,
+): Promise<Limits> {
+  const { settings, logger, now, releases } = build;
+  const limits = await createLimits({
+    storage,
+    redis: settings.redis,
+    logger,
+    now,
+    onRedisError: () => metrics.redisError(),
+  });
+  releases.add(() => limits.close());
+  const { spendGuard } = limits;
+  spendGuard.recordRecovered(node.recovery.charges);
+  // Rows of dead nodes recovered here count in the shared spend counters like our own.
+  node.onRecovered((result) => spendGuard.recordRecovered(result.charges));
+  node.leases.start();
+  releases.add(() => node.leases.close());
+  await spendGuard.refreshCredits();
+  // Grants made by another process (the `credits add` CLI) take effect within two seconds.
+  const creditRefresh = setInterval(() => {
+    spendGuard.refreshCredits().catch((error: unknown) => {
+      logger.warn({ err: error }, 'credit refresh failed');
+    });
+  }, 2000);
+  creditRefresh.unref();
+  releases.add(async () => clearInterval(creditRefresh));
+  return limits;
+}
+
+/** Deletes records older than `retention_days` (when set) in the background. */
+function startRetentionJob(build: Build, storage: Storage): void {
+  const { settings, logger, now, releases } = build;
+  if (settings.retentionDays === null) return;
+  const retention = startRetention({
+    retention: storage.retention,
+    retentionDays: settings.retentionDays,
+    now,
+    logger,
+  });
+  releases.add(() => retention.stop());
+}
+
+/**
+ * The close sequence, in one place: stop accepting and drain (cutting what still runs after the
+ * drain limit), let cut streams commit their records, flush the journal and the ledger, then
+ * release everything else.
+ */
+async function drainAndRelease(
+  app: FastifyInstance,
+  context: GatewayContext,
+  drainTimeoutMs: number,
+  releases: Releases,
+): Promise<void> {
+  // Connections that finish a response from now on close instead of idling for the keep-alive
+  // timeout; whatever is still running after the drain limit is cut.
+  app.server.keepAliveTimeout = 1;
+  const drainLimit = setTimeout(() => app.server.closeAllConnections(), drainTimeoutMs);
+  drainLimit.unref();
+  await app.close();
+  clearTimeout(drainLimit);
+  // Streams cut by the drain limit are still committing their (cancelled) records.
+  await context.journal.idle();
+  await context.journal.stopCheckpoints();
+  await context.journal.flush();
+  await context.ledger.flush();
+  await releases.run();
+}
+
+/** The URL a server bound to `host` answers on. */
+function urlOf(app: FastifyInstance, host: string, port: number): string {
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+}
+
+/** Builds a gateway (storage, recovery, catalog, ledger, limits, app) without listening. */
+export async function buildGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const now = options.now ?? Date.now;
-  const environment = options.environment ?? {};
-  const cleanups: Array<() => Promise<void>> = [];
+  const releases = new Releases();
   try {
-    let config = options.config;
-    if (config === undefined && options.configPath !== undefined) {
-      config = await loadConfigFile(options.configPath, environment);
-    }
-    let demo = false;
-    if (config === undefined) {
-      const upstream = await startDemoUpstream();
-      cleanups.push(() => upstream.close());
-      config = demoConfig(upstream.url);
-      demo = true;
-    }
-    // DATABASE_URL (env, then the config's database_url) selects PostgreSQL; else SQLite.
-    const storageConfig: StorageConfig =
-      options.storage ??
-      resolveStorageConfig({ environment, config, dataDir: options.dataDir ?? 'data' });
-    const storage = await createStorage(storageConfig);
-    cleanups.push(() => storage.close());
-    // Before serving: streams a crash cut short get their records (cancelled) first.
-    const nodeId = options.nodeId ?? defaultNodeId(storageConfig);
-    const inflightSettings = resolveInflightSettings(environment, config.inflight);
-    // The lease first (a survivor then stops claiming this node), then this node's own rows.
-    let onRecovered: (result: RecoveryResult) => void = () => undefined;
-    const leases = new NodeLeases({
-      storage,
-      nodeId,
-      leaseMs: inflightSettings.nodeLeaseMs,
-      now,
-      logger,
-      onRecovered: (result) => onRecovered(result),
-    });
-    await leases.acquire();
-    const recovery = await recoverInflight(storage, nodeId, logger);
-    const journal = new InflightJournal(storage.inflight, nodeId, {
-      checkpointIntervalMs: inflightSettings.checkpointIntervalMs,
-      onCheckpointError: (error) => logger.warn({ err: error }, 'in-flight checkpoint failed'),
-    });
-    const bootstrap = await ensureBootstrapKey(
-      storage.apiKeys,
-      options.adminKey,
-      toRecordTimestamp(now()),
-    );
-    for (const revoked of bootstrap.revoked) {
-      // The label and hash identify the key; its secret was never stored.
-      logger.warn(
-        { key_hash: revoked.hash, key_label: revoked.label },
-        'revoked the previous bootstrap management key: TOLLGATE_ADMIN_KEY holds another value',
-      );
-    }
-    let counter: TokenCounter | null = null;
-    if (options.tokenCounter !== undefined) {
-      counter = options.tokenCounter;
-      await counter.ready();
-    } else if (options.countTokens !== false) {
-      const tokenCounter = createTokenCounter();
-      counter = tokenCounter;
-      cleanups.push(() => tokenCounter.close());
-      await tokenCounter.ready();
-    }
+    const settings = options.settings ?? (await settingsOf(options));
+    const build: Build = { settings, logger, now, releases };
+    const { config, demo } = await catalogConfig(build);
+    const storage = await createStorage(settings.storage);
+    releases.add(() => storage.close());
+    const node = await recoverNode(build, storage);
+    const generatedKey = await bootstrapKey(build, storage);
+    const counter = await tokenCounter(build, options);
     const catalog = ModelCatalog.fromConfig(config);
-    cleanups.push(() => catalog.close());
-    let ledgerQueue = () => 0;
-    const metrics = new GatewayMetrics({ ledgerQueueDepth: () => ledgerQueue() });
-    cleanups.push(async () => metrics.close());
-    const generations = observeBatches(storage.generations, (size) => metrics.ledgerBatch(size));
-    const ledger = new Ledger(generations, counter, logger);
-    ledgerQueue = () => ledger.pendingCommits;
-    ledger.onCommitted((row) => metrics.generationCommitted(row));
-    // REDIS_URL (env, then the config's redis_url): limits shared across nodes; else in memory.
-    const limits = await createLimits({
-      storage,
-      config,
-      environment,
-      logger,
-      now,
-      onRedisError: () => metrics.redisError(),
-    });
-    cleanups.push(() => limits.close());
-    const { spendGuard } = limits;
-    spendGuard.recordRecovered(recovery.charges);
-    // Rows of dead nodes recovered here count in the shared spend counters like our own.
-    onRecovered = (result) => spendGuard.recordRecovered(result.charges);
-    leases.start();
-    cleanups.push(() => leases.close());
-    await spendGuard.refreshCredits();
-    // Grants made by another process (the `credits add` CLI) take effect within two seconds.
-    const creditRefresh = setInterval(() => {
-      spendGuard.refreshCredits().catch((error: unknown) => {
-        logger.warn({ err: error }, 'credit refresh failed');
-      });
-    }, 2000);
-    creditRefresh.unref();
-    cleanups.push(async () => clearInterval(creditRefresh));
-    const retentionDays = config.retention_days;
-    if (retentionDays !== undefined && retentionDays !== null) {
-      const retention = startRetention({
-        retention: storage.retention,
-        retentionDays,
-        now,
-        logger,
-      });
-      cleanups.push(() => retention.stop());
-    }
+    releases.add(() => catalog.close());
+    const { metrics, ledger } = startLedger(build, storage, counter);
+    const limits = await startLimits(build, storage, node, metrics);
+    startRetentionJob(build, storage);
     const context: GatewayContext = {
-      spendGuard,
+      spendGuard: limits.spendGuard,
       endpointStats: new EndpointStats(now),
       rateLimiter: limits.rateLimiter,
-      defaultRateLimit:
-        config.rate_limit === undefined
-          ? null
-          : {
-              requests: config.rate_limit.requests,
-              intervalSeconds: config.rate_limit.interval_seconds,
-            },
+      defaultRateLimit: settings.defaultRateLimit,
       storage,
       catalog,
       ledger,
-      journal,
+      journal: node.journal,
       inflightLookup: {
         generations: storage.generations,
         inflight: storage.inflight,
-        leases,
-        nodeId,
-        waitMs: inflightSettings.lookupWaitMs,
+        leases: node.leases,
+        nodeId: settings.nodeId,
+        waitMs: settings.inflight.lookupWaitMs,
       },
       authenticator: new ApiKeyAuthenticator(storage.apiKeys, now),
       logger,
-      dataRegion: config.data_region,
-      storeContent: config.store_content ?? false,
+      dataRegion: settings.dataRegion,
+      storeContent: settings.storeContent,
       now,
-      admission: new Admission({
-        maxConcurrent: config.max_concurrent_requests ?? DEFAULT_ADMISSION_LIMITS.maxConcurrent,
-        maxQueue: config.max_queue ?? DEFAULT_ADMISSION_LIMITS.maxQueue,
-      }),
+      admission: new Admission(settings.admission),
     };
     const app = createApp(context, {
       bodyLimit: options.bodyLimit,
-      corsOrigins: config.cors_origins,
-      oauthCallbackOrigins: config.oauth_callback_origins,
-      httpLimits: {
-        headersTimeoutMs: config.http?.headers_timeout_ms ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs,
-        requestTimeoutMs: config.http?.request_timeout_ms ?? DEFAULT_HTTP_LIMITS.requestTimeoutMs,
-        maxConnectionsPerAddress:
-          config.http?.max_connections_per_address ?? DEFAULT_HTTP_LIMITS.maxConnectionsPerAddress,
-      },
+      corsOrigins: settings.corsOrigins ?? undefined,
+      oauthCallbackOrigins: settings.oauthCallbackOrigins,
+      httpLimits: settings.http,
       operations: {
         accessLogger: options.accessLogger ?? logger,
         metrics,
-        metricsEnabled: config.metrics?.enabled ?? true,
-        metricsToken: config.metrics?.token ?? null,
+        metricsEnabled: settings.metrics.enabled,
+        metricsToken: settings.metrics.token,
       },
       readiness: createReadinessCheck(storage, limits.redis),
     });
-    await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : options.port;
-    const host = options.host ?? '127.0.0.1';
-    const urlHost = host.includes(':') ? `[${host}]` : host;
     let closing: Promise<void> | null = null;
     return {
-      url: `http://${urlHost}:${port}`,
-      app,
+      settings,
       context,
-      bootstrapKey: bootstrap.generatedKey,
+      app,
+      bootstrapKey: generatedKey,
       demo,
+      async listen(port = settings.port, host = settings.host) {
+        await app.listen({ port, host });
+        return urlOf(app, host, port);
+      },
       close() {
-        closing ??= (async () => {
-          // Connections that finish a response from now on close instead of idling for the
-          // keep-alive timeout; whatever is still running after the drain limit is cut.
-          app.server.keepAliveTimeout = 1;
-          const drainLimit = setTimeout(
-            () => app.server.closeAllConnections(),
-            options.drainTimeoutMs ?? 30_000,
-          );
-          drainLimit.unref();
-          await app.close();
-          clearTimeout(drainLimit);
-          // Streams cut by the drain limit are still committing their (cancelled) records.
-          await journal.idle();
-          await journal.stopCheckpoints();
-          await journal.flush();
-          await ledger.flush();
-          for (const cleanup of cleanups.reverse()) await cleanup();
-        })();
+        closing ??= drainAndRelease(app, context, settings.drainTimeoutMs, releases);
         return closing;
       },
     };
   } catch (error) {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await releases.runQuietly();
     throw error;
   }
+}
+
+/** Builds a gateway and starts listening (`buildGateway` + `listen`). */
+export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  const gateway = await buildGateway(options);
+  let url: string;
+  try {
+    url = await gateway.listen();
+  } catch (error) {
+    await gateway.close().catch(() => undefined);
+    throw error;
+  }
+  const { app, context, bootstrapKey: generated, demo } = gateway;
+  return { url, app, context, bootstrapKey: generated, demo, close: () => gateway.close() };
 }

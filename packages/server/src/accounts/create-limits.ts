@@ -1,18 +1,17 @@
 import type { Logger } from 'pino';
-import type { ConfigFile } from '../config/config-schema.js';
+import type { RedisSettings } from '../config/settings.js';
 import type { Storage } from '../storage/storage.js';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { openRedis, type RedisConnection } from './redis-connection.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
 import { RedisSpendGuard } from './redis-spend-guard.js';
-import { resolveRedisSettings } from './resolve-redis-settings.js';
 import { type SpendControl, SpendGuard } from './spend-guard.js';
 
 /** What {@link createLimits} needs. */
 export interface LimitsOptions {
   storage: Storage;
-  config: ConfigFile;
-  environment: Readonly<Record<string, string | undefined>>;
+  /** Redis shared by every node (`REDIS_URL`, `redis_url`), or null: limits in this process. */
+  redis: RedisSettings | null;
   logger: Logger;
   now: () => number;
   /** Called on every Redis failure (metrics). */
@@ -32,8 +31,8 @@ export interface Limits {
  * single-node, in-memory limiter and guard.
  */
 export async function createLimits(options: LimitsOptions): Promise<Limits> {
-  const { storage, config, logger, now } = options;
-  const settings = resolveRedisSettings(options.environment, config);
+  const { storage, logger, now } = options;
+  const settings = options.redis;
   if (settings === null) {
     return {
       rateLimiter: new MemoryRateLimiter(),

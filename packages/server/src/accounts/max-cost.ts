@@ -1,6 +1,6 @@
 import { byokFeeBound } from '../ledger/cost-engine.js';
+import type { MeteredEndpoint } from '../ledger/metered-endpoint.js';
 import type { Pico } from '../ledger/money.js';
-import type { CatalogModel, ModelEndpoint } from '../routing/model-catalog.js';
 
 // The spend hold is an upper bound of what a request can cost, read off the exact bytes sent
 // upstream (docs/decisions/0016-spend-bound-from-upstream-bytes.md). No tokenizing: a token covers
@@ -52,6 +52,12 @@ export interface OutputBound {
   injectMaxTokens: boolean;
 }
 
+/** What bounds a model's output when the request sets no bound (routing's `CatalogModel` fits). */
+export interface OutputLimits {
+  maxCompletionTokens: number | null;
+  contextLength: number | null;
+}
+
 /** The most a request can cost at one endpoint, and the output bound it assumes. */
 export interface MaxCost extends OutputBound {
   maxCost: Pico;
@@ -64,7 +70,7 @@ const larger = (left: Pico, right: Pico | null): Pico =>
  * Each output is bounded by the request's bound, else the model's max output, else its context
  * length, else {@link DEFAULT_MAX_OUTPUT_TOKENS}; a request with no output (embeddings) needs none.
  */
-export function outputBound(shape: CostShape, model: CatalogModel): OutputBound {
+export function outputBound(shape: CostShape, model: OutputLimits): OutputBound {
   if (shape.outputs === 0) return { maxTokens: 0, injectMaxTokens: false };
   const requested = shape.requestedOutput;
   const maxTokens =
@@ -92,7 +98,7 @@ export function boundCost(
   upstreamBody: string,
   shape: CostShape,
   output: OutputBound,
-  endpoint: ModelEndpoint,
+  endpoint: Pick<MeteredEndpoint, 'prices' | 'byok'>,
 ): MaxCost {
   const promptTokens = promptTokenBound(upstreamBody, shape);
   const outputTokens = BigInt(output.maxTokens) * BigInt(shape.outputs) + shape.extraOutputTokens;

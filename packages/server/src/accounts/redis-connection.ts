@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RedisSettings } from '../config/settings.js';
 import { GatewayError } from '../errors/gateway-error.js';
 
-/** How the rate limiter behaves while Redis cannot be reached (credit checks always refuse). */
-export const REDIS_FAILURE_MODES = ['closed', 'open'] as const;
-/** `closed` answers 503; `open` lets requests through uncounted. */
-export type RedisFailureMode = (typeof REDIS_FAILURE_MODES)[number];
-
-/** The resolved Redis settings (env `REDIS_URL` wins over the config's `redis_url`). */
-export interface RedisSettings {
-  url: string;
-  /** Prefix of every key Tollgate writes (default `tollgate:`). */
-  keyPrefix: string;
-  failure: RedisFailureMode;
-}
+/**
+ * How the rate limiter behaves while Redis cannot be reached (credit checks always refuse):
+ * `closed` answers 503; `open` lets requests through uncounted.
+ */
+export type RedisFailureMode = RedisSettings['failure'];
 
 /** Options of {@link openRedis}. */
 export interface RedisConnectionOptions {

@@ -5,7 +5,7 @@ import {
   type Pricing,
   UNKNOWN_PRICE,
 } from '@tollgate/protocol';
-import type { EndpointConfig, ProviderKind } from '../config/config-schema.js';
+import { type EndpointConfig, type ProviderKind, UNPRICED } from '../config/config-schema.js';
 import { type EndpointPrices, parsePricing } from '../ledger/cost-engine.js';
 import { type CatalogPrice, priceCatalog } from './price-catalog.js';
 
@@ -76,15 +76,15 @@ export function configPriceVersion(pricing: Pricing, tiers: readonly PriceTier[]
 const UNPRICED_PRICES: EndpointPrices = parsePricing({ prompt: '0', completion: '0' });
 
 /**
- * The prices of a validated endpoint. Precedence: config `pricing` > catalog. The config schema
- * has already refused an endpoint with neither (unless `pricing: unpriced`).
+ * The prices of a validated endpoint. Precedence: config `pricing` > catalog. An endpoint with
+ * neither (unless `pricing: unpriced`) has been refused at start (check-catalog-prices.ts).
  */
 export function resolveEndpointPrice(
   endpoint: EndpointConfig,
   kind: ProviderKind,
 ): ResolvedEndpointPrice {
   const pricing = endpoint.pricing;
-  if (pricing === 'unpriced') {
+  if (pricing === UNPRICED) {
     return {
       pricing: { prompt: UNKNOWN_PRICE, completion: UNKNOWN_PRICE },
       prices: UNPRICED_PRICES,

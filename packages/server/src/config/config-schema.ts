@@ -6,9 +6,8 @@ import {
   PricingSchema,
 } from '@tollgate/protocol';
 import { z } from 'zod';
-import { catalogKeyOf, findEndpointPrice } from '../catalog/resolve-endpoint-price.js';
-import { DEFAULT_HTTP_LIMITS } from '../http/http-server.js';
-import { DURABILITY_LEVELS } from '../storage/durability.js';
+import { DEFAULTS } from './defaults.js';
+import { DURABILITY_LEVELS } from './durability.js';
 
 /** Upstream wire protocols Tollgate speaks. */
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini'] as const;
@@ -157,11 +156,11 @@ export const HttpConfigSchema = z
   })
   .refine(
     (http) =>
-      (http.headers_timeout_ms ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs) <=
-      (http.request_timeout_ms ?? DEFAULT_HTTP_LIMITS.requestTimeoutMs),
+      (http.headers_timeout_ms ?? DEFAULTS.http.headersTimeoutMs) <=
+      (http.request_timeout_ms ?? DEFAULTS.http.requestTimeoutMs),
     {
       path: ['headers_timeout_ms'],
-      error: `must not exceed request_timeout_ms (the headers are part of the request; defaults ${DEFAULT_HTTP_LIMITS.headersTimeoutMs} and ${DEFAULT_HTTP_LIMITS.requestTimeoutMs})`,
+      error: `must not exceed request_timeout_ms (the headers are part of the request; defaults ${DEFAULTS.http.headersTimeoutMs} and ${DEFAULTS.http.requestTimeoutMs})`,
     },
   );
 
@@ -170,7 +169,7 @@ export const ConfigFileSchema = z
   .strictObject({
     providers: z.array(ProviderConfigSchema).default([]),
     models: z.array(ModelConfigSchema).default([]),
-    data_region: z.string().min(1).default('global'),
+    data_region: z.string().min(1).default(DEFAULTS.dataRegion),
     /** Keep prompts and completions with their records (compressed); keys may override. */
     store_content: z.boolean().optional(),
     /** Origins browser pages may call the API from (CORS); absent = `*` (any), as OpenRouter. */
@@ -283,8 +282,7 @@ export const ConfigFileSchema = z
       modelIds.add(model.id);
       model.endpoints.forEach((endpoint, endpointIndex) => {
         const path = ['models', modelIndex, 'endpoints', endpointIndex];
-        const provider = config.providers.find((candidate) => candidate.name === endpoint.provider);
-        if (provider === undefined) {
+        if (!providerNames.has(endpoint.provider)) {
           context.addIssue({
             code: 'custom',
             path: [...path, 'provider'],
@@ -292,31 +290,28 @@ export const ConfigFileSchema = z
           });
           return;
         }
-        const message = priceIssue(endpoint, provider.kind);
+        const message = pricingIssue(endpoint);
         if (message !== null) context.addIssue({ code: 'custom', path, message });
       });
     });
   });
 
-/** Why an endpoint's price cannot be settled, or null when it can (no silent $0). */
-function priceIssue(endpoint: EndpointConfig, kind: ProviderKind): string | null {
+/**
+ * Why an endpoint's pricing fields contradict each other, or null. Whether the price catalog has
+ * an endpoint's price is checked by the catalog (catalog/check-catalog-prices.ts): the config
+ * layer knows no catalog.
+ */
+function pricingIssue(endpoint: EndpointConfig): string | null {
   if (
     endpoint.pricing_tiers !== undefined &&
     (endpoint.pricing === undefined || endpoint.pricing === UNPRICED)
   ) {
     return '`pricing_tiers` refine `pricing`: set pricing too';
   }
-  if (endpoint.pricing !== undefined) {
-    return endpoint.price === undefined
-      ? null
-      : '`price` selects a catalog entry and `pricing` replaces it: set only one';
+  if (endpoint.pricing !== undefined && endpoint.price !== undefined) {
+    return '`price` selects a catalog entry and `pricing` replaces it: set only one';
   }
-  if (findEndpointPrice(endpoint, kind) !== undefined) return null;
-  const key = catalogKeyOf(endpoint, kind);
-  return (
-    `no price for ${key.provider}/${key.model} in the price catalog ${key.version}; ` +
-    `set pricing (USD per token), price.model to a catalog entry, or pricing: ${UNPRICED}`
-  );
+  return null;
 }
 
 /** A validated config file. */

@@ -7,26 +7,10 @@ import {
 } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { HttpLimits } from '../config/settings.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { toErrorResponse } from '../errors/to-error-response.js';
 import { writeRawError } from './client-errors.js';
-
-/** Bounds on what one client can hold of the HTTP server (config `http:`; decision 0018). */
-export interface HttpLimits {
-  /** Request line and headers must arrive within this many ms (`http.headers_timeout_ms`). */
-  headersTimeoutMs: number;
-  /** The whole request, body included, must arrive within this many ms (`http.request_timeout_ms`). */
-  requestTimeoutMs: number;
-  /** Open connections per client address; 0 = unlimited (`http.max_connections_per_address`). */
-  maxConnectionsPerAddress: number;
-}
-
-/** Defaults: generous for real clients, finite for a flood (docs/deployment.md). */
-export const DEFAULT_HTTP_LIMITS: HttpLimits = {
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  maxConnectionsPerAddress: 1024,
-};
 
 /** Idle keep-alive time of a connection between requests (Fastify's default). */
 const KEEP_ALIVE_TIMEOUT_MS = 72_000;

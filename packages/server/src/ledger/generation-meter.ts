@@ -1,13 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import type { ProviderResponse } from '@tollgate/protocol';
 import type { NativeUsage } from '../providers/provider-adapter.js';
-import type { ModelEndpoint } from '../routing/model-catalog.js';
 import type { TokenCount } from './count-tokens.js';
 import { packContent } from './generation-content.js';
 import { type FinishedGeneration, finishGeneration } from './generation-record.js';
 import { createGenerationId, createRequestId } from './ids.js';
 import type { PendingFacts } from './inflight-journal.js';
 import type { Ledger } from './ledger.js';
+import type { MeteredEndpoint } from './metered-endpoint.js';
 import type { Pico } from './money.js';
 
 /** What is known about a generation when its request arrives. */
@@ -37,8 +37,10 @@ export interface MeterInit {
   /**
    * The most the key may be charged when `endpoint` serves: the bound its spend hold was computed
    * from, or null when no hold was taken (docs/decisions/0016-spend-bound-from-upstream-bytes.md).
+   * A method signature, so a caller's function over its own endpoint type fits: the meter only
+   * ever passes back an endpoint that caller handed it (`attempted`, `pending`, `finish`).
    */
-  chargeCap: (endpoint: ModelEndpoint) => Pico | null;
+  chargeCap(endpoint: MeteredEndpoint): Pico | null;
 }
 
 /**
@@ -66,7 +68,7 @@ export interface Settlement {
 export interface GenerationOutcome {
   /** Slug of the model that served (or last tried to). */
   model: string;
-  endpoint: ModelEndpoint;
+  endpoint: MeteredEndpoint;
   upstreamId: string | null;
   finishReason: string | null;
   nativeFinishReason: string | null;
@@ -122,7 +124,7 @@ export class GenerationMeter {
 
   /** An upstream attempt answered (or failed with `status` null). */
   attempted(
-    candidate: { model: { id: string }; endpoint: ModelEndpoint },
+    candidate: { model: { id: string }; endpoint: MeteredEndpoint },
     status: number | null,
     upstreamId: string | null,
   ): void {
@@ -196,11 +198,11 @@ export class GenerationMeter {
    * The facts known before the outcome, once `endpoint` serves `model`: the in-flight journal
    * stores them before the id is exposed, so a crash still leaves a complete record.
    */
-  async pending(model: string, endpoint: ModelEndpoint): Promise<PendingFacts> {
+  async pending(model: string, endpoint: MeteredEndpoint): Promise<PendingFacts> {
     return this.#known(model, endpoint, await this.#promptTokens);
   }
 
-  #known(model: string, endpoint: ModelEndpoint, promptTokens: TokenCount | null): PendingFacts {
+  #known(model: string, endpoint: MeteredEndpoint, promptTokens: TokenCount | null): PendingFacts {
     const init = this.#init;
     return {
       id: this.id,

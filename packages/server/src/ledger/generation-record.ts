@@ -57,7 +57,7 @@ export interface GenerationFacts {
   dataRegion: string;
   providerResponses: ProviderResponse[];
   prices: EndpointPrices;
-  /** Version of `prices` (see `ModelEndpoint.priceVersion`); `null` = served unpriced. */
+  /** Version of `prices` (see `MeteredEndpoint.priceVersion`); `null` = served unpriced. */
   priceVersion: string | null;
   /**
    * The completion is unknown (finalized from the in-flight journal after a crash): billed for the

@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
-import { hostname } from 'node:os';
-import { resolve } from 'node:path';
-import type { StorageConfig } from '../storage/create-storage.js';
+import { DEFAULTS } from '../config/defaults.js';
 import type { InflightRow, InflightStore } from '../storage/storage.js';
 import type { GenerationFacts } from './generation-record.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
@@ -99,15 +96,12 @@ export function toInflightRow(facts: PendingFacts, nodeId: string): InflightRow 
 export interface InflightJournalOptions {
   /**
    * How often relayed completion text is checkpointed (ms): at most one write per interval for
-   * all the node's streams together; 0 turns checkpoints off. Default {@link DEFAULT_CHECKPOINT_MS}.
+   * all the node's streams together; 0 turns checkpoints off. Default: `DEFAULTS.inflight`.
    */
   checkpointIntervalMs?: number;
   /** Told when a checkpoint write fails (the next interval retries with newer totals). */
   onCheckpointError?: (error: unknown) => void;
 }
-
-/** Default checkpoint interval: one batched write per second per node at most. */
-export const DEFAULT_CHECKPOINT_MS = 1000;
 
 /**
  * The in-flight journal: before a generation id reaches a client ahead of its record (a stream's
@@ -137,7 +131,7 @@ export class InflightJournal {
     this.nodeId = nodeId;
     this.#store = store;
     this.#commits = createGroupCommit((rows) => store.insertMany(rows));
-    this.#checkpointMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_MS;
+    this.#checkpointMs = options.checkpointIntervalMs ?? DEFAULTS.inflight.checkpointIntervalMs;
     this.#onCheckpointError = options.onCheckpointError ?? (() => undefined);
   }
 
@@ -214,15 +208,4 @@ export class InflightJournal {
   flush(): Promise<void> {
     return this.#commits.flush();
   }
-}
-
-/**
- * The default node id (`TOLLGATE_NODE_ID` overrides it): the host name and a digest of where the
- * data lives (the SQLite file's absolute path, or the database URL — digested, so no credential
- * shows). Stable across restarts of the same node on the same data.
- */
-export function defaultNodeId(storage: StorageConfig): string {
-  const location = storage.kind === 'sqlite' ? resolve(storage.path) : storage.url;
-  const digest = createHash('sha256').update(location).digest('hex').slice(0, 16);
-  return `${hostname()}:${digest}`;
 }

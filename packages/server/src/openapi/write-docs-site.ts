@@ -1,9 +1,9 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SerializedOpenApi } from '../routes/openapi.js';
 import { renderDocsPage, scalarBundlePath } from './docs-page.js';
 import type { Guide } from './load-guides.js';
 import { renderGuidePages } from './render-guides.js';
+import type { SerializedOpenApi } from './serialize-openapi.js';
 
 /**
  * Writes the reference as static files: `index.html`, `openapi.json`, `openapi.yaml`, the Scalar

@@ -4,9 +4,11 @@ import type {
   ChatCompletionRequest,
   EmbeddingsRequest,
   EmbeddingVector,
+  ModelParameter,
   TextCompletionChoice,
   TextCompletionChunkChoice,
   TextCompletionRequest,
+  ToolChoiceSupport,
 } from '@tollgate/protocol';
 import type { UpstreamError } from '../errors/gateway-error.js';
 
@@ -117,4 +119,15 @@ export interface ProviderAdapter {
     headers: Record<string, string | string[] | undefined>,
     settings: AdapterSettings,
   ): UpstreamError;
+}
+
+/**
+ * What an upstream of one kind honours, as the catalog advertises it. Declared here, with the
+ * adapter interface, so each provider folder can state its own (gemini-capabilities.ts) without
+ * importing the table that collects them (provider-capabilities.ts).
+ */
+export interface ProviderCapabilities {
+  /** Request parameters forwarded to and understood by the upstream. */
+  supportedParameters: readonly ModelParameter[];
+  toolChoice: ToolChoiceSupport;
 }

@@ -1,13 +1,6 @@
-import type { ModelParameter, ToolChoiceSupport } from '@tollgate/protocol';
 import { PROVIDER_KINDS, type ProviderConfig } from '../config/config-schema.js';
 import { GEMINI_CAPABILITIES } from './gemini/gemini-capabilities.js';
-
-/** What an upstream of one kind honours, as the catalog advertises it. */
-export interface ProviderCapabilities {
-  /** Request parameters forwarded to and understood by the upstream. */
-  supportedParameters: readonly ModelParameter[];
-  toolChoice: ToolChoiceSupport;
-}
+import type { ProviderCapabilities } from './provider-adapter.js';
 
 /**
  * Capabilities per provider kind; a new kind without an entry fails to compile. For `openai`:

@@ -1,7 +1,7 @@
 import type { ProvidersResponse } from '@tollgate/protocol';
 import type { FastifyInstance } from 'fastify';
-import { toWireProvider } from '../catalog/to-wire-provider.js';
 import type { GatewayContext } from '../gateway-context.js';
+import { toWireProvider } from './to-wire-provider.js';
 
 /**
  * `GET /api/v1/providers`: every configured provider. Public, as on OpenRouter; the body is

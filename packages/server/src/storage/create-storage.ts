@@ -1,32 +1,20 @@
+import { DEFAULTS } from '../config/defaults.js';
+import type { StorageConfig } from '../config/settings.js';
 import {
   createPostgresKysely,
   createPostgresPool,
   withMigrationLock,
 } from './dialects/postgres.js';
 import { createSqliteKysely } from './dialects/sqlite.js';
-import { DEFAULT_DURABILITY, type Durability } from './durability.js';
 import { createKyselyStorage, migrateToLatest } from './kysely-storage.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Storage } from './storage.js';
-
-/** Where state lives: a SQLite file (one node) or a PostgreSQL database (any number of nodes). */
-export type StorageConfig =
-  | { kind: 'sqlite'; path: string; durability?: Durability }
-  | {
-      kind: 'postgres';
-      /** What a returned commit survives (default `power`). */
-      durability?: Durability;
-      /** `postgres://…` connection URL (a secret: it may hold a password). */
-      url: string;
-      /** Connections per node (default 10). */
-      poolSize?: number;
-    };
 
 /** Opens the configured storage and migrates it to the latest schema. */
 export async function createStorage(config: StorageConfig): Promise<Storage> {
   switch (config.kind) {
     case 'sqlite': {
-      const options = { path: config.path, durability: config.durability ?? DEFAULT_DURABILITY };
+      const options = { path: config.path, durability: config.durability ?? DEFAULTS.durability };
       const database = createSqliteKysely(options);
       try {
         await migrateToLatest(database);

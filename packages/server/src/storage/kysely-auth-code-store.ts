@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AuthCodeTable, Database } from './database.js';
-import { assertStorableText } from './kysely-storage.js';
+import { assertStorableText } from './storable-text.js';
 import type { AuthCodeRow, AuthCodeStore } from './storage.js';
 
 const toBigInt = (value: bigint | number | string): bigint =>

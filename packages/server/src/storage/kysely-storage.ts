@@ -6,7 +6,6 @@ import {
   type Selectable,
   type Updateable,
 } from 'kysely';
-import { GatewayError } from '../errors/gateway-error.js';
 import type { ApiKeyTable, Database, GenerationTable } from './database.js';
 import {
   countEnabledManagementKeys,
@@ -23,6 +22,7 @@ import {
 import { addToRollups, createReportStore } from './kysely-reports.js';
 import { createRetentionStore, sumUsageInRange } from './kysely-usage.js';
 import { migrationProvider } from './migrations/index.js';
+import { assertStorableText, isStorableText } from './storable-text.js';
 import type {
   ApiKeyPatch,
   ApiKeyRow,
@@ -40,29 +40,6 @@ const INSERT_CHUNK = 1500;
 const toBigInt = (value: bigint | number | string): bigint =>
   typeof value === 'bigint' ? value : BigInt(value);
 const toFlag = (value: boolean): number => (value ? 1 : 0);
-/**
- * PostgreSQL text cannot hold U+0000 (the query would fail): no stored id or hash contains it, so
- * a lookup by such a value finds nothing on either dialect, as for any unknown id.
- */
-const isStorableText = (value: string): boolean => !value.includes('\u0000');
-
-/**
- * Refuses (400) user text PostgreSQL cannot store, on both dialects alike, instead of letting the
- * insert fail as a 500. `fields` maps each wire field name to its value.
- */
-export function assertStorableText(fields: Record<string, string | null | undefined>): void {
-  for (const [field, value] of Object.entries(fields)) {
-    if (typeof value === 'string' && !isStorableText(value)) {
-      throw new GatewayError(
-        'invalid_request',
-        `${field} must not contain the NUL character (U+0000)`,
-        {
-          metadata: { field },
-        },
-      );
-    }
-  }
-}
 const fromFlag = (value: number | bigint): boolean => Number(value) !== 0;
 
 function toApiKeyRow(row: Selectable<ApiKeyTable>): ApiKeyRow {

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sql } from 'kysely';
+import { DURABILITY_LEVELS } from '../../src/config/durability.js';
 import { createPostgresKysely, createPostgresPool } from '../../src/storage/dialects/postgres.js';
 import { createSqliteKysely } from '../../src/storage/dialects/sqlite.js';
-import { DURABILITY_LEVELS } from '../../src/storage/durability.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
 
 /** SQLite's numeric `synchronous` values. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { generateKey } from '../../src/accounts/api-keys.js';
-import { DURABILITY_LEVELS, type Durability } from '../../src/storage/durability.js';
+import { DURABILITY_LEVELS, type Durability } from '../../src/config/durability.js';
 import {
   DURABILITY_STORAGES,
   fetchCompleteRecord,

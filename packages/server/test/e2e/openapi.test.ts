@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { ERROR_STATUS } from '../../src/errors/error-codes.js';
 import { buildOpenApiDocument } from '../../src/openapi/build-openapi-document.js';
 import { OPERATIONS } from '../../src/openapi/operations.js';
-import { serializeOpenApi } from '../../src/routes/openapi.js';
+import { serializeOpenApi } from '../../src/openapi/serialize-openapi.js';
 import { postJson } from '../helpers/http.js';
 import { startTestGateway } from '../helpers/start-test-gateway.js';
 

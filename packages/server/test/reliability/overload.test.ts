@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { ErrorEnvelopeSchema } from '@tollgate/protocol';
-import type { AdmissionState } from '../../src/http/admission.js';
+import type { AdmissionState } from '../../src/accounts/admission.js';
 import { getGeneration, postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
 import {

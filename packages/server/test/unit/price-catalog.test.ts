@@ -7,6 +7,7 @@ import {
   CATALOG_PATH,
   shiftDecimal,
 } from '../../../../scripts/build-price-catalog.mjs';
+import { assertCatalogPrices } from '../../src/catalog/check-catalog-prices.js';
 import { matchesRule, priceCatalog } from '../../src/catalog/price-catalog.js';
 import {
   configPriceVersion,
@@ -203,13 +204,20 @@ describe('endpoint prices from config and catalog', () => {
     assert.equal(endpoint.priceVersion, priceCatalog().version);
   });
 
-  test('refuses an endpoint with no price, naming it and the catalog version', () => {
-    const message = configErrorOf(configWith({ model: 'claude-x' }, 'anthropic'));
-    assert.equal(
-      message,
-      'test config is invalid:\n' +
-        `  - models[0].endpoints[0]: no price for anthropic/claude-x in the price catalog ${priceCatalog().version}; ` +
-        'set pricing (USD per token), price.model to a catalog entry, or pricing: unpriced',
+  test('refuses (at start, after parsing) an endpoint with no price, naming it and the catalog version', () => {
+    const config = parseConfig(configWith({ model: 'claude-x' }, 'anthropic'), {}, 'test config');
+    assert.throws(
+      () => assertCatalogPrices(config, 'test config'),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError, String(error));
+        assert.equal(
+          error.message,
+          'test config is invalid:\n' +
+            `  - models[0].endpoints[0]: no price for anthropic/claude-x in the price catalog ${priceCatalog().version}; ` +
+            'set pricing (USD per token), price.model to a catalog entry, or pricing: unpriced',
+        );
+        return true;
+      },
     );
   });
 

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { GenerationRecordSchema } from '@tollgate/protocol';
 import { pino } from 'pino';
+import { defaultNodeId } from '../../src/config/settings.js';
 import { parsePricing } from '../../src/ledger/cost-engine.js';
 import { finishGeneration } from '../../src/ledger/generation-record.js';
 import {
-  defaultNodeId,
   InflightJournal,
   type PendingFacts,
   parsePendingFacts,

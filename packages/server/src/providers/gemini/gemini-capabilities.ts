@@ -1,4 +1,4 @@
-import type { ProviderCapabilities } from '../provider-capabilities.js';
+import type { ProviderCapabilities } from '../provider-adapter.js';
 
 /**
  * What the Gemini adapter translates (see convert-to-gemini-*.ts); anything else an OpenAI

@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { DEFAULTS } from '../../config/defaults.js';
+import type { Durability } from '../../config/durability.js';
 import type { Database } from '../database.js';
-import type { Durability } from '../durability.js';
 
 /** Options of the PostgreSQL dialect. */
 export interface PostgresOptions {
@@ -36,7 +37,7 @@ const TYPES = {
 export function createPostgresPool(options: PostgresOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
-    max: options.poolSize ?? 10,
+    max: options.poolSize ?? DEFAULTS.postgresPoolSize,
     types: TYPES,
     ...(options.durability === 'process' ? { options: '-c synchronous_commit=off' } : {}),
   });

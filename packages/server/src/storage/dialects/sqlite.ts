@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase as SqliteDialectDatabase } from 'kysely';
+import type { Durability } from '../../config/durability.js';
 import type { Database } from '../database.js';
-import type { Durability } from '../durability.js';
 
 /** Options of the SQLite dialect. */
 export interface SqliteOptions {

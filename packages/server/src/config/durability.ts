@@ -7,6 +7,3 @@ export const DURABILITY_LEVELS = ['power', 'process'] as const;
 
 /** One of {@link DURABILITY_LEVELS}. */
 export type Durability = (typeof DURABILITY_LEVELS)[number];
-
-/** The level when neither `TOLLGATE_DURABILITY` nor the config's `durability` sets one. */
-export const DEFAULT_DURABILITY: Durability = 'power';
