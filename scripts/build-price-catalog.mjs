@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds Tollgate's committed price catalog (packages/server/src/catalog/price-catalog.json) from
+// Builds Tollgate's committed price catalog (packages/server/src/prices/price-catalog.json) from
 // the pinned @pydantic/genai-prices snapshot bundled in node_modules. No network: the package's
 // bundled data is read through its own API (`waitForUpdate()` resolves to the bundled providers
 // when `updatePrices` was never called). Deterministic: same package version + same as-of date →
@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const PACKAGE = '@pydantic/genai-prices';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the catalog is committed. */
-export const CATALOG_PATH = join(ROOT, 'packages/server/src/catalog/price-catalog.json');
+export const CATALOG_PATH = join(ROOT, 'packages/server/src/prices/price-catalog.json');
 /** Date-conditioned prices are resolved as of this day (UTC); pass --as-of to move it. */
 export const DEFAULT_AS_OF = '2026-11-22';
 /** Pico-USD resolution: a per-unit price must fit in 12 decimals (docs/decisions/0002-money.md). */

@@ -16,7 +16,6 @@ import type { ReadinessCheck } from './ops/readiness.js';
 import { registerAccount } from './routes/account.js';
 import { registerActivity } from './routes/activity.js';
 import { registerAuthKeys } from './routes/auth-keys.js';
-import { registerCatalog } from './routes/catalog.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
 import { registerCompletions } from './routes/completions.js';
 import { registerConsentPage } from './routes/consent-page.js';
@@ -27,7 +26,9 @@ import { registerGeneration } from './routes/generation.js';
 import { registerGenerations } from './routes/generations.js';
 import { registerHealth, registerReady } from './routes/health.js';
 import { registerKeys } from './routes/keys.js';
+import { registerModels } from './routes/models.js';
 import { registerOpenApi } from './routes/openapi.js';
+import { registerProviders } from './routes/providers.js';
 
 /** HTTP settings of the app. */
 export interface AppOptions {
@@ -131,7 +132,8 @@ export function createApp(context: GatewayContext, options: AppOptions = {}): Fa
   const authKeys = { callbackOrigins: options.oauthCallbackOrigins ?? [] };
   registerAuthKeys(app, context, authKeys);
   registerConsentPage(app, authKeys);
-  registerCatalog(app, context);
+  registerModels(app, context);
+  registerProviders(app, context);
   registerOpenApi(app);
   registerDocs(app);
   registerConsole(app);

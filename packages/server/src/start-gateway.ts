@@ -4,7 +4,6 @@ import { Admission } from './accounts/admission.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './accounts/api-keys.js';
 import { createLimits, type Limits } from './accounts/create-limits.js';
 import { createApp } from './app.js';
-import { assertCatalogPrices } from './catalog/check-catalog-prices.js';
 import type { ConfigFile } from './config/config-schema.js';
 import { loadConfigFile } from './config/load-config.js';
 import { resolveSettings, type Settings, type StorageConfig } from './config/settings.js';
@@ -18,6 +17,7 @@ import { type RecoveryResult, recoverInflight } from './ledger/recover-inflight.
 import { GatewayMetrics } from './ops/metrics.js';
 import { observeBatches } from './ops/observe-ledger.js';
 import { createReadinessCheck } from './ops/readiness.js';
+import { assertCatalogPrices } from './prices/check-catalog-prices.js';
 import { demoConfig } from './providers/demo/demo-config.js';
 import { startDemoUpstream } from './providers/demo/demo-upstream.js';
 import { EndpointStats } from './routing/endpoint-stats.js';

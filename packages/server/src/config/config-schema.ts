@@ -298,7 +298,7 @@ export const ConfigFileSchema = z
 
 /**
  * Why an endpoint's pricing fields contradict each other, or null. Whether the price catalog has
- * an endpoint's price is checked by the catalog (catalog/check-catalog-prices.ts): the config
+ * an endpoint's price is checked by the catalog (prices/check-catalog-prices.ts): the config
  * layer knows no catalog.
  */
 function pricingIssue(endpoint: EndpointConfig): string | null {

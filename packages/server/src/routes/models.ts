@@ -6,11 +6,11 @@ import {
   ModelsListQuerySchema,
 } from '@tollgate/protocol';
 import type { FastifyInstance } from 'fastify';
-import { ModelListing } from '../catalog/model-listing.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { replyJson } from '../http/reply-json.js';
 import { validate } from '../http/validate.js';
+import { ModelListing } from './model-listing.js';
 import { toModelEndpoints, toWireModel } from './to-wire-model.js';
 
 /** Path parameters naming a model: `<author>/<slug>`. */

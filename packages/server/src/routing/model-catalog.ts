@@ -5,9 +5,9 @@ import {
   OUTPUT_MODALITIES,
   type OutputModality,
 } from '@tollgate/protocol';
-import { resolveEndpointPrice } from '../catalog/resolve-endpoint-price.js';
 import type { ConfigFile, ProviderKind } from '../config/config-schema.js';
 import { type EndpointPrices, parseFeePercent } from '../ledger/cost-engine.js';
+import { resolveEndpointPrice } from '../prices/resolve-endpoint-price.js';
 import type { AdapterSettings, ProviderAdapter } from '../providers/provider-adapter.js';
 import { PROVIDER_ADAPTERS } from '../providers/registry.js';
 import { UpstreamClient } from '../providers/upstream-client.js';

@@ -26,7 +26,7 @@ const LAYERS = [
   'providers',
   'ledger',
   'accounts',
-  'catalog',
+  'prices',
   'routing',
   'generation',
   'ops',

@@ -14,7 +14,7 @@ import {
 } from '@tollgate/protocol';
 import { embed, embedMany } from 'ai';
 import OpenAI from 'openai';
-import { configPriceVersion } from '../../src/catalog/resolve-endpoint-price.js';
+import { configPriceVersion } from '../../src/prices/resolve-endpoint-price.js';
 import type { FakeHandler, RecordedRequest } from '../helpers/fake-upstream.js';
 import { getGeneration, postJson } from '../helpers/http.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';

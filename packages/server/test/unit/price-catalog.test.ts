@@ -7,15 +7,15 @@ import {
   CATALOG_PATH,
   shiftDecimal,
 } from '../../../../scripts/build-price-catalog.mjs';
-import { assertCatalogPrices } from '../../src/catalog/check-catalog-prices.js';
-import { matchesRule, priceCatalog } from '../../src/catalog/price-catalog.js';
-import {
-  configPriceVersion,
-  resolveEndpointPrice,
-} from '../../src/catalog/resolve-endpoint-price.js';
 import type { EndpointConfig } from '../../src/config/config-schema.js';
 import { ConfigError, parseConfig } from '../../src/config/load-config.js';
 import { parseUsd } from '../../src/ledger/money.js';
+import { assertCatalogPrices } from '../../src/prices/check-catalog-prices.js';
+import { matchesRule, priceCatalog } from '../../src/prices/price-catalog.js';
+import {
+  configPriceVersion,
+  resolveEndpointPrice,
+} from '../../src/prices/resolve-endpoint-price.js';
 import { ModelCatalog } from '../../src/routing/model-catalog.js';
 
 /** A config with one model whose endpoint is `endpoint` on a provider of `kind`. */
