@@ -17,7 +17,11 @@ import OpenAI from 'openai';
 import { configPriceVersion } from '../../src/catalog/resolve-endpoint-price.js';
 import type { FakeHandler, RecordedRequest } from '../helpers/fake-upstream.js';
 import { getGeneration, postJson } from '../helpers/http.js';
-import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
+import {
+  startTestGateway,
+  startTestGatewayFor,
+  type TestGateway,
+} from '../helpers/start-test-gateway.js';
 
 const MODEL = 'test/embed';
 const GENERATION_ID = /^gen-\d{10}-[A-Za-z0-9]{20}$/;
@@ -64,10 +68,8 @@ function embeddingsConfig(upstreamUrl: string): unknown {
   };
 }
 
-async function startGatewayFor(t: TestContext): Promise<TestGateway> {
-  const harness = await startTestGateway({ config: embeddingsConfig });
-  t.after(() => harness.close());
-  return harness;
+function startGatewayFor(t: TestContext): Promise<TestGateway> {
+  return startTestGatewayFor(t, { config: embeddingsConfig });
 }
 
 function toBase64(values: readonly number[]): string {

@@ -8,16 +8,15 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ErrorEnvelopeSchema } from '@tollgate/protocol';
-import { pino } from 'pino';
 import { createManagementKey, generateKey, hashKey } from '../../src/accounts/api-keys.js';
 import { GatewayError } from '../../src/errors/gateway-error.js';
 import { type RunningGateway, startGateway } from '../../src/start-gateway.js';
 import type { StorageConfig } from '../../src/storage/create-storage.js';
+import { captureLogs } from '../helpers/captured-logs.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
 import { scratchDir, startGatewayProcess } from '../helpers/gateway-process.js';
 import { startTestGateway } from '../helpers/start-test-gateway.js';
@@ -68,16 +67,7 @@ for (const backend of BACKENDS) {
   describe(`management keys on ${backend}`, () => {
     test('a restart with a new TOLLGATE_ADMIN_KEY revokes the previous bootstrap key, logged without its secret', async () => {
       const { storage, dispose } = await persistentStorage(backend);
-      const lines: string[] = [];
-      const logger = pino(
-        { level: 'info' },
-        new Writable({
-          write(chunk: Buffer, _encoding, callback) {
-            lines.push(chunk.toString('utf8'));
-            callback();
-          },
-        }),
-      );
+      const { logger, lines } = captureLogs('info', { redact: false });
       const start = (adminKey: string): Promise<RunningGateway> =>
         startGateway({ port: 0, host: '127.0.0.1', storage, adminKey, countTokens: false, logger });
       const oldKey = generateKey();

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { OpenRouter } from '@openrouter/sdk';
 import { generateKey, hashKey } from '../../src/accounts/api-keys.js';
 import {
   fetchCompleteRecord,
@@ -18,6 +17,7 @@ import type { RecordedRequest } from '../helpers/fake-upstream.js';
 import { prepareGatewayFiles, startGatewayProcess } from '../helpers/gateway-process.js';
 import { nextCommit, openStreamUntil, postJson, readSse } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
+import { openRouterSdk } from '../helpers/openrouter-clients.js';
 import {
   defaultTestConfig,
   startTestGateway,
@@ -28,13 +28,9 @@ import { startClientRequest } from '../helpers/stream-client.js';
 const pricing = { prompt: '0.000001', completion: '0.000002' };
 const messages = [{ role: 'user', content: 'parse me strictly' }];
 
-function sdkFor(apiUrl: string, apiKey: string): OpenRouter {
-  return new OpenRouter({ apiKey, serverURL: apiUrl, retryConfig: { strategy: 'none' } });
-}
-
 /** Reads `id` through the strict SDK (throws ResponseValidationError on any schema mismatch). */
 async function parseStrictly(apiUrl: string, apiKey: string, id: string) {
-  const { data } = await sdkFor(apiUrl, apiKey).generations.getGeneration({ id });
+  const { data } = await openRouterSdk({ apiUrl, key: apiKey }).generations.getGeneration({ id });
   assert.equal(data.id, id);
   return data;
 }

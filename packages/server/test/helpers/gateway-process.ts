@@ -17,9 +17,9 @@ export interface ProcessExit {
 /** A gateway running as its own process (`dist/main.js`, built by `npm run build`). */
 export interface GatewayProcess {
   pid: number;
-  /** `http://127.0.0.1:PORT` */
+  /** The URL its listening line names: `http://127.0.0.1:PORT` unless `HOST` says otherwise. */
   url: string;
-  /** `http://127.0.0.1:PORT/api/v1` */
+  /** `${url}/api/v1` */
   apiUrl: string;
   /** Everything written to stdout so far (JSON log lines). */
   readonly output: string;
@@ -27,28 +27,53 @@ export interface GatewayProcess {
   readonly stderr: string;
   /** Resolves once stdout has a line containing `text` (at once if it already has). */
   waitForOutput(text: string): Promise<void>;
+  /** Resolves once stderr matches `pattern` (at once if it already does). */
+  waitForStderr(pattern: RegExp): Promise<void>;
   /** Sends `signal` (`SIGKILL` is kill -9, `SIGTERM` a graceful stop); resolves with the exit. */
   kill(signal: 'SIGKILL' | 'SIGTERM'): Promise<ProcessExit>;
-  /** Resolves once the process has exited; never rejects. */
+  /** Resolves once the process has exited and its output is all read; never rejects. */
   exited: Promise<ProcessExit>;
+}
+
+/** Calls each watcher whose condition `text` now meets, once. */
+type Watchers = Array<{ met: (text: string) => boolean; resolve: () => void }>;
+
+function notify(watchers: Watchers, text: string): void {
+  for (const watcher of [...watchers]) {
+    if (!watcher.met(text)) continue;
+    watchers.splice(watchers.indexOf(watcher), 1);
+    watcher.resolve();
+  }
 }
 
 /**
  * Spawns `node dist/main.js` on 127.0.0.1 port 0 with `env` added to this process's environment
- * and resolves once its listening line (with its URL) is on stdout, read as it comes; rejects if
- * it exits before. Once the test ends, a process still running is killed (SIGKILL) and awaited,
- * so no test leaves one behind, whatever its outcome.
+ * (a variable set to undefined is removed from it) and resolves once its listening line (with
+ * its URL) is on stdout, read as it comes; rejects if it exits before. Once the test ends, a
+ * process still running is killed (SIGKILL) and awaited, so no test leaves one behind, whatever
+ * its outcome; cleanups registered before this call run before that.
  */
 export async function startGatewayProcess(
   t: TestContext,
-  env: Record<string, string>,
+  env: Record<string, string | undefined>,
 ): Promise<GatewayProcess> {
+  const environment: Record<string, string | undefined> = {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    ...env,
+  };
+  for (const [name, value] of Object.entries(environment)) {
+    if (value === undefined) delete environment[name];
+  }
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: environment,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // 'close', not 'exit': once it fires, stdout and stderr are read to their end.
   const exited = new Promise<ProcessExit>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
   t.after(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -56,26 +81,32 @@ export async function startGatewayProcess(
   });
   let output = '';
   let stderr = '';
-  const watchers: Array<{ text: string; resolve: () => void }> = [];
+  const outputWatchers: Watchers = [];
+  const stderrWatchers: Watchers = [];
   child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString('utf8');
-    for (const watcher of [...watchers]) {
-      if (!output.includes(watcher.text)) continue;
-      watchers.splice(watchers.indexOf(watcher), 1);
-      watcher.resolve();
-    }
+    notify(outputWatchers, output);
   });
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
     process.stderr.write(chunk);
+    notify(stderrWatchers, stderr);
   });
   const waitForOutput = (text: string) =>
     output.includes(text)
       ? Promise.resolve()
-      : new Promise<void>((resolve) => watchers.push({ text, resolve }));
+      : new Promise<void>((resolve) =>
+          outputWatchers.push({ met: (all) => all.includes(text), resolve }),
+        );
+  const waitForStderr = (pattern: RegExp) =>
+    pattern.test(stderr)
+      ? Promise.resolve()
+      : new Promise<void>((resolve) =>
+          stderrWatchers.push({ met: (all) => pattern.test(all), resolve }),
+        );
   const url = await Promise.race([
     waitForOutput('"url":"').then(() => {
-      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output);
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
       if (match?.[1] === undefined) throw new Error(`no URL in gateway output: ${output}`);
       return match[1];
     }),
@@ -94,6 +125,7 @@ export async function startGatewayProcess(
       return stderr;
     },
     waitForOutput,
+    waitForStderr,
     kill(signal) {
       child.kill(signal);
       return exited;
