@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, type TestContext, test } from 'node:test';
-import { createOpenRouter } from '@openrouter/ai-sdk-provider';
 import { OpenRouter } from '@openrouter/sdk';
 import {
   EmbeddingsResponseSchema,
@@ -17,6 +16,7 @@ import OpenAI from 'openai';
 import { configPriceVersion } from '../../src/catalog/resolve-endpoint-price.js';
 import type { FakeHandler, RecordedRequest } from '../helpers/fake-upstream.js';
 import { getGeneration, postJson } from '../helpers/http.js';
+import { aiSdkOpenRouter } from '../helpers/openrouter-clients.js';
 import {
   startTestGateway,
   startTestGatewayFor,
@@ -261,7 +261,7 @@ describe('POST /api/v1/embeddings with @openrouter/sdk and the AI SDK', () => {
   test('the AI SDK embed and embedMany read vectors, tokens and cost', async (t) => {
     const harness = await startGatewayFor(t);
     harness.upstream.route('/v1/embeddings', embeddingsUpstream());
-    const openrouter = createOpenRouter({ apiKey: harness.key, baseURL: harness.apiUrl });
+    const openrouter = aiSdkOpenRouter(harness);
     const model = openrouter.textEmbeddingModel(MODEL);
 
     const single = await embed({ model, value: 'alpha', maxRetries: 0 });

@@ -6,22 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createOpenRouter } from '@openrouter/ai-sdk-provider';
 import { OpenRouterCore } from '@openrouter/sdk/core.js';
 import { generationsGetGeneration } from '@openrouter/sdk/funcs/generationsGetGeneration.js';
 import type { ChatStreamChunk } from '@openrouter/sdk/models';
 import { NotFoundResponseError, UnauthorizedResponseError } from '@openrouter/sdk/models/errors';
 import { type GenerationRecord, GenerationRecordSchema } from '@tollgate/protocol';
-import { generateText, streamText } from 'ai';
+import { generateText } from 'ai';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam } from 'openai/resources';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
 import {
+  aiSdkOpenRouter,
   collectSdkStream,
   expectChatResult,
   fetchRecord,
   metadataCost,
   openRouterSdk,
+  streamTextToEnd,
 } from '../helpers/openrouter-clients.js';
 import { startTestGatewayFor, type TestGateway } from '../helpers/start-test-gateway.js';
 
@@ -356,7 +357,7 @@ describe('openai against the gateway', () => {
 describe('ai + @openrouter/ai-sdk-provider against the gateway', () => {
   test('generateText returns demo text whose provider-metadata cost equals the record', async (t) => {
     const harness = await startTestGatewayFor(t, { demo: true });
-    const openrouter = createOpenRouter({ baseURL: harness.apiUrl, apiKey: harness.key });
+    const openrouter = aiSdkOpenRouter(harness);
     const result = await generateText({
       model: openrouter(DEMO_MODEL),
       prompt: PROMPT,
@@ -379,7 +380,7 @@ describe('ai + @openrouter/ai-sdk-provider against the gateway', () => {
       kind: 'json',
       body: openAIChatCompletion({ content: 'Metered exactly.', usage: BILLED_USAGE }),
     });
-    const openrouter = createOpenRouter({ baseURL: harness.apiUrl, apiKey: harness.key });
+    const openrouter = aiSdkOpenRouter(harness);
     const result = await generateText({
       model: openrouter(TEST_MODEL),
       prompt: PROMPT,
@@ -396,18 +397,12 @@ describe('ai + @openrouter/ai-sdk-provider against the gateway', () => {
 
   test('streamText yields demo text and finishes cleanly with a cost equal to the record', async (t) => {
     const harness = await startTestGatewayFor(t, { demo: true });
-    const openrouter = createOpenRouter({ baseURL: harness.apiUrl, apiKey: harness.key });
-    const errors: unknown[] = [];
-    const result = streamText({
+    const openrouter = aiSdkOpenRouter(harness);
+    const { result, text, errors } = await streamTextToEnd({
       model: openrouter(DEMO_MODEL),
       prompt: PROMPT,
       maxRetries: 0,
-      onError: ({ error }) => {
-        errors.push(error);
-      },
     });
-    let text = '';
-    for await (const delta of result.textStream) text += delta;
     assert.deepEqual(errors, []);
     assert.ok(text.length > 0, 'the stream yields text');
     assert.ok(

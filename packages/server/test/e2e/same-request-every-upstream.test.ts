@@ -8,9 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createOpenRouter } from '@openrouter/ai-sdk-provider';
 import type { GenerationRecord } from '@tollgate/protocol';
-import { generateText, streamText } from 'ai';
+import { generateText } from 'ai';
 import { textResponse } from '../../src/providers/gemini/__fixtures__/gemini-responses.js';
 import { readAnthropicJson, toAnthropicSse } from '../helpers/anthropic-fixtures.js';
 import {
@@ -22,11 +21,13 @@ import {
 import { postJson } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
 import {
+  aiSdkOpenRouter,
   collectSdkStream,
   expectChatResult,
   fetchRecord,
   metadataCost,
   openRouterSdk,
+  streamTextToEnd,
 } from '../helpers/openrouter-clients.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 
@@ -323,7 +324,7 @@ describe('the same request against an openai, an anthropic and a gemini upstream
 
       test('ai generateText returns the text and a metadata cost equal to the record', async () => {
         const since = snapshot();
-        const openrouter = createOpenRouter({ baseURL: harness.apiUrl, apiKey: harness.key });
+        const openrouter = aiSdkOpenRouter(harness);
         const result = await generateText({
           model: openrouter(target.model),
           ...aiSdkPrompt,
@@ -341,18 +342,12 @@ describe('the same request against an openai, an anthropic and a gemini upstream
 
       test('ai streamText yields the text and a metadata cost equal to the record', async () => {
         const since = snapshot();
-        const openrouter = createOpenRouter({ baseURL: harness.apiUrl, apiKey: harness.key });
-        const errors: unknown[] = [];
-        const result = streamText({
+        const openrouter = aiSdkOpenRouter(harness);
+        const { result, text, errors } = await streamTextToEnd({
           model: openrouter(target.model),
           ...aiSdkPrompt,
           maxRetries: 0,
-          onError: ({ error }) => {
-            errors.push(error);
-          },
         });
-        let text = '';
-        for await (const delta of result.textStream) text += delta;
         assert.deepEqual(errors, []);
         assertServedBy(target, since, true);
         assert.equal(text, TEXT);

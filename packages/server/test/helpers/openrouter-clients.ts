@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { createOpenRouter, type OpenRouterProvider } from '@openrouter/ai-sdk-provider';
 import { OpenRouter } from '@openrouter/sdk';
 import type { ChatResult, ChatStreamChunk } from '@openrouter/sdk/models';
 import type { SendChatCompletionRequestResponse } from '@openrouter/sdk/models/operations';
 import { type GenerationRecord, GenerationRecordSchema } from '@tollgate/protocol';
-import type { ProviderMetadata } from 'ai';
+import { type ProviderMetadata, streamText } from 'ai';
 import { getGeneration } from './http.js';
 
 /** A gateway a test talks to: its API URL and the key it calls with by default. */
@@ -51,4 +52,29 @@ export function metadataCost(metadata: ProviderMetadata | undefined): unknown {
   const usage = metadata?.['openrouter']?.['usage'];
   if (typeof usage !== 'object' || usage === null || !('cost' in usage)) return undefined;
   return usage['cost'];
+}
+
+/** `ai`'s OpenRouter provider (`@openrouter/ai-sdk-provider`) pointed at a test gateway. */
+export function aiSdkOpenRouter(gateway: GatewayAddress): OpenRouterProvider {
+  return createOpenRouter({ baseURL: gateway.apiUrl, apiKey: gateway.key });
+}
+
+/**
+ * Runs `ai`'s `streamText` to its end: the text it yielded and every error it reported (without
+ * an `onError`, it only logs them, and the test could not see a stream that broke; one given in
+ * `options` is replaced).
+ */
+export async function streamTextToEnd(
+  options: Parameters<typeof streamText>[0],
+): Promise<{ result: ReturnType<typeof streamText>; text: string; errors: unknown[] }> {
+  const errors: unknown[] = [];
+  const result = streamText({
+    ...options,
+    onError: ({ error }) => {
+      errors.push(error);
+    },
+  });
+  let text = '';
+  for await (const delta of result.textStream) text += delta;
+  return { result, text, errors };
 }
