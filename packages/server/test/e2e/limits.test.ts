@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { CurrentKeySchema, GenerationRecordSchema } from '@tollgate/protocol';
 import { z } from 'zod';
 import { parseUsd } from '../../src/ledger/money.js';
-import { countdown } from '../helpers/gate.js';
+import { holdUntilAllDecided } from '../helpers/gate.js';
 import { getGeneration, postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
 import { defaultTestConfig, startTestGateway } from '../helpers/start-test-gateway.js';
@@ -27,18 +27,13 @@ test('a limited key is refused with 402 before it can overspend, under 200 concu
   const key = await createKey(harness.apiUrl, harness.key, { name: 'limited', limit: limitUsd });
   const total = 200;
   let refused = 0;
-  const decided = countdown(total);
-  harness.upstream.route('/v1/chat/completions', async () => {
-    decided.tick();
-    // Hold every accepted request at the upstream until all 200 have been admitted or refused.
-    await decided.reached;
-    return {
-      kind: 'json',
-      body: openAIChatCompletion({
-        content: 'ok',
-        usage: { prompt_tokens: 10, completion_tokens: 100 },
-      }),
-    };
+  // Hold every accepted request at the upstream until all 200 have been admitted or refused.
+  const decideRefused = holdUntilAllDecided(harness.upstream, total, {
+    kind: 'json',
+    body: openAIChatCompletion({
+      content: 'ok',
+      usage: { prompt_tokens: 10, completion_tokens: 100 },
+    }),
   });
   const results = await Promise.all(
     Array.from({ length: total }, async () => {
@@ -49,7 +44,7 @@ test('a limited key is refused with 402 before it can overspend, under 200 concu
       });
       if (response.status === 402) {
         refused += 1;
-        decided.tick();
+        decideRefused();
         assert.equal(response.headers.get('x-should-retry'), 'false');
         const body = (await response.json()) as { error: { code: number; message: string } };
         assert.equal(body.error.code, 402);

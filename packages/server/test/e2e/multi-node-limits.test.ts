@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { parseUsd } from '../../src/ledger/money.js';
 import { startFakeUpstream } from '../helpers/fake-upstream.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
-import { countdown } from '../helpers/gate.js';
+import { holdUntilAllDecided } from '../helpers/gate.js';
 import {
   type GatewayProcess,
   prepareGatewayFiles,
@@ -74,22 +74,17 @@ test('a key limit and a rate limit hold across two gateway processes under concu
   const limited = await createKey(nodeB, adminKey, { name: 'limited', limit: Number(limitUsd) });
   const total = 36;
   assert.ok(fits > 1 && fits < total, `${fits} holds fit`);
-  const decided = countdown(total);
-  upstream.route('/v1/chat/completions', async () => {
-    decided.tick();
-    await decided.reached;
-    return {
-      kind: 'json',
-      body: openAIChatCompletion({
-        content: 'ok',
-        usage: { prompt_tokens: 10, completion_tokens: 100 },
-      }),
-    };
+  const decideRefused = holdUntilAllDecided(upstream, total, {
+    kind: 'json',
+    body: openAIChatCompletion({
+      content: 'ok',
+      usage: { prompt_tokens: 10, completion_tokens: 100 },
+    }),
   });
   const results = await Promise.all(
     Array.from({ length: total }, async (_, index) => {
       const response = await chat(index % 2 === 0 ? nodeA : nodeB, limited);
-      if (response.status === 402) decided.tick();
+      if (response.status === 402) decideRefused();
       await response.text();
       return { status: response.status, id: response.headers.get('x-generation-id') };
     }),

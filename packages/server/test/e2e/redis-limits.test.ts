@@ -12,7 +12,7 @@ import { type RunningGateway, startGateway } from '../../src/start-gateway.js';
 import type { StorageConfig } from '../../src/storage/create-storage.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
-import { countdown } from '../helpers/gate.js';
+import { holdUntilAllDecided } from '../helpers/gate.js';
 import { postJson } from '../helpers/http.js';
 import { journaledStreamFacts, leaveJournaledStream } from '../helpers/journaled-stream.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
@@ -178,17 +178,12 @@ test('a key limit holds across two gateways sharing Redis under 80 concurrent re
   const fits = Number(parseUsd(limitUsd) / hold);
   const key = await createKey(api(0), adminKey, { name: 'limited', limit: Number(limitUsd) });
   const total = 80;
-  const decided = countdown(total);
-  upstream.route('/v1/chat/completions', async () => {
-    decided.tick();
-    // Every admitted request stays in flight until all of them have been admitted or refused.
-    await decided.reached;
-    return { kind: 'json', body: ANSWER };
-  });
+  // Every admitted request stays in flight until all of them have been admitted or refused.
+  const decideRefused = holdUntilAllDecided(upstream, total, { kind: 'json', body: ANSWER });
   const statuses = await Promise.all(
     Array.from({ length: total }, async (_, index) => {
       const response = await chat(api(index % 2), key);
-      if (response.status === 402) decided.tick();
+      if (response.status === 402) decideRefused();
       await response.text();
       return response.status;
     }),
