@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, type TestContext, test } from 'node:test';
-import { createOpenRouter } from '@openrouter/ai-sdk-provider';
 import { OpenRouter } from '@openrouter/sdk';
 import {
   EmbeddingsResponseSchema,
@@ -17,7 +16,12 @@ import OpenAI from 'openai';
 import { configPriceVersion } from '../../src/prices/resolve-endpoint-price.js';
 import type { FakeHandler, RecordedRequest } from '../helpers/fake-upstream.js';
 import { getGeneration, postJson } from '../helpers/http.js';
-import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
+import { aiSdkOpenRouter } from '../helpers/openrouter-clients.js';
+import {
+  startTestGateway,
+  startTestGatewayFor,
+  type TestGateway,
+} from '../helpers/start-test-gateway.js';
 
 const MODEL = 'test/embed';
 const GENERATION_ID = /^gen-\d{10}-[A-Za-z0-9]{20}$/;
@@ -64,10 +68,8 @@ function embeddingsConfig(upstreamUrl: string): unknown {
   };
 }
 
-async function startGatewayFor(t: TestContext): Promise<TestGateway> {
-  const harness = await startTestGateway({ config: embeddingsConfig });
-  t.after(() => harness.close());
-  return harness;
+function startGatewayFor(t: TestContext): Promise<TestGateway> {
+  return startTestGatewayFor(t, { config: embeddingsConfig });
 }
 
 function toBase64(values: readonly number[]): string {
@@ -259,7 +261,7 @@ describe('POST /api/v1/embeddings with @openrouter/sdk and the AI SDK', () => {
   test('the AI SDK embed and embedMany read vectors, tokens and cost', async (t) => {
     const harness = await startGatewayFor(t);
     harness.upstream.route('/v1/embeddings', embeddingsUpstream());
-    const openrouter = createOpenRouter({ apiKey: harness.key, baseURL: harness.apiUrl });
+    const openrouter = aiSdkOpenRouter(harness);
     const model = openrouter.textEmbeddingModel(MODEL);
 
     const single = await embed({ model, value: 'alpha', maxRetries: 0 });

@@ -5,6 +5,7 @@ import {
   ErrorEnvelopeSchema,
   GenerationRecordSchema,
 } from '@tollgate/protocol';
+import { createGate } from '../helpers/gate.js';
 import { getGeneration, nextCommit, openStreamUntil, postJson, readSse } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
 import {
@@ -318,17 +319,14 @@ describe('upstream failures', () => {
   });
 
   test('records a stream the client abandons as cancelled, billed for what was produced', async () => {
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const gate = createGate();
     harness.upstream.route('/v1/chat/completions', {
       kind: 'sse',
       events: openAIStreamEvents({
         contents: ['one two three four', ' five'],
         usage: { prompt_tokens: 9, completion_tokens: 5 },
       }),
-      gate,
+      gate: gate.opened,
       gateAfter: 2,
     });
     const stream = await openStreamUntil(
@@ -340,7 +338,7 @@ describe('upstream failures', () => {
     const committed = nextCommit(harness.gateway, (row) => row.id === stream.generationId);
     stream.abandon();
     const row = await committed;
-    release();
+    gate.open();
     assert.equal(row.cancelled, true);
     const record = GenerationRecordSchema.loose().parse(JSON.parse(row.record));
     assert.equal(record.cancelled, true);

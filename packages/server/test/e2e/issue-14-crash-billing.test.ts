@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { generateKey } from '../../src/accounts/api-keys.js';
 import {
   DURABILITY_STORAGES,
   deliveredTextBytes,
@@ -13,11 +9,11 @@ import {
   pollUntil,
   prepareDurabilityStorage,
   receivedId,
+  startGatedUpstream,
   sumUsagePico,
 } from '../helpers/durability.js';
-import { startFakeUpstream } from '../helpers/fake-upstream.js';
+import { prepareGatewayFiles, startGatewayProcess } from '../helpers/gateway-process.js';
 import { openAIStreamEvents } from '../helpers/openai-fixtures.js';
-import { spawnGateway } from '../helpers/spawn-gateway.js';
 import { defaultTestConfig } from '../helpers/start-test-gateway.js';
 import { startClientRequest } from '../helpers/stream-client.js';
 
@@ -50,44 +46,26 @@ async function crashBilling(
   t: TestContext,
   storageKind: (typeof DURABILITY_STORAGES)[number],
 ): Promise<void> {
-  const upstream = await startFakeUpstream();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-crash-billing-'));
-  let release: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  t.after(async () => {
-    release();
-    await upstream.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const { upstream, gate } = await startGatedUpstream(t);
   // Multi-byte text, different per stream: bytes, not characters, are checkpointed.
   upstream.route('/v1/chat/completions', (request) => {
     const content = (request.body as { messages: Array<{ content: string }> }).messages[0]?.content;
     return {
       kind: 'sse',
       events: openAIStreamEvents({ contents: [...streamTexts(content ?? ''), ' never sent'] }),
-      gate,
+      gate: gate.opened,
       gateAfter: 1 + CHUNKS_BEFORE_KILL,
     };
   });
-  const configPath = join(dataDir, 'config.json');
-  await writeFile(configPath, JSON.stringify(defaultTestConfig(upstream.url)));
-  const key = generateKey();
-  const storage = await prepareDurabilityStorage(t, storageKind, dataDir);
-  const env = {
-    TOLLGATE_DATA_DIR: dataDir,
-    TOLLGATE_CONFIG: configPath,
-    TOLLGATE_ADMIN_KEY: key,
-    TOLLGATE_CHECKPOINT_INTERVAL_MS: '100',
-    ...storage.env,
-  };
-  const first = await spawnGateway(env);
-  t.after(() => {
-    if (first.child.exitCode === null && first.child.signalCode === null) {
-      first.child.kill('SIGKILL');
-    }
-  });
+  const files = await prepareGatewayFiles(
+    t,
+    'tollgate-crash-billing-',
+    defaultTestConfig(upstream.url),
+  );
+  const key = files.adminKey;
+  const storage = await prepareDurabilityStorage(t, storageKind, files.dataDir);
+  const env = { ...files.env, TOLLGATE_CHECKPOINT_INTERVAL_MS: '100', ...storage.env };
+  const first = await startGatewayProcess(t, env);
   // One more stream from a key with a limit, asking for 5 tokens while its upstream streams on:
   // its hold bounds what it may be charged, after a crash too (the journal carries the cap).
   const created = await fetch(`${first.apiUrl}/keys`, {
@@ -121,8 +99,7 @@ async function crashBilling(
     return JSON.stringify(values) === JSON.stringify(expected) ? checkpoints : undefined;
   });
 
-  first.child.kill('SIGKILL');
-  assert.deepEqual(await first.exited, { code: null, signal: 'SIGKILL' });
+  assert.deepEqual(await first.kill('SIGKILL'), { code: null, signal: 'SIGKILL' });
   const outcomes = await Promise.all(streams.map((stream) => stream.outcome));
   const delivered = new Map<string, number>();
   let limitedId = '';
@@ -142,10 +119,7 @@ async function crashBilling(
     assert.equal(checkpointed, bytes, `${id}: checkpoint = bytes the client received`);
   }
 
-  const second = await spawnGateway(env);
-  t.after(() => {
-    if (second.child.exitCode === null) second.child.kill('SIGKILL');
-  });
+  const second = await startGatewayProcess(t, env);
   const records = [];
   for (const [id, bytes] of delivered) {
     const record = await fetchCompleteRecord(second.apiUrl, key, id);
@@ -175,6 +149,5 @@ async function crashBilling(
   const uncapped = limited['uncapped_cost'];
   assert.ok(typeof uncapped === 'number' && uncapped > limited.usage, 'charged less than produced');
   assert.equal(await keyUsagePico(second.apiUrl, limitedKey), sumUsagePico([limited]));
-  second.child.kill('SIGTERM');
-  assert.deepEqual(await second.exited, { code: 0, signal: null });
+  assert.deepEqual(await second.kill('SIGTERM'), { code: 0, signal: null });
 }

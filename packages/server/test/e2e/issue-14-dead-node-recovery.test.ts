@@ -1,11 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { Redis } from 'ioredis';
-import { generateKey } from '../../src/accounts/api-keys.js';
 import { createPostgresKysely, createPostgresPool } from '../../src/storage/dialects/postgres.js';
 import {
   deliveredTextBytes,
@@ -17,66 +11,47 @@ import {
   type ReceivedId,
   receivedId,
   routeDurabilityUpstream,
+  startGatedUpstream,
   sumUsagePico,
 } from '../helpers/durability.js';
-import { startFakeUpstream } from '../helpers/fake-upstream.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
+import {
+  type GatewayProcess,
+  prepareGatewayFiles,
+  startGatewayProcess,
+} from '../helpers/gateway-process.js';
 import { getGeneration, postJson } from '../helpers/http.js';
-import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
+import { freshRedisPrefix, TEST_REDIS_URL } from '../helpers/redis-prefix.js';
 import { defaultTestConfig } from '../helpers/start-test-gateway.js';
 import { startClientRequest } from '../helpers/stream-client.js';
 
-const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 /** A short lease for the test (the default is 30 s). */
 const LEASE_MS = 1500;
 const HELD_STREAMS = 12;
 const FINISHED_PER_NODE = 4;
 
 test('a node killed under streaming load and never restarted: the others recover every id it handed out, once', async (t) => {
-  const upstream = await startFakeUpstream();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-dead-node-'));
   const database = await createFreshPostgresDatabase();
-  const prefix = `tgtest:${randomBytes(6).toString('hex')}:`;
-  let release: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
+  t.after(() => database.drop());
+  const prefix = await freshRedisPrefix(t);
+  const { upstream, gate } = await startGatedUpstream(t);
+  routeDurabilityUpstream(upstream, gate.opened);
+  const files = await prepareGatewayFiles(t, 'tollgate-dead-node-', {
+    ...(defaultTestConfig(upstream.url) as object),
+    redis_key_prefix: prefix,
   });
-  const nodes: SpawnedGateway[] = [];
-  t.after(async () => {
-    release();
-    for (const node of nodes) {
-      if (node.child.exitCode === null && node.child.signalCode === null) {
-        node.child.kill('SIGKILL');
-      }
-      await node.exited;
-    }
-    await upstream.close();
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
-    const redis = new Redis(TEST_REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  });
-  routeDurabilityUpstream(upstream, gate);
-  const configPath = join(dataDir, 'config.json');
-  await writeFile(
-    configPath,
-    JSON.stringify({ ...(defaultTestConfig(upstream.url) as object), redis_key_prefix: prefix }),
-  );
-  const adminKey = generateKey();
+  const adminKey = files.adminKey;
   const environment = {
+    ...files.env,
     DATABASE_URL: database.url,
     REDIS_URL: TEST_REDIS_URL,
-    TOLLGATE_CONFIG: configPath,
-    TOLLGATE_ADMIN_KEY: adminKey,
-    TOLLGATE_DATA_DIR: dataDir,
     TOLLGATE_NODE_LEASE_MS: String(LEASE_MS),
     TOLLGATE_CHECKPOINT_INTERVAL_MS: '100',
   };
   // One after the other: the first runs the migrations and creates the admin key.
+  const nodes: GatewayProcess[] = [];
   for (const name of ['node-a', 'node-b', 'node-c']) {
-    nodes.push(await spawnGateway({ ...environment, TOLLGATE_NODE_ID: name }));
+    nodes.push(await startGatewayProcess(t, { ...environment, TOLLGATE_NODE_ID: name }));
   }
   const [nodeA, nodeB, nodeC] = nodes;
   assert.ok(nodeA !== undefined && nodeB !== undefined && nodeC !== undefined);
@@ -85,7 +60,7 @@ test('a node killed under streaming load and never restarted: the others recover
   assert.equal(created.status, 201);
   const { key } = (await created.json()) as { key: string };
 
-  const chat = (node: SpawnedGateway, content: string, stream: boolean) =>
+  const chat = (node: GatewayProcess, content: string, stream: boolean) =>
     startClientRequest(node.apiUrl, '/chat/completions', key, {
       model: 'test/model',
       messages: [{ role: 'user', content }],
@@ -108,8 +83,7 @@ test('a node killed under streaming load and never restarted: the others recover
     },
   );
 
-  nodeA.child.kill('SIGKILL');
-  assert.deepEqual(await nodeA.exited, { code: null, signal: 'SIGKILL' });
+  assert.deepEqual(await nodeA.kill('SIGKILL'), { code: null, signal: 'SIGKILL' });
   const heldIds = (await Promise.all(held.map((request) => request.outcome)))
     .map(receivedId)
     .filter((id): id is ReceivedId => id !== null);

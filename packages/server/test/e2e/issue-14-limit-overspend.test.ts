@@ -26,6 +26,7 @@ import {
   startFakeUpstream,
 } from '../helpers/fake-upstream.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
+import { holdUntilAllDecided } from '../helpers/gate.js';
 import { getGeneration, postJson, readSse } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
 import { defaultTestConfig, startTestGateway } from '../helpers/start-test-gateway.js';
@@ -191,25 +192,13 @@ async function holdOf(deployment: Deployment, body: object): Promise<bigint> {
 
 /** Answers billed per `billing`, once all `TOTAL` requests have been admitted or refused. */
 function gateUpstream(deployment: Deployment, billing: Billing): () => void {
-  let decided = 0;
-  let open: () => void = () => undefined;
-  const allDecided = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  const tick = () => {
-    decided += 1;
-    if (decided === TOTAL) open();
-  };
-  deployment.upstream.route('/v1/chat/completions', async (sent) => {
-    tick();
-    await allDecided;
+  return holdUntilAllDecided(deployment.upstream, TOTAL, (sent) => {
     const usage = usageOf(sent, billing);
     if ((sent.body as { stream?: boolean }).stream === true) {
       return { kind: 'sse', events: openAIStreamEvents({ contents: ['ok'], usage }) };
     }
     return { kind: 'json', body: openAIChatCompletion({ content: 'ok', usage }) };
   });
-  return tick;
 }
 
 /** `usage.cost` of a response, JSON or SSE (its usage chunk). */

@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateKey, hashKey } from '../../src/accounts/api-keys.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { StorageConfig } from '../../src/config/settings.js';
-import { parsePricing } from '../../src/ledger/cost-engine.js';
-import { type PendingFacts, toInflightRow } from '../../src/ledger/inflight-journal.js';
 import { startGateway } from '../../src/start-gateway.js';
-import { createStorage } from '../../src/storage/create-storage.js';
-import { HELD_MARKER, routeDurabilityUpstream } from '../helpers/durability.js';
+import { HELD_MARKER, routeDurabilityUpstream, startGatedUpstream } from '../helpers/durability.js';
 import { startFakeUpstream } from '../helpers/fake-upstream.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
+import { createGate } from '../helpers/gate.js';
+import { prepareGatewayFiles, startGatewayProcess } from '../helpers/gateway-process.js';
 import { getGeneration, openStreamUntil, postJson } from '../helpers/http.js';
-import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
+import { journaledStreamFacts, leaveJournaledStream } from '../helpers/journaled-stream.js';
 import { defaultTestConfig, startTestGateway } from '../helpers/start-test-gateway.js';
 
 const ROUNDS = 30;
@@ -43,15 +39,12 @@ async function abortAndLookUp(
 
 test('a lookup right after a client aborted its stream waits for the record instead of 404', async (t) => {
   const gateway = await startTestGateway();
-  let release: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
+  const gate = createGate();
   t.after(async () => {
-    release();
+    gate.open();
     await gateway.close();
   });
-  routeDurabilityUpstream(gateway.upstream, gate);
+  routeDurabilityUpstream(gateway.upstream, gate.opened);
   for (let round = 0; round < ROUNDS; round += 1) {
     await abortAndLookUp(gateway.apiUrl, gateway.apiUrl, gateway.key, round);
   }
@@ -74,38 +67,15 @@ test('a lookup right after a client aborted its stream waits for the record inst
 });
 
 test('on two nodes, a stream aborted on one is readable on the other at once', async (t) => {
-  const upstream = await startFakeUpstream();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-lookup-'));
   const database = await createFreshPostgresDatabase();
-  let release: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const nodes: SpawnedGateway[] = [];
-  t.after(async () => {
-    release();
-    for (const node of nodes) {
-      if (node.child.exitCode === null) node.child.kill('SIGTERM');
-      await node.exited;
-    }
-    await upstream.close();
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  routeDurabilityUpstream(upstream, gate);
-  const configPath = join(dataDir, 'config.json');
-  await writeFile(configPath, JSON.stringify(defaultTestConfig(upstream.url)));
-  const key = generateKey();
-  const environment = {
-    DATABASE_URL: database.url,
-    TOLLGATE_CONFIG: configPath,
-    TOLLGATE_ADMIN_KEY: key,
-    TOLLGATE_DATA_DIR: dataDir,
-  };
-  nodes.push(await spawnGateway({ ...environment, TOLLGATE_NODE_ID: 'node-a' }));
-  nodes.push(await spawnGateway({ ...environment, TOLLGATE_NODE_ID: 'node-b' }));
-  const [nodeA, nodeB] = nodes;
-  assert.ok(nodeA !== undefined && nodeB !== undefined);
+  t.after(() => database.drop());
+  const { upstream, gate } = await startGatedUpstream(t);
+  routeDurabilityUpstream(upstream, gate.opened);
+  const files = await prepareGatewayFiles(t, 'tollgate-lookup-', defaultTestConfig(upstream.url));
+  const key = files.adminKey;
+  const environment = { ...files.env, DATABASE_URL: database.url };
+  const nodeA = await startGatewayProcess(t, { ...environment, TOLLGATE_NODE_ID: 'node-a' });
+  const nodeB = await startGatewayProcess(t, { ...environment, TOLLGATE_NODE_ID: 'node-b' });
   for (let round = 0; round < ROUNDS; round += 1) {
     const [streamNode, lookupNode] = round % 2 === 0 ? [nodeA, nodeB] : [nodeB, nodeA];
     await abortAndLookUp(streamNode.apiUrl, lookupNode.apiUrl, key, round);
@@ -133,36 +103,17 @@ test('a lookup of an id a dead node left in flight recovers that node at once an
     await database.drop();
   });
   const id = 'gen-1800000000-LeftByADeadNode000001';
-  const direct = await createStorage(storage);
-  const facts: PendingFacts = {
-    id,
-    requestId: 'req-1800000000-LeftByADeadNode000001',
-    keyHash: hashKey(adminKey),
-    workspaceId: 'default',
-    createdAtMs: Date.now(),
-    model: 'test/model',
-    providerName: 'Acme',
-    apiType: 'completions',
-    streamed: true,
-    byokFeePpm: null,
-    normalizedPromptTokens: 1000,
-    promptEstimated: false,
-    numMediaPrompt: 0,
-    numPromptImages: 0,
-    numInputAudioPrompt: 0,
-    httpReferer: null,
-    userAgent: null,
-    externalUser: null,
-    sessionId: null,
-    dataRegion: 'global',
-    providerResponses: [],
-    prices: parsePricing({ prompt: '0.000001', completion: '0.000002' }),
-    priceVersion: 'config:lookup-test',
-  };
-  await direct.inflight.insertMany([toInflightRow(facts, 'dead-node')]);
-  await direct.inflight.checkpoint([{ id, relayedBytes: 400 }]);
-  await direct.nodeLeases.renew('dead-node', Date.now() - 1);
-  await direct.close();
+  await leaveJournaledStream(
+    storage,
+    journaledStreamFacts({
+      id,
+      keyHash: hashKey(adminKey),
+      normalizedPromptTokens: 1000,
+      priceVersion: 'config:lookup-test',
+    }),
+    'dead-node',
+    { relayedBytes: 400, leaseExpired: true },
+  );
 
   const response = await getGeneration(`${gateway.url}/api/v1`, adminKey, id);
   const body = await response.text();

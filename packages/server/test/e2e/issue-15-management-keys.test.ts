@@ -8,18 +8,17 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ErrorEnvelopeSchema } from '@tollgate/protocol';
-import { pino } from 'pino';
 import { createManagementKey, generateKey, hashKey } from '../../src/accounts/api-keys.js';
 import type { StorageConfig } from '../../src/config/settings.js';
 import { GatewayError } from '../../src/errors/gateway-error.js';
 import { type RunningGateway, startGateway } from '../../src/start-gateway.js';
+import { captureLogs } from '../helpers/captured-logs.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
-import { spawnGateway } from '../helpers/spawn-gateway.js';
+import { scratchDir, startGatewayProcess } from '../helpers/gateway-process.js';
 import { startTestGateway } from '../helpers/start-test-gateway.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -68,16 +67,7 @@ for (const backend of BACKENDS) {
   describe(`management keys on ${backend}`, () => {
     test('a restart with a new TOLLGATE_ADMIN_KEY revokes the previous bootstrap key, logged without its secret', async () => {
       const { storage, dispose } = await persistentStorage(backend);
-      const lines: string[] = [];
-      const logger = pino(
-        { level: 'info' },
-        new Writable({
-          write(chunk: Buffer, _encoding, callback) {
-            lines.push(chunk.toString('utf8'));
-            callback();
-          },
-        }),
-      );
+      const { logger, lines } = captureLogs('info', { redact: false });
       const start = (adminKey: string): Promise<RunningGateway> =>
         startGateway({ port: 0, host: '127.0.0.1', storage, adminKey, countTokens: false, logger });
       const oldKey = generateKey();
@@ -189,52 +179,40 @@ for (const backend of BACKENDS) {
 }
 
 describe('tollgate keys create --management', () => {
-  test('mints a management key that a gateway on the same data directory accepts', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+  test('mints a management key that a gateway on the same data directory accepts', async (t) => {
+    const dataDir = await scratchDir(t, 'tollgate-cli-');
     // No inherited DATABASE_URL: the CLI and the gateway share this SQLite directory.
     const env = { ...process.env, TOLLGATE_DATA_DIR: dataDir, DATABASE_URL: '' };
-    try {
-      const { stdout } = await run(
-        process.execPath,
-        [MAIN, 'keys', 'create', '--management', '--name', 'ops'],
-        { env },
-      );
-      const key = /(sk-tg-v1-[0-9a-f]{64})/.exec(stdout)?.[1];
-      assert.ok(key !== undefined, stdout);
-      assert.match(stdout, new RegExp(hashKey(key)));
+    const { stdout } = await run(
+      process.execPath,
+      [MAIN, 'keys', 'create', '--management', '--name', 'ops'],
+      { env },
+    );
+    const key = /(sk-tg-v1-[0-9a-f]{64})/.exec(stdout)?.[1];
+    assert.ok(key !== undefined, stdout);
+    assert.match(stdout, new RegExp(hashKey(key)));
 
-      // No TOLLGATE_ADMIN_KEY: the minted key is an enabled management key, so none is generated
-      // (the list holds the minted key alone).
-      const gateway = await spawnGateway({ TOLLGATE_DATA_DIR: dataDir, DATABASE_URL: '' });
-      try {
-        const listed = await listKeys(gateway.apiUrl, key);
-        assert.equal(listed.status, 200);
-        const { data } = (await listed.json()) as { data: Array<{ name: string }> };
-        assert.deepEqual(
-          data.map((row) => row.name),
-          ['ops'],
-        );
-      } finally {
-        gateway.child.kill('SIGTERM');
-        await gateway.exited;
-      }
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    // No TOLLGATE_ADMIN_KEY: the minted key is an enabled management key, so none is generated
+    // (the list holds the minted key alone).
+    const gateway = await startGatewayProcess(t, { TOLLGATE_DATA_DIR: dataDir, DATABASE_URL: '' });
+    const listed = await listKeys(gateway.apiUrl, key);
+    assert.equal(listed.status, 200);
+    const { data } = (await listed.json()) as { data: Array<{ name: string }> };
+    assert.deepEqual(
+      data.map((row) => row.name),
+      ['ops'],
+    );
+    await gateway.kill('SIGTERM');
   });
 
-  test('refuses keys create without --management (exit 2, nothing created)', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
-    try {
-      await assert.rejects(
-        run(process.execPath, [MAIN, 'keys', 'create'], {
-          env: { ...process.env, TOLLGATE_DATA_DIR: dataDir, DATABASE_URL: '' },
-        }),
-        (error: { code?: number; stdout?: string }) =>
-          error.code === 2 && /needs --management/.test(error.stdout ?? ''),
-      );
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
+  test('refuses keys create without --management (exit 2, nothing created)', async (t) => {
+    const dataDir = await scratchDir(t, 'tollgate-cli-');
+    await assert.rejects(
+      run(process.execPath, [MAIN, 'keys', 'create'], {
+        env: { ...process.env, TOLLGATE_DATA_DIR: dataDir, DATABASE_URL: '' },
+      }),
+      (error: { code?: number; stdout?: string }) =>
+        error.code === 2 && /needs --management/.test(error.stdout ?? ''),
+    );
   });
 });

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateKey } from '../../src/accounts/api-keys.js';
+import { scratchDir, startGatewayProcess } from '../helpers/gateway-process.js';
 import { getGeneration, postJson, readSse } from '../helpers/http.js';
-import { spawnGateway } from '../helpers/spawn-gateway.js';
 
 const MODEL = 'tollgate/demo';
 
@@ -27,13 +24,11 @@ async function streamedLatency(apiUrl: string, key: string): Promise<number> {
 }
 
 test('the first request after the listening line is about as fast as the tenth', async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-first-request-'));
+  const dataDir = await scratchDir(t, 'tollgate-first-request-');
   const key = generateKey();
-  const gateway = await spawnGateway({ TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: key });
-  t.after(async () => {
-    if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
-    await gateway.exited;
-    await rm(dataDir, { recursive: true, force: true });
+  const gateway = await startGatewayProcess(t, {
+    TOLLGATE_DATA_DIR: dataDir,
+    TOLLGATE_ADMIN_KEY: key,
   });
   assert.match(gateway.output, /Tollgate listening on/);
   const health = await fetch(`${gateway.url}/health`);

@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { describe, type TestContext, test } from 'node:test';
-import { OpenRouter } from '@openrouter/sdk';
+import { describe, test } from 'node:test';
 import {
   BadRequestResponseError,
   ForbiddenResponseError,
@@ -23,11 +22,8 @@ import {
 import { usdNumberToPico } from '../../src/ledger/money.js';
 import { getGeneration, postJson } from '../helpers/http.js';
 import { type OpenAIUsageOptions, openAIChatCompletion } from '../helpers/openai-fixtures.js';
-import {
-  startTestGateway,
-  type TestGateway,
-  type TestGatewayOptions,
-} from '../helpers/start-test-gateway.js';
+import { openRouterSdk } from '../helpers/openrouter-clients.js';
+import { startTestGatewayFor, type TestGateway } from '../helpers/start-test-gateway.js';
 
 const TEST_MODEL = 'test/model';
 const messages = [{ role: 'user' as const, content: 'How much did that cost?' }];
@@ -45,20 +41,6 @@ const USAGES: readonly OpenAIUsageOptions[] = [
 /** Reads the stored amount out of a success body. */
 type Reader = (body: unknown) => number | null;
 
-/** Starts a gateway owned by this test and closed when it ends. */
-async function startGatewayFor(
-  t: TestContext,
-  options: TestGatewayOptions = {},
-): Promise<TestGateway> {
-  const harness = await startTestGateway(options);
-  t.after(() => harness.close());
-  return harness;
-}
-
-function sdkClient(harness: TestGateway, apiKey = harness.key): OpenRouter {
-  return new OpenRouter({ apiKey, serverURL: harness.apiUrl, retryConfig: { strategy: 'none' } });
-}
-
 function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
@@ -69,7 +51,7 @@ async function createKey(
   name: string,
   limit: number | null = null,
 ): Promise<{ key: string; hash: string }> {
-  const created = await sdkClient(harness).apiKeys.create({ requestBody: { name, limit } });
+  const created = await openRouterSdk(harness).apiKeys.create({ requestBody: { name, limit } });
   return { key: created.key, hash: created.data.hash };
 }
 
@@ -83,7 +65,7 @@ async function chat(
     kind: 'json',
     body: openAIChatCompletion({ content: 'ok', usage }),
   });
-  const result = await sdkClient(harness, apiKey).chat.send({
+  const result = await openRouterSdk(harness, apiKey).chat.send({
     chatRequest: { model: TEST_MODEL, messages, stream: false },
   });
   assert.ok(!(result instanceof ReadableStream), 'expected a JSON chat result, got a stream');
@@ -155,8 +137,8 @@ function request(
 
 describe('key CRUD through @openrouter/sdk', () => {
   test('create answers 201 with the secret once, and get, list, update and delete all parse', async (t) => {
-    const harness = await startGatewayFor(t);
-    const client = sdkClient(harness);
+    const harness = await startTestGatewayFor(t);
+    const client = openRouterSdk(harness);
 
     const created = await client.apiKeys.create({
       requestBody: { name: 'ci runner', limit: 2.5, limitReset: 'daily' },
@@ -218,8 +200,8 @@ describe('key CRUD through @openrouter/sdk', () => {
   });
 
   test('a created key with a future expires_at echoes it, and one in the past is refused 400', async (t) => {
-    const harness = await startGatewayFor(t);
-    const client = sdkClient(harness);
+    const harness = await startTestGatewayFor(t);
+    const client = openRouterSdk(harness);
     const expiresAt = new Date(Date.UTC(2099, 0, 1));
     const future = await client.apiKeys.create({ requestBody: { name: 'later', expiresAt } });
     assert.equal(future.data.expiresAt?.toISOString(), expiresAt.toISOString());
@@ -237,23 +219,23 @@ describe('key CRUD through @openrouter/sdk', () => {
   });
 
   test('a management key cannot delete itself', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     const response = await request(harness, 'DELETE', `/keys/${sha256Hex(harness.key)}`);
     await assertErrorResponse(response, 400, /cannot delete itself/);
-    const current = await sdkClient(harness).apiKeys.getCurrentKeyMetadata();
+    const current = await openRouterSdk(harness).apiKeys.getCurrentKeyMetadata();
     assert.equal(current.data.isManagementKey, true);
   });
 });
 
 describe('an inference key created through the API', () => {
   test('calls chat and /key, whose usage is the sum of its generations’ total_cost', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     const limit = 5;
     const { key, hash } = await createKey(harness, 'worker', limit);
     const ids: string[] = [];
     for (const usage of USAGES) ids.push(await chat(harness, key, usage));
 
-    const { data } = await sdkClient(harness, key).apiKeys.getCurrentKeyMetadata();
+    const { data } = await openRouterSdk(harness, key).apiKeys.getCurrentKeyMetadata();
     assert.equal(data.isManagementKey, false);
     assert.equal(data.isProvisioningKey, false);
     assert.equal(data.limit, limit);
@@ -275,15 +257,15 @@ describe('an inference key created through the API', () => {
       }),
     );
     assert.deepEqual(legacy, current);
-    const viewed = await sdkClient(harness).apiKeys.get({ hash });
+    const viewed = await openRouterSdk(harness).apiKeys.get({ hash });
     assert.equal(usdNumberToPico(viewed.data.usage), usagePico);
     assert.equal(viewed.data.limitRemaining, data.limitRemaining);
   });
 
   test('is refused 403 on every management operation', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     const { key, hash } = await createKey(harness, 'worker');
-    const client = sdkClient(harness, key);
+    const client = openRouterSdk(harness, key);
 
     await assert.rejects(client.apiKeys.create({ requestBody: { name: 'sneaky' } }), (error) => {
       assert.ok(error instanceof ForbiddenResponseError, String(error));
@@ -310,15 +292,15 @@ describe('an inference key created through the API', () => {
       new RegExp(MANAGEMENT_ONLY),
     );
 
-    const stillThere = await sdkClient(harness).apiKeys.get({ hash });
+    const stillThere = await openRouterSdk(harness).apiKeys.get({ hash });
     assert.equal(stillThere.data.limit, null, 'the refused update changed nothing');
     assert.equal(stillThere.data.name, 'worker');
   });
 
   test('is refused 401 while disabled and works again once re-enabled', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     const { key, hash } = await createKey(harness, 'worker');
-    const management = sdkClient(harness);
+    const management = openRouterSdk(harness);
     await chat(harness, key);
 
     await management.apiKeys.update({ hash, requestBody: { disabled: true } });
@@ -328,7 +310,7 @@ describe('an inference key created through the API', () => {
       assert.equal(error.message, 'This API key is disabled');
       return true;
     });
-    await assert.rejects(sdkClient(harness, key).apiKeys.getCurrentKeyMetadata(), (error) => {
+    await assert.rejects(openRouterSdk(harness, key).apiKeys.getCurrentKeyMetadata(), (error) => {
       assert.ok(error instanceof UnauthorizedResponseError, String(error));
       return true;
     });
@@ -342,13 +324,13 @@ describe('an inference key created through the API', () => {
 
   test('is refused 401 once its expires_at has passed on the gateway clock', async (t) => {
     let nowMs = Date.parse('2030-01-01T00:00:00.000Z');
-    const harness = await startGatewayFor(t, { now: () => nowMs });
+    const harness = await startTestGatewayFor(t, { now: () => nowMs });
     const expiresAt = new Date('2030-01-01T01:00:00.000Z');
-    const created = await sdkClient(harness).apiKeys.create({
+    const created = await openRouterSdk(harness).apiKeys.create({
       requestBody: { name: 'short-lived', expiresAt },
     });
     await chat(harness, created.key);
-    const { data } = await sdkClient(harness, created.key).apiKeys.getCurrentKeyMetadata();
+    const { data } = await openRouterSdk(harness, created.key).apiKeys.getCurrentKeyMetadata();
     assert.equal(data.expiresAt?.toISOString(), expiresAt.toISOString());
 
     nowMs = expiresAt.getTime();
@@ -357,15 +339,15 @@ describe('an inference key created through the API', () => {
       assert.equal(error.message, 'This API key has expired');
       return true;
     });
-    const stored = await sdkClient(harness).apiKeys.get({ hash: created.data.hash });
+    const stored = await openRouterSdk(harness).apiKeys.get({ hash: created.data.hash });
     assert.equal(stored.data.expiresAt?.toISOString(), expiresAt.toISOString());
   });
 
   test('is refused 401 at once after it is deleted', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     const { key, hash } = await createKey(harness, 'worker');
     await chat(harness, key);
-    await sdkClient(harness).apiKeys.delete({ hash });
+    await openRouterSdk(harness).apiKeys.delete({ hash });
     await assert.rejects(chat(harness, key), (error) => {
       assert.ok(error instanceof UnauthorizedResponseError, String(error));
       assert.equal(error.message, 'Invalid API key');
@@ -376,8 +358,8 @@ describe('an inference key created through the API', () => {
 
 describe('credits', () => {
   test('getCredits parses, total_usage is the sum of every total_cost, and POST /credits grants', async (t) => {
-    const harness = await startGatewayFor(t);
-    const client = sdkClient(harness);
+    const harness = await startTestGatewayFor(t);
+    const client = openRouterSdk(harness);
     const empty = await client.credits.getCredits();
     assert.deepEqual(empty.data, { totalCredits: 0, totalUsage: 0 });
 
@@ -411,7 +393,7 @@ describe('credits', () => {
 
 describe('bad input to the key endpoints', () => {
   test('create without a name is refused 400 naming `name`', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     const error = await assertErrorResponse(
       await postJson(harness.apiUrl, '/keys', harness.key, { limit: 1 }),
       400,
@@ -426,7 +408,7 @@ describe('bad input to the key endpoints', () => {
   });
 
   test('create with a negative limit or an unknown limit_reset is refused 400', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     await assertErrorResponse(
       await postJson(harness.apiUrl, '/keys', harness.key, { name: 'neg', limit: -5 }),
       400,
@@ -445,7 +427,7 @@ describe('bad input to the key endpoints', () => {
       400,
       /expires_at/,
     );
-    const listed = await sdkClient(harness).apiKeys.list({ includeDisabled: true });
+    const listed = await openRouterSdk(harness).apiKeys.list({ includeDisabled: true });
     assert.ok(
       !listed.data.some((key) => ['neg', 'yr', 'tz'].includes(key.name)),
       'no refused key was stored',
@@ -453,7 +435,7 @@ describe('bad input to the key endpoints', () => {
   });
 
   test('a too-long name is refused 400 with a message that does not call it missing', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     const error = await assertErrorResponse(
       await postJson(harness.apiUrl, '/keys', harness.key, { name: 'x'.repeat(201) }),
       400,
@@ -463,7 +445,7 @@ describe('bad input to the key endpoints', () => {
   });
 
   test('a limit or credit amount the schema accepts is stored, or refused 400, never a 500', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     const { hash } = await createKey(harness, 'worker');
     // 1e7 USD is 1e19 pico-USD, past a signed 64-bit integer: refused by validation, never a 500.
     const attempts: Array<[string, () => Promise<Response>, Reader]> = [
@@ -505,7 +487,7 @@ describe('bad input to the key endpoints', () => {
   });
 
   test('a malformed hash in the path is refused 400 on get, patch and delete', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     await assertErrorResponse(await request(harness, 'GET', '/keys/xyz'), 400, /hash/);
     await assertErrorResponse(
       await request(harness, 'PATCH', '/keys/xyz', { name: 'x' }),
@@ -516,7 +498,7 @@ describe('bad input to the key endpoints', () => {
   });
 
   test('a well-formed unknown hash is 404 on get, patch and delete', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     const path = `/keys/${UNKNOWN_HASH}`;
     await assertErrorResponse(await request(harness, 'GET', path), 404, /not found/);
     await assertErrorResponse(
@@ -526,21 +508,21 @@ describe('bad input to the key endpoints', () => {
     );
     await assertErrorResponse(await request(harness, 'DELETE', path), 404, /not found/);
     await assertSdkRejects(
-      sdkClient(harness).apiKeys.get({ hash: UNKNOWN_HASH }),
+      openRouterSdk(harness).apiKeys.get({ hash: UNKNOWN_HASH }),
       404,
       'API key not found',
     );
   });
 
   test('patch with a string limit is refused 400 and changes nothing', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     const { hash } = await createKey(harness, 'worker', 1);
     await assertErrorResponse(
       await request(harness, 'PATCH', `/keys/${hash}`, { limit: '10', name: 'renamed' }),
       400,
       /limit/,
     );
-    const unchanged = await sdkClient(harness).apiKeys.get({ hash });
+    const unchanged = await openRouterSdk(harness).apiKeys.get({ hash });
     assert.equal(unchanged.data.limit, 1);
     assert.equal(unchanged.data.name, 'worker');
   });
@@ -548,27 +530,31 @@ describe('bad input to the key endpoints', () => {
 
 describe('generation isolation between keys', () => {
   test('a created key cannot read the bootstrap key’s generation, and the bootstrap key reads its', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     const { key } = await createKey(harness, 'worker');
     const bootstrapGeneration = await chat(harness, harness.key);
     const workerGeneration = await chat(harness, key);
 
     await assert.rejects(
-      sdkClient(harness, key).generations.getGeneration({ id: bootstrapGeneration }),
+      openRouterSdk(harness, key).generations.getGeneration({ id: bootstrapGeneration }),
       (error) => {
         assert.ok(error instanceof NotFoundResponseError, String(error));
         assert.equal(error.statusCode, 404);
         return true;
       },
     );
-    const own = await sdkClient(harness, key).generations.getGeneration({ id: workerGeneration });
+    const own = await openRouterSdk(harness, key).generations.getGeneration({
+      id: workerGeneration,
+    });
     assert.equal(own.data.id, workerGeneration);
-    const managed = await sdkClient(harness).generations.getGeneration({ id: workerGeneration });
+    const managed = await openRouterSdk(harness).generations.getGeneration({
+      id: workerGeneration,
+    });
     assert.equal(managed.data.id, workerGeneration);
   });
 
   test('two created keys cannot read each other’s generations', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     const first = await createKey(harness, 'first');
     const second = await createKey(harness, 'second');
     const firstGeneration = await chat(harness, first.key);

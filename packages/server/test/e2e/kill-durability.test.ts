@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { generateKey } from '../../src/accounts/api-keys.js';
 import { DURABILITY_LEVELS, type Durability } from '../../src/config/durability.js';
 import {
   DURABILITY_STORAGES,
@@ -15,10 +11,10 @@ import {
   type ReceivedId,
   receivedId,
   routeDurabilityUpstream,
+  startGatedUpstream,
   sumUsagePico,
 } from '../helpers/durability.js';
-import { startFakeUpstream } from '../helpers/fake-upstream.js';
-import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
+import { prepareGatewayFiles, startGatewayProcess } from '../helpers/gateway-process.js';
 import { defaultTestConfig } from '../helpers/start-test-gateway.js';
 import { startClientRequest } from '../helpers/stream-client.js';
 
@@ -31,16 +27,6 @@ const JSON_REQUESTS = 10;
 
 /** Test prompt price: $0.000001 per token = 1,000,000 pico-USD. */
 const PROMPT_PICO_PER_TOKEN = 1_000_000n;
-
-async function startGateway(t: TestContext, env: Record<string, string>): Promise<SpawnedGateway> {
-  const gateway = await spawnGateway(env);
-  t.after(() => {
-    if (gateway.child.exitCode === null && gateway.child.signalCode === null) {
-      gateway.child.kill('SIGKILL');
-    }
-  });
-  return gateway;
-}
 
 for (const storageKind of DURABILITY_STORAGES) {
   for (const durability of DURABILITY_LEVELS) {
@@ -55,33 +41,20 @@ async function killMidStream(
   storageKind: (typeof DURABILITY_STORAGES)[number],
   durability: Durability,
 ): Promise<void> {
-  const upstream = await startFakeUpstream();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-kill-'));
-  let release: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  t.after(async () => {
-    release();
-    await upstream.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  routeDurabilityUpstream(upstream, gate);
-  const configPath = join(dataDir, 'config.json');
-  await writeFile(configPath, JSON.stringify(defaultTestConfig(upstream.url)));
-  const key = generateKey();
-  const storage = await prepareDurabilityStorage(t, storageKind, dataDir);
+  const { upstream, gate } = await startGatedUpstream(t);
+  routeDurabilityUpstream(upstream, gate.opened);
+  const files = await prepareGatewayFiles(t, 'tollgate-kill-', defaultTestConfig(upstream.url));
+  const key = files.adminKey;
+  const storage = await prepareDurabilityStorage(t, storageKind, files.dataDir);
   const env = {
-    TOLLGATE_DATA_DIR: dataDir,
-    TOLLGATE_CONFIG: configPath,
-    TOLLGATE_ADMIN_KEY: key,
+    ...files.env,
     TOLLGATE_DURABILITY: durability,
     // Checkpoints off: this test pins the record of a stream with none (billed for the prompt);
     // issue-14-crash-billing.test.ts covers checkpointed streams.
     TOLLGATE_CHECKPOINT_INTERVAL_MS: '0',
     ...storage.env,
   };
-  const first = await startGateway(t, env);
+  const first = await startGatewayProcess(t, env);
 
   const chat = (content: string, stream: boolean) =>
     startClientRequest(first.apiUrl, '/chat/completions', key, {
@@ -113,8 +86,7 @@ async function killMidStream(
     assert.ok(outcome.complete);
   }
 
-  first.child.kill('SIGKILL');
-  assert.deepEqual(await first.exited, { code: null, signal: 'SIGKILL' });
+  assert.deepEqual(await first.kill('SIGKILL'), { code: null, signal: 'SIGKILL' });
   const heldOutcomes = await Promise.all(held.map((request) => request.outcome));
   for (const outcome of heldOutcomes) {
     assert.equal(outcome.status, 200);
@@ -129,7 +101,7 @@ async function killMidStream(
   assert.equal(finishedIds.length, FINISHED_STREAMS + JSON_REQUESTS);
 
   // Restart on the same data: the journal rows of the cut streams become records.
-  const second = await startGateway(t, env);
+  const second = await startGatewayProcess(t, env);
   const records = [];
   for (const { id } of finishedIds) {
     const record = await fetchCompleteRecord(second.apiUrl, key, id);
@@ -160,8 +132,7 @@ async function killMidStream(
 
   // Recovery ran once: rerunning it (a crash during or after it) is covered in
   // test/unit/recover-inflight.test.ts. Stop cleanly and look at storage itself.
-  second.child.kill('SIGTERM');
-  assert.deepEqual(await second.exited, { code: 0, signal: null });
+  assert.deepEqual(await second.kill('SIGTERM'), { code: 0, signal: null });
 
   const database = storage.open();
   try {

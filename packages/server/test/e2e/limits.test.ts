@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { CurrentKeySchema, GenerationRecordSchema } from '@tollgate/protocol';
 import { z } from 'zod';
 import { parseUsd } from '../../src/ledger/money.js';
+import { holdUntilAllDecided } from '../helpers/gate.js';
 import { getGeneration, postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
 import { defaultTestConfig, startTestGateway } from '../helpers/start-test-gateway.js';
@@ -25,27 +26,14 @@ test('a limited key is refused with 402 before it can overspend, under 200 concu
   const limitUsd = 0.0084;
   const key = await createKey(harness.apiUrl, harness.key, { name: 'limited', limit: limitUsd });
   const total = 200;
-  let arrived = 0;
   let refused = 0;
-  let open: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  const settle = () => {
-    if (arrived + refused === total) open();
-  };
-  harness.upstream.route('/v1/chat/completions', async () => {
-    arrived += 1;
-    settle();
-    // Hold every accepted request at the upstream until all 200 have been admitted or refused.
-    await gate;
-    return {
-      kind: 'json',
-      body: openAIChatCompletion({
-        content: 'ok',
-        usage: { prompt_tokens: 10, completion_tokens: 100 },
-      }),
-    };
+  // Hold every accepted request at the upstream until all 200 have been admitted or refused.
+  const decideRefused = holdUntilAllDecided(harness.upstream, total, {
+    kind: 'json',
+    body: openAIChatCompletion({
+      content: 'ok',
+      usage: { prompt_tokens: 10, completion_tokens: 100 },
+    }),
   });
   const results = await Promise.all(
     Array.from({ length: total }, async () => {
@@ -56,7 +44,7 @@ test('a limited key is refused with 402 before it can overspend, under 200 concu
       });
       if (response.status === 402) {
         refused += 1;
-        settle();
+        decideRefused();
         assert.equal(response.headers.get('x-should-retry'), 'false');
         const body = (await response.json()) as { error: { code: number; message: string } };
         assert.equal(body.error.code, 402);

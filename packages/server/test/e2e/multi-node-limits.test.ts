@@ -1,25 +1,24 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { GenerationRecordSchema } from '@tollgate/protocol';
-import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { generateKey } from '../../src/accounts/api-keys.js';
 import { parseUsd } from '../../src/ledger/money.js';
 import { startFakeUpstream } from '../helpers/fake-upstream.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
+import { holdUntilAllDecided } from '../helpers/gate.js';
+import {
+  type GatewayProcess,
+  prepareGatewayFiles,
+  startGatewayProcess,
+} from '../helpers/gateway-process.js';
 import { getGeneration, postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
-import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
+import { freshRedisPrefix, TEST_REDIS_URL } from '../helpers/redis-prefix.js';
 import { defaultTestConfig } from '../helpers/start-test-gateway.js';
 
 // Two gateway processes (dist/main.js) on their own ports, sharing one PostgreSQL database and
 // one Redis (a key prefix of their own), as N nodes behind a load balancer would.
 
-const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const RATE_LIMIT = 40;
 const messages = [{ role: 'user', content: 'hi' }];
 const ANSWER_USD = '0.00021'; // 10 prompt tokens × $0.000001 + 100 completion tokens × $0.000002
@@ -27,7 +26,7 @@ const RecordWithBreakdown = GenerationRecordSchema.extend({
   cost_breakdown: z.object({ total: z.string() }),
 });
 
-function chat(node: SpawnedGateway, key: string): Promise<Response> {
+function chat(node: GatewayProcess, key: string): Promise<Response> {
   return postJson(node.apiUrl, '/chat/completions', key, {
     model: 'test/model',
     messages,
@@ -35,70 +34,29 @@ function chat(node: SpawnedGateway, key: string): Promise<Response> {
   });
 }
 
-async function createKey(node: SpawnedGateway, adminKey: string, body: object): Promise<string> {
+async function createKey(node: GatewayProcess, adminKey: string, body: object): Promise<string> {
   const response = await postJson(node.apiUrl, '/keys', adminKey, body);
   assert.equal(response.status, 201);
   return ((await response.json()) as { key: string }).key;
 }
 
-/** Calls `open` once `count` calls of the returned function have been made. */
-function countdown(count: number): { tick(): void; reached: Promise<void> } {
-  let seen = 0;
-  let open: () => void = () => undefined;
-  const reached = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return {
-    tick() {
-      seen += 1;
-      if (seen === count) open();
-    },
-    reached,
-  };
-}
-
 test('a key limit and a rate limit hold across two gateway processes under concurrent load', async (t) => {
-  const upstream = await startFakeUpstream();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-multi-'));
   const database = await createFreshPostgresDatabase();
-  const prefix = `tgtest:${randomBytes(6).toString('hex')}:`;
-  const nodes: SpawnedGateway[] = [];
-  t.after(async () => {
-    for (const node of nodes) {
-      if (node.child.exitCode === null) node.child.kill('SIGTERM');
-      await node.exited;
-    }
-    await upstream.close();
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
-    const redis = new Redis(TEST_REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+  t.after(() => database.drop());
+  const prefix = await freshRedisPrefix(t);
+  const upstream = await startFakeUpstream();
+  t.after(() => upstream.close());
+  const files = await prepareGatewayFiles(t, 'tollgate-multi-', {
+    ...(defaultTestConfig(upstream.url) as object),
+    redis_key_prefix: prefix,
+    // A day-long window: the test cannot straddle a window boundary except at UTC midnight.
+    rate_limit: { requests: RATE_LIMIT, interval_seconds: 86_400 },
   });
-  const configPath = join(dataDir, 'config.json');
-  await writeFile(
-    configPath,
-    JSON.stringify({
-      ...(defaultTestConfig(upstream.url) as object),
-      redis_key_prefix: prefix,
-      // A day-long window: the test cannot straddle a window boundary except at UTC midnight.
-      rate_limit: { requests: RATE_LIMIT, interval_seconds: 86_400 },
-    }),
-  );
-  const adminKey = generateKey();
-  const environment = {
-    DATABASE_URL: database.url,
-    REDIS_URL: TEST_REDIS_URL,
-    TOLLGATE_CONFIG: configPath,
-    TOLLGATE_ADMIN_KEY: adminKey,
-    TOLLGATE_DATA_DIR: dataDir,
-  };
+  const adminKey = files.adminKey;
+  const environment = { ...files.env, DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL };
   // One after the other: the first runs the migrations and creates the admin key.
-  nodes.push(await spawnGateway({ ...environment, TOLLGATE_NODE_ID: 'node-a' }));
-  nodes.push(await spawnGateway({ ...environment, TOLLGATE_NODE_ID: 'node-b' }));
-  const [nodeA, nodeB] = nodes;
-  assert.ok(nodeA !== undefined && nodeB !== undefined);
+  const nodeA = await startGatewayProcess(t, { ...environment, TOLLGATE_NODE_ID: 'node-a' });
+  const nodeB = await startGatewayProcess(t, { ...environment, TOLLGATE_NODE_ID: 'node-b' });
 
   // What one request holds: a key whose limit fits nothing reports it in its 402.
   const probe = await createKey(nodeA, adminKey, { name: 'probe', limit: 0.000001 });
@@ -116,22 +74,17 @@ test('a key limit and a rate limit hold across two gateway processes under concu
   const limited = await createKey(nodeB, adminKey, { name: 'limited', limit: Number(limitUsd) });
   const total = 36;
   assert.ok(fits > 1 && fits < total, `${fits} holds fit`);
-  const decided = countdown(total);
-  upstream.route('/v1/chat/completions', async () => {
-    decided.tick();
-    await decided.reached;
-    return {
-      kind: 'json',
-      body: openAIChatCompletion({
-        content: 'ok',
-        usage: { prompt_tokens: 10, completion_tokens: 100 },
-      }),
-    };
+  const decideRefused = holdUntilAllDecided(upstream, total, {
+    kind: 'json',
+    body: openAIChatCompletion({
+      content: 'ok',
+      usage: { prompt_tokens: 10, completion_tokens: 100 },
+    }),
   });
   const results = await Promise.all(
     Array.from({ length: total }, async (_, index) => {
       const response = await chat(index % 2 === 0 ? nodeA : nodeB, limited);
-      if (response.status === 402) decided.tick();
+      if (response.status === 402) decideRefused();
       await response.text();
       return { status: response.status, id: response.headers.get('x-generation-id') };
     }),

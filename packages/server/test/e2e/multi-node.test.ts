@@ -1,36 +1,30 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { generateKey } from '../../src/accounts/api-keys.js';
 import { startFakeUpstream } from '../helpers/fake-upstream.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
+import {
+  type GatewayProcess,
+  prepareGatewayFiles,
+  startGatewayProcess,
+} from '../helpers/gateway-process.js';
 import { getGeneration, postJson, readSse } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
-import { type SpawnedGateway, spawnGateway } from '../helpers/spawn-gateway.js';
 import { defaultTestConfig } from '../helpers/start-test-gateway.js';
 
 const messages = [{ role: 'user', content: 'Hello' }];
 
 /** GET /generation on a node: status and the exact body text. */
-async function lookup(node: SpawnedGateway, key: string, id: string) {
+async function lookup(node: GatewayProcess, key: string, id: string) {
   const response = await getGeneration(node.apiUrl, key, id);
   return { status: response.status, text: await response.text() };
 }
 
 test('two gateway processes on one PostgreSQL database share generations and keys at once', async (t) => {
   const database = await createFreshPostgresDatabase();
+  t.after(() => database.drop());
   const upstream = await startFakeUpstream();
-  const directory = await mkdtemp(join(tmpdir(), 'tollgate-multi-node-'));
-  const nodes: SpawnedGateway[] = [];
-  t.after(async () => {
-    for (const node of nodes) if (node.child.exitCode === null) node.child.kill('SIGKILL');
-    await Promise.all(nodes.map((node) => node.exited));
-    await upstream.close();
-    await rm(directory, { recursive: true, force: true });
-    await database.drop();
-  });
+  t.after(() => upstream.close());
   upstream.route('/v1/chat/completions', (request) => {
     const body = request.body as { stream?: boolean };
     return body.stream === true
@@ -40,21 +34,22 @@ test('two gateway processes on one PostgreSQL database share generations and key
           body: openAIChatCompletion({ usage: { prompt_tokens: 12, completion_tokens: 7 } }),
         };
   });
-  const configPath = join(directory, 'config.json');
-  await writeFile(configPath, JSON.stringify(defaultTestConfig(upstream.url)));
-  const adminKey = generateKey();
+  const files = await prepareGatewayFiles(
+    t,
+    'tollgate-multi-node-',
+    defaultTestConfig(upstream.url),
+  );
+  const adminKey = files.adminKey;
   const environment = {
+    ...files.env,
     DATABASE_URL: database.url,
-    TOLLGATE_CONFIG: configPath,
-    TOLLGATE_ADMIN_KEY: adminKey,
-    TOLLGATE_DATA_DIR: join(directory, 'unused-sqlite-dir'),
+    TOLLGATE_DATA_DIR: join(files.dataDir, 'unused-sqlite-dir'),
   };
   // Both start at once: concurrent migrations and bootstrap-key inserts on one fresh database.
   const [nodeA, nodeB] = await Promise.all([
-    spawnGateway({ ...environment, TOLLGATE_NODE_ID: 'node-a' }),
-    spawnGateway({ ...environment, TOLLGATE_NODE_ID: 'node-b' }),
+    startGatewayProcess(t, { ...environment, TOLLGATE_NODE_ID: 'node-a' }),
+    startGatewayProcess(t, { ...environment, TOLLGATE_NODE_ID: 'node-b' }),
   ]);
-  nodes.push(nodeA, nodeB);
 
   await t.test('a non-stream generation made on A is readable on B at once', async () => {
     for (let round = 0; round < 5; round += 1) {
@@ -117,7 +112,7 @@ test('two gateway processes on one PostgreSQL database share generations and key
   });
 
   await t.test('both nodes drain and exit 0 on SIGTERM', async () => {
-    for (const node of nodes) node.child.kill('SIGTERM');
-    for (const node of nodes) assert.deepEqual(await node.exited, { code: 0, signal: null });
+    const stopped = [nodeA.kill('SIGTERM'), nodeB.kill('SIGTERM')];
+    for (const exit of stopped) assert.deepEqual(await exit, { code: 0, signal: null });
   });
 });

@@ -5,27 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { describe, type TestContext, test } from 'node:test';
-import { OpenRouter } from '@openrouter/sdk';
+import { describe, test } from 'node:test';
 import { ForbiddenResponseError } from '@openrouter/sdk/models/errors';
 import { ErrorEnvelopeSchema } from '@tollgate/protocol';
-import { pino } from 'pino';
 import { generateKey, hashKey, labelForKey } from '../../src/accounts/api-keys.js';
-import { parseConfig } from '../../src/config/load-config.js';
-import { LOG_REDACT_PATHS } from '../../src/logging.js';
-import { startGateway } from '../../src/start-gateway.js';
-import { startFakeUpstream } from '../helpers/fake-upstream.js';
+import { captureLogs } from '../helpers/captured-logs.js';
 import { postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
+import { openRouterSdk } from '../helpers/openrouter-clients.js';
 import {
   defaultTestConfig,
-  startTestGateway,
+  startTestGatewayFor,
   type TestGateway,
-  type TestGatewayOptions,
 } from '../helpers/start-test-gateway.js';
 
 const CALLBACK = 'http://localhost:5173/oauth/callback';
@@ -34,16 +25,6 @@ const START_MS = Date.parse('2026-12-07T10:00:00.000Z');
 function pkce(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
-async function harness(t: TestContext, options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const gateway = await startTestGateway(options);
-  t.after(() => gateway.close());
-  return gateway;
-}
-
-function sdk(gateway: TestGateway, apiKey = gateway.key): OpenRouter {
-  return new OpenRouter({ apiKey, serverURL: gateway.apiUrl, retryConfig: { strategy: 'none' } });
 }
 
 async function createCode(gateway: TestGateway, body: Record<string, unknown>): Promise<string> {
@@ -73,13 +54,13 @@ async function keyNames(gateway: TestGateway): Promise<string[]> {
 
 describe('OAuth PKCE', () => {
   test('a code exchanged with @openrouter/sdk becomes an inference key with the approved label and limit', async (t) => {
-    const gateway = await harness(t);
+    const gateway = await startTestGatewayFor(t);
     gateway.upstream.route('/v1/chat/completions', {
       kind: 'json',
       body: openAIChatCompletion({ content: 'Hello from the app' }),
     });
     const { verifier, challenge } = pkce();
-    const created = await sdk(gateway).oAuth.createAuthCode({
+    const created = await openRouterSdk(gateway).oAuth.createAuthCode({
       requestBody: {
         callbackUrl: CALLBACK,
         codeChallenge: challenge,
@@ -90,21 +71,21 @@ describe('OAuth PKCE', () => {
       },
     });
     assert.equal(typeof created.data.appId, 'number');
-    const exchanged = await sdk(gateway, '').oAuth.exchangeAuthCodeForAPIKey({
+    const exchanged = await openRouterSdk(gateway, '').oAuth.exchangeAuthCodeForAPIKey({
       requestBody: { code: created.data.id, codeVerifier: verifier, codeChallengeMethod: 'S256' },
     });
     assert.deepEqual(Object.keys(exchanged).sort(), ['key', 'userId']);
     assert.equal(exchanged.userId, null);
     assert.match(exchanged.key, /^sk-tg-v1-[0-9a-f]{64}$/);
 
-    const listed = await sdk(gateway).apiKeys.list();
+    const listed = await openRouterSdk(gateway).apiKeys.list();
     const key = listed.data.find((entry) => entry.name === 'My app');
     assert.ok(key);
     assert.equal(key.limit, 2.5);
     assert.equal(key.limitReset, 'monthly');
-    const current = await sdk(gateway, exchanged.key).apiKeys.getCurrentKeyMetadata();
+    const current = await openRouterSdk(gateway, exchanged.key).apiKeys.getCurrentKeyMetadata();
     assert.equal(current.data.isManagementKey, false);
-    const completion = await sdk(gateway, exchanged.key).chat.send({
+    const completion = await openRouterSdk(gateway, exchanged.key).chat.send({
       chatRequest: {
         model: 'test/model',
         messages: [{ role: 'user', content: 'hi' }],
@@ -114,14 +95,14 @@ describe('OAuth PKCE', () => {
     assert.ok(!(completion instanceof ReadableStream), 'expected a JSON chat result');
     assert.equal(completion.choices[0]?.message.content, 'Hello from the app');
     // The same app (origin) keeps its id.
-    const again = await sdk(gateway).oAuth.createAuthCode({
+    const again = await openRouterSdk(gateway).oAuth.createAuthCode({
       requestBody: { callbackUrl: 'http://localhost:5173/elsewhere' },
     });
     assert.equal(again.data.appId, created.data.appId);
   });
 
   test('a replayed code, a wrong verifier and a code used with a wrong verifier are refused with 403', async (t) => {
-    const gateway = await harness(t);
+    const gateway = await startTestGatewayFor(t);
     const { verifier, challenge } = pkce();
     const body = {
       callback_url: CALLBACK,
@@ -158,7 +139,7 @@ describe('OAuth PKCE', () => {
       403,
       'Invalid code or code_verifier',
     );
-    const sdkError = await sdk(gateway, '')
+    const sdkError = await openRouterSdk(gateway, '')
       .oAuth.exchangeAuthCodeForAPIKey({ requestBody: { code: 'never-issued' } })
       .catch((error: unknown) => error);
     assert.ok(sdkError instanceof ForbiddenResponseError);
@@ -169,7 +150,7 @@ describe('OAuth PKCE', () => {
 
   test('a code expires after 10 minutes and creates nothing', async (t) => {
     let nowMs = START_MS;
-    const gateway = await harness(t, { now: () => nowMs });
+    const gateway = await startTestGatewayFor(t, { now: () => nowMs });
     const { verifier, challenge } = pkce();
     const body = {
       code_challenge: challenge,
@@ -192,7 +173,7 @@ describe('OAuth PKCE', () => {
   });
 
   test('plain challenges, codes without a challenge, and a method other than the code’s', async (t) => {
-    const gateway = await harness(t);
+    const gateway = await startTestGatewayFor(t);
     const verifier = pkce().verifier;
     const plain = await createCode(gateway, {
       callback_url: CALLBACK,
@@ -235,7 +216,7 @@ describe('OAuth PKCE', () => {
   });
 
   test('codes go only to loopback callbacks or configured origins, and only management keys create them', async (t) => {
-    const gateway = await harness(t, {
+    const gateway = await startTestGatewayFor(t, {
       config: (upstreamUrl) => ({
         ...(defaultTestConfig(upstreamUrl) as object),
         oauth_callback_origins: ['https://app.example.com'],
@@ -269,7 +250,9 @@ describe('OAuth PKCE', () => {
       400,
       'Without `callback_url` (headless), `code_challenge` is required',
     );
-    const inference = await sdk(gateway).apiKeys.create({ requestBody: { name: 'inference' } });
+    const inference = await openRouterSdk(gateway).apiKeys.create({
+      requestBody: { name: 'inference' },
+    });
     await assertEnvelope(
       await postJson(gateway.apiUrl, '/auth/keys/code', inference.key, { callback_url: CALLBACK }),
       403,
@@ -283,7 +266,7 @@ describe('OAuth PKCE', () => {
   });
 
   test('a code approved by a key that was deleted since creates nothing', async (t) => {
-    const gateway = await harness(t);
+    const gateway = await startTestGatewayFor(t);
     // A second management key, with a user id (the API creates inference keys only).
     const approverKey = generateKey();
     const hash = hashKey(approverKey);
@@ -316,7 +299,7 @@ describe('OAuth PKCE', () => {
     const revokedCode = ((await revoked.json()) as { data: { id: string } }).data.id;
     const exchanged = await exchange(gateway, { code: keptCode });
     assert.deepEqual(((await exchanged.json()) as { user_id: unknown }).user_id, 'user_42');
-    await sdk(gateway).apiKeys.delete({ hash });
+    await openRouterSdk(gateway).apiKeys.delete({ hash });
     await assertEnvelope(
       await exchange(gateway, { code: revokedCode }),
       403,
@@ -326,7 +309,7 @@ describe('OAuth PKCE', () => {
   });
 
   test('POST /api/v1/credits/coinbase answers 410 Gone pointing to POST /api/v1/credits', async (t) => {
-    const gateway = await harness(t);
+    const gateway = await startTestGatewayFor(t);
     await assertEnvelope(
       await postJson(gateway.apiUrl, '/credits/coinbase', gateway.key, { amount: 10 }),
       410,
@@ -336,34 +319,15 @@ describe('OAuth PKCE', () => {
 });
 
 test('no authorization code or verifier reaches the logs, even at trace level', async (t) => {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const logger = pino(
-    { level: 'trace', redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
-    sink,
-  );
-  const upstream = await startFakeUpstream();
-  const adminKey = generateKey();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-oauth-logs-'));
-  const gateway = await startGateway({
-    port: 0,
-    dataDir,
-    adminKey,
-    logger,
+  const logs = captureLogs('trace', { redact: true });
+  const {
+    gateway,
+    apiUrl,
+    key: adminKey,
+  } = await startTestGatewayFor(t, {
+    logger: logs.logger,
     countTokens: false,
-    config: parseConfig(defaultTestConfig(upstream.url), {}),
   });
-  t.after(async () => {
-    await gateway.close();
-    await upstream.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  const apiUrl = `${gateway.url}/api/v1`;
   const { verifier, challenge } = pkce();
   const created = await postJson(apiUrl, '/auth/keys/code', adminKey, {
     callback_url: CALLBACK,
@@ -383,8 +347,8 @@ test('no authorization code or verifier reaches the logs, even at trace level', 
   await (
     await postJson(apiUrl, '/auth/keys', null, `{"code":"${code}","code_verifier":"${verifier}`)
   ).text();
-  assert.ok(lines.length > 0);
-  const log = lines.join('');
+  assert.ok(logs.lines.length > 0);
+  const log = logs.lines.join('');
   assert.ok(!log.includes(code), 'the code is logged');
   assert.ok(!log.includes(verifier), 'the verifier is logged');
 });

@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { type TestContext, test } from 'node:test';
-import { pino } from 'pino';
-import { generateKey, hashKey } from '../../src/accounts/api-keys.js';
-import { parseConfig } from '../../src/config/load-config.js';
-import { LOG_REDACT_PATHS } from '../../src/logging.js';
-import { type RunningGateway, startGateway } from '../../src/start-gateway.js';
-import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
+import { hashKey } from '../../src/accounts/api-keys.js';
+import type { RunningGateway } from '../../src/start-gateway.js';
+import { type CapturedLogs, captureLogs } from '../helpers/captured-logs.js';
+import type { FakeUpstream } from '../helpers/fake-upstream.js';
+import { createGate } from '../helpers/gate.js';
 import { postJson, readSse } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
-import { defaultTestConfig } from '../helpers/start-test-gateway.js';
+import { defaultTestConfig, startTestGatewayFor } from '../helpers/start-test-gateway.js';
 
 const messages = [{ role: 'user', content: 'hi' }];
 
@@ -22,40 +17,28 @@ interface Harness {
   upstream: FakeUpstream;
   adminKey: string;
   apiUrl: string;
-  logs: Array<Record<string, unknown>>;
+  logs: CapturedLogs;
 }
 
 async function start(t: TestContext, extra: object = {}): Promise<Harness> {
-  const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  const logger = pino(
-    { level: 'info', redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
-    sink,
-  );
-  const upstream = await startFakeUpstream();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-ops-'));
-  const adminKey = generateKey();
-  const gateway = await startGateway({
-    port: 0,
-    dataDir,
-    adminKey,
-    logger,
+  const logs = captureLogs('info', { redact: true });
+  const harness = await startTestGatewayFor(t, {
+    logger: logs.logger,
     countTokens: false,
-    config: parseConfig({ ...(defaultTestConfig(upstream.url) as object), ...extra }, {}),
+    config: (url) => ({ ...(defaultTestConfig(url) as object), ...extra }),
   });
-  t.after(async () => {
-    await gateway.close();
-    await upstream.close();
-    await rm(dataDir, { recursive: true, force: true });
+  const { gateway, upstream, key, apiUrl } = harness;
+  return { gateway, upstream, adminKey: key, apiUrl, logs };
+}
+
+/** Chat answers the upstream gives at once: streamed when asked, else JSON. */
+function routeChatAnswers(upstream: FakeUpstream): void {
+  upstream.route('/v1/chat/completions', (request) => {
+    const body = request.body as { stream?: boolean };
+    return body.stream === true
+      ? { kind: 'sse', events: openAIStreamEvents({ contents: ['stre', 'amed'] }) }
+      : { kind: 'json', body: openAIChatCompletion({ content: 'ok' }) };
   });
-  return { gateway, upstream, adminKey, apiUrl: `${gateway.url}/api/v1`, logs };
 }
 
 /** The value of one sample line (`name{labels} value`) of an exposition, or null. */
@@ -66,12 +49,7 @@ function sample(text: string, series: string): number | null {
 
 test('GET /metrics counts requests, latencies, upstream attempts, ledger writes and stream state', async (t) => {
   const harness = await start(t);
-  harness.upstream.route('/v1/chat/completions', (request) => {
-    const body = request.body as { stream?: boolean };
-    return body.stream === true
-      ? { kind: 'sse', events: openAIStreamEvents({ contents: ['stre', 'amed'] }) }
-      : { kind: 'json', body: openAIChatCompletion({ content: 'ok' }) };
-  });
+  routeChatAnswers(harness.upstream);
   const plain = await postJson(harness.apiUrl, '/chat/completions', harness.adminKey, {
     model: 'test/model',
     messages,
@@ -121,17 +99,11 @@ test('GET /metrics counts requests, latencies, upstream attempts, ledger writes 
 
 test('an open stream is counted while it runs', async (t) => {
   const harness = await start(t);
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let arrived: () => void = () => undefined;
-  const upstreamReached = new Promise<void>((resolve) => {
-    arrived = resolve;
-  });
+  const held = createGate();
+  const upstreamReached = createGate();
   harness.upstream.route('/v1/chat/completions', async () => {
-    arrived();
-    await held;
+    upstreamReached.open();
+    await held.opened;
     return { kind: 'sse', events: openAIStreamEvents({ contents: ['late'] }) };
   });
   const pending = postJson(harness.apiUrl, '/chat/completions', harness.adminKey, {
@@ -139,10 +111,10 @@ test('an open stream is counted while it runs', async (t) => {
     messages,
     stream: true,
   });
-  await upstreamReached;
+  await upstreamReached.opened;
   const during = await (await fetch(`${harness.gateway.url}/metrics`)).text();
   assert.equal(sample(during, 'tollgate_open_streams'), 1);
-  release();
+  held.open();
   await readSse(await pending);
 });
 
@@ -218,12 +190,7 @@ test('/ready answers 200 with its checks, and 503 in the error envelope when Red
 
 test('every request leaves one JSON access-log line with request and generation ids, no secrets', async (t) => {
   const harness = await start(t);
-  harness.upstream.route('/v1/chat/completions', (request) => {
-    const body = request.body as { stream?: boolean };
-    return body.stream === true
-      ? { kind: 'sse', events: openAIStreamEvents({ contents: ['stre', 'amed'] }) }
-      : { kind: 'json', body: openAIChatCompletion({ content: 'ok' }) };
-  });
+  routeChatAnswers(harness.upstream);
   const plain = await postJson(harness.apiUrl, '/chat/completions', harness.adminKey, {
     model: 'test/model',
     messages,
@@ -242,7 +209,7 @@ test('every request leaves one JSON access-log line with request and generation 
   await lookup.text();
   await harness.gateway.close();
 
-  const access = harness.logs.filter((line) => line['msg'] === 'request');
+  const access = harness.logs.records().filter((line) => line['msg'] === 'request');
   assert.equal(access.length, 3);
   const [first, second, third] = access;
   for (const line of access) {
@@ -258,7 +225,7 @@ test('every request leaves one JSON access-log line with request and generation 
   assert.equal(third?.['route'], '/api/v1/generation');
   assert.equal(third?.['generation_id'], null);
   assert.notEqual(first?.['request_id'], second?.['request_id']);
-  const everything = JSON.stringify(harness.logs);
+  const everything = JSON.stringify(harness.logs.records());
   assert.ok(!everything.includes(harness.adminKey));
   assert.ok(!everything.includes(hashKey(harness.adminKey)));
   assert.ok(!everything.includes('sk-upstream-secret'));

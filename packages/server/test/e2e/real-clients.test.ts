@@ -5,25 +5,26 @@
  * shared/contract/real-clients.md for what each one accepts and rejects.
  */
 import assert from 'node:assert/strict';
-import { describe, type TestContext, test } from 'node:test';
-import { createOpenRouter } from '@openrouter/ai-sdk-provider';
-import { OpenRouter } from '@openrouter/sdk';
+import { describe, test } from 'node:test';
 import { OpenRouterCore } from '@openrouter/sdk/core.js';
 import { generationsGetGeneration } from '@openrouter/sdk/funcs/generationsGetGeneration.js';
-import type { ChatResult, ChatStreamChunk } from '@openrouter/sdk/models';
+import type { ChatStreamChunk } from '@openrouter/sdk/models';
 import { NotFoundResponseError, UnauthorizedResponseError } from '@openrouter/sdk/models/errors';
-import type { SendChatCompletionRequestResponse } from '@openrouter/sdk/models/operations';
 import { type GenerationRecord, GenerationRecordSchema } from '@tollgate/protocol';
-import { generateText, type ProviderMetadata, streamText } from 'ai';
+import { generateText } from 'ai';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam } from 'openai/resources';
-import { getGeneration } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
 import {
-  startTestGateway,
-  type TestGateway,
-  type TestGatewayOptions,
-} from '../helpers/start-test-gateway.js';
+  aiSdkOpenRouter,
+  collectSdkStream,
+  expectChatResult,
+  fetchRecord,
+  metadataCost,
+  openRouterSdk,
+  streamTextToEnd,
+} from '../helpers/openrouter-clients.js';
+import { startTestGatewayFor, type TestGateway } from '../helpers/start-test-gateway.js';
 
 const DEMO_MODEL = 'tollgate/demo';
 const DEMO_PROVIDER = 'Tollgate Demo';
@@ -43,45 +44,8 @@ const BILLED_USAGE = {
 /** 700 × 1e-6 + 300 × 1e-7 + 150 × 2e-6 + 50 × 3e-6 USD, as the nearest double. */
 const BILLED_COST = 0.00118;
 
-/** Starts a gateway owned by this test and closed when it ends. */
-async function startGatewayFor(
-  t: TestContext,
-  options: TestGatewayOptions = {},
-): Promise<TestGateway> {
-  const harness = await startTestGateway(options);
-  t.after(() => harness.close());
-  return harness;
-}
-
-function openRouterClient(harness: TestGateway, apiKey = harness.key): OpenRouter {
-  return new OpenRouter({ apiKey, serverURL: harness.apiUrl, retryConfig: { strategy: 'none' } });
-}
-
 function openAIClient(harness: TestGateway): OpenAI {
   return new OpenAI({ apiKey: harness.key, baseURL: harness.apiUrl, maxRetries: 0 });
-}
-
-/** Reads the stored record with plain fetch and checks it against our own wire schema. */
-async function fetchRecord(harness: TestGateway, id: string): Promise<GenerationRecord> {
-  const response = await getGeneration(harness.apiUrl, harness.key, id);
-  assert.equal(response.status, 200, `GET /generation?id=${id}`);
-  const body = (await response.json()) as { data: unknown };
-  return GenerationRecordSchema.parse(body.data);
-}
-
-function expectChatResult(response: SendChatCompletionRequestResponse): ChatResult {
-  assert.ok(!(response instanceof ReadableStream), 'expected a JSON chat result, got a stream');
-  return response;
-}
-
-async function collectSdkStream(
-  response: SendChatCompletionRequestResponse,
-): Promise<ChatStreamChunk[]> {
-  assert.ok(response instanceof ReadableStream, 'expected an event stream, got a JSON result');
-  const chunks: ChatStreamChunk[] = [];
-  // A chunk that fails the SDK's schema throws out of this loop.
-  for await (const chunk of response) chunks.push(chunk);
-  return chunks;
 }
 
 function sdkStreamText(chunks: readonly ChatStreamChunk[]): string {
@@ -115,13 +79,6 @@ async function collectOpenAIStream(
   return { chunks, text, usage };
 }
 
-/** `providerMetadata.openrouter.usage.cost`, as the AI SDK provider exposes it. */
-function metadataCost(metadata: ProviderMetadata | undefined): unknown {
-  const usage = metadata?.['openrouter']?.['usage'];
-  if (typeof usage !== 'object' || usage === null || !('cost' in usage)) return undefined;
-  return usage['cost'];
-}
-
 function routeBilledStream(harness: TestGateway): void {
   harness.upstream.route('/v1/chat/completions', {
     kind: 'sse',
@@ -141,8 +98,8 @@ function assertBilledRecord(record: GenerationRecord): void {
 
 describe('@openrouter/sdk against the gateway', () => {
   test('chat.send parses a non-stream demo completion and getGeneration at once matches it', async (t) => {
-    const harness = await startGatewayFor(t, { demo: true });
-    const client = openRouterClient(harness);
+    const harness = await startTestGatewayFor(t, { demo: true });
+    const client = openRouterSdk(harness);
     const result = expectChatResult(
       await client.chat.send({ chatRequest: { model: DEMO_MODEL, messages, stream: false } }),
     );
@@ -166,8 +123,8 @@ describe('@openrouter/sdk against the gateway', () => {
   });
 
   test('chat.send streams demo chunks that all parse, ending in usage the record matches', async (t) => {
-    const harness = await startGatewayFor(t, { demo: true });
-    const client = openRouterClient(harness);
+    const harness = await startTestGatewayFor(t, { demo: true });
+    const client = openRouterSdk(harness);
     const chunks = await collectSdkStream(
       await client.chat.send({ chatRequest: { model: DEMO_MODEL, messages, stream: true } }),
     );
@@ -194,9 +151,9 @@ describe('@openrouter/sdk against the gateway', () => {
   });
 
   test('chat.send streams cached and reasoning usage from the upstream, billed to the exact dollar', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     routeBilledStream(harness);
-    const client = openRouterClient(harness);
+    const client = openRouterSdk(harness);
     const chunks = await collectSdkStream(
       await client.chat.send({ chatRequest: { model: TEST_MODEL, messages, stream: true } }),
     );
@@ -222,12 +179,12 @@ describe('@openrouter/sdk against the gateway', () => {
   });
 
   test('chat.send bills a non-stream upstream completion with cached and reasoning tokens exactly', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     harness.upstream.route('/v1/chat/completions', {
       kind: 'json',
       body: openAIChatCompletion({ content: 'Metered exactly.', usage: BILLED_USAGE }),
     });
-    const client = openRouterClient(harness);
+    const client = openRouterSdk(harness);
     const result = expectChatResult(
       await client.chat.send({ chatRequest: { model: TEST_MODEL, messages } }),
     );
@@ -239,9 +196,9 @@ describe('@openrouter/sdk against the gateway', () => {
   });
 
   test('generationsGetGeneration returns ok for a known id and NotFoundResponseError for an unknown one', async (t) => {
-    const harness = await startGatewayFor(t, { demo: true });
+    const harness = await startTestGatewayFor(t, { demo: true });
     const result = expectChatResult(
-      await openRouterClient(harness).chat.send({ chatRequest: { model: DEMO_MODEL, messages } }),
+      await openRouterSdk(harness).chat.send({ chatRequest: { model: DEMO_MODEL, messages } }),
     );
     const core = new OpenRouterCore({
       apiKey: harness.key,
@@ -263,11 +220,11 @@ describe('@openrouter/sdk against the gateway', () => {
   });
 
   test('getGeneration with a wrong API key throws UnauthorizedResponseError', async (t) => {
-    const harness = await startGatewayFor(t, { demo: true });
+    const harness = await startTestGatewayFor(t, { demo: true });
     const result = expectChatResult(
-      await openRouterClient(harness).chat.send({ chatRequest: { model: DEMO_MODEL, messages } }),
+      await openRouterSdk(harness).chat.send({ chatRequest: { model: DEMO_MODEL, messages } }),
     );
-    const stranger = openRouterClient(harness, 'sk-or-v1-not-a-real-key');
+    const stranger = openRouterSdk(harness, 'sk-or-v1-not-a-real-key');
     await assert.rejects(stranger.generations.getGeneration({ id: result.id }), (error) => {
       assert.ok(error instanceof UnauthorizedResponseError, String(error));
       assert.equal(error.statusCode, 401);
@@ -276,8 +233,8 @@ describe('@openrouter/sdk against the gateway', () => {
   });
 
   test('getGeneration right after each of 20 sequential completions never answers 404', async (t) => {
-    const harness = await startGatewayFor(t, { demo: true });
-    const client = openRouterClient(harness);
+    const harness = await startTestGatewayFor(t, { demo: true });
+    const client = openRouterSdk(harness);
     for (let round = 0; round < 20; round += 1) {
       const result = expectChatResult(
         await client.chat.send({
@@ -296,7 +253,7 @@ describe('@openrouter/sdk against the gateway', () => {
 
 describe('openai against the gateway', () => {
   test('answers a non-stream demo completion whose generation record matches its usage', async (t) => {
-    const harness = await startGatewayFor(t, { demo: true });
+    const harness = await startTestGatewayFor(t, { demo: true });
     const client = openAIClient(harness);
     const completion = await client.chat.completions.create({ model: DEMO_MODEL, messages });
     assert.match(completion.id, GENERATION_ID);
@@ -318,7 +275,7 @@ describe('openai against the gateway', () => {
   });
 
   test('streams demo deltas and a usage chunk without stream_options being sent', async (t) => {
-    const harness = await startGatewayFor(t, { demo: true });
+    const harness = await startTestGatewayFor(t, { demo: true });
     const client = openAIClient(harness);
     const stream = await client.chat.completions.create({
       model: DEMO_MODEL,
@@ -341,7 +298,7 @@ describe('openai against the gateway', () => {
   });
 
   test('streams cached and reasoning usage from the upstream and bills it to the exact dollar', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     routeBilledStream(harness);
     const client = openAIClient(harness);
     const stream = await client.chat.completions.create({
@@ -369,7 +326,7 @@ describe('openai against the gateway', () => {
   });
 
   test('rejects an unknown model with NotFoundError (404)', async (t) => {
-    const harness = await startGatewayFor(t, { demo: true });
+    const harness = await startTestGatewayFor(t, { demo: true });
     const client = openAIClient(harness);
     await assert.rejects(
       client.chat.completions.create({ model: 'nobody/no-such-model', messages }),
@@ -382,7 +339,7 @@ describe('openai against the gateway', () => {
   });
 
   test('rejects messages that are not an array with BadRequestError naming messages', async (t) => {
-    const harness = await startGatewayFor(t, { demo: true });
+    const harness = await startTestGatewayFor(t, { demo: true });
     const client = openAIClient(harness);
     const notAnArray = 'hello' as unknown as ChatCompletionMessageParam[];
     await assert.rejects(
@@ -399,8 +356,8 @@ describe('openai against the gateway', () => {
 
 describe('ai + @openrouter/ai-sdk-provider against the gateway', () => {
   test('generateText returns demo text whose provider-metadata cost equals the record', async (t) => {
-    const harness = await startGatewayFor(t, { demo: true });
-    const openrouter = createOpenRouter({ baseURL: harness.apiUrl, apiKey: harness.key });
+    const harness = await startTestGatewayFor(t, { demo: true });
+    const openrouter = aiSdkOpenRouter(harness);
     const result = await generateText({
       model: openrouter(DEMO_MODEL),
       prompt: PROMPT,
@@ -418,12 +375,12 @@ describe('ai + @openrouter/ai-sdk-provider against the gateway', () => {
   });
 
   test('generateText reports cached and reasoning tokens and the exact cost from the upstream', async (t) => {
-    const harness = await startGatewayFor(t);
+    const harness = await startTestGatewayFor(t);
     harness.upstream.route('/v1/chat/completions', {
       kind: 'json',
       body: openAIChatCompletion({ content: 'Metered exactly.', usage: BILLED_USAGE }),
     });
-    const openrouter = createOpenRouter({ baseURL: harness.apiUrl, apiKey: harness.key });
+    const openrouter = aiSdkOpenRouter(harness);
     const result = await generateText({
       model: openrouter(TEST_MODEL),
       prompt: PROMPT,
@@ -439,19 +396,13 @@ describe('ai + @openrouter/ai-sdk-provider against the gateway', () => {
   });
 
   test('streamText yields demo text and finishes cleanly with a cost equal to the record', async (t) => {
-    const harness = await startGatewayFor(t, { demo: true });
-    const openrouter = createOpenRouter({ baseURL: harness.apiUrl, apiKey: harness.key });
-    const errors: unknown[] = [];
-    const result = streamText({
+    const harness = await startTestGatewayFor(t, { demo: true });
+    const openrouter = aiSdkOpenRouter(harness);
+    const { result, text, errors } = await streamTextToEnd({
       model: openrouter(DEMO_MODEL),
       prompt: PROMPT,
       maxRetries: 0,
-      onError: ({ error }) => {
-        errors.push(error);
-      },
     });
-    let text = '';
-    for await (const delta of result.textStream) text += delta;
     assert.deepEqual(errors, []);
     assert.ok(text.length > 0, 'the stream yields text');
     assert.ok(

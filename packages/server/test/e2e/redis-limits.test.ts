@@ -1,26 +1,24 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { Redis } from 'ioredis';
 import { generateKey, hashKey } from '../../src/accounts/api-keys.js';
+import type { ConfigFile } from '../../src/config/config-schema.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { StorageConfig } from '../../src/config/settings.js';
-import { parsePricing } from '../../src/ledger/cost-engine.js';
-import { type PendingFacts, toInflightRow } from '../../src/ledger/inflight-journal.js';
 import { formatUsd, parseUsd } from '../../src/ledger/money.js';
 import { type RunningGateway, startGateway } from '../../src/start-gateway.js';
-import { createStorage } from '../../src/storage/create-storage.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
+import { holdUntilAllDecided } from '../helpers/gate.js';
 import { postJson } from '../helpers/http.js';
+import { journaledStreamFacts, leaveJournaledStream } from '../helpers/journaled-stream.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
+import { freshRedisPrefix, TEST_REDIS_URL } from '../helpers/redis-prefix.js';
 import { defaultTestConfig } from '../helpers/start-test-gateway.js';
 
-const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const messages = [{ role: 'user', content: 'hi' }];
 // Each answer: 10 × $0.000001 + 100 × $0.000002 = $0.00021; a request holds up to $0.00021.
 const ANSWER = openAIChatCompletion({
@@ -28,16 +26,23 @@ const ANSWER = openAIChatCompletion({
   usage: { prompt_tokens: 10, completion_tokens: 100 },
 });
 
-/** A random key prefix per test, and the removal of every key under it. */
-async function redisPrefix(t: TestContext): Promise<string> {
-  const prefix = `tgtest:${randomBytes(6).toString('hex')}:`;
-  t.after(async () => {
-    const client = new Redis(TEST_REDIS_URL);
-    const keys = await client.keys(`${prefix}*`);
-    if (keys.length > 0) await client.del(...keys);
-    client.disconnect();
-  });
-  return prefix;
+/** The default test config, its limits shared through the Redis at `redisUrl` under `prefix`. */
+function redisTestConfig(
+  upstreamUrl: string,
+  redisUrl: string,
+  prefix: string,
+  extra: object = {},
+): ConfigFile {
+  return parseConfig(
+    {
+      ...(defaultTestConfig(upstreamUrl) as object),
+      redis_url: redisUrl,
+      redis_key_prefix: prefix,
+      ...extra,
+    },
+    {},
+    'test config',
+  );
 }
 
 interface Nodes {
@@ -56,16 +61,7 @@ async function startNodes(
   const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-redis-'));
   const storage: StorageConfig = { kind: 'sqlite', path: join(dataDir, 'tollgate.db') };
   const adminKey = generateKey();
-  const config = parseConfig(
-    {
-      ...(defaultTestConfig(upstream.url) as object),
-      redis_url: options.redisUrl,
-      redis_key_prefix: options.prefix,
-      ...options.extra,
-    },
-    {},
-    'test config',
-  );
+  const config = redisTestConfig(upstream.url, options.redisUrl, options.prefix, options.extra);
   const nodes: RunningGateway[] = [];
   t.after(async () => {
     for (const node of nodes) await node.close();
@@ -110,6 +106,27 @@ function chat(apiUrl: string, key: string): Promise<Response> {
   });
 }
 
+/**
+ * A key whose limit fits one answer and one more hold, plus half the charge of a recovered
+ * stream of 100,000 prompt tokens ($0.1): its second request fits only while that charge is not
+ * counted. Its first request is answered here, which sets the key's shared window in Redis.
+ */
+async function keyShortOfRecoveredCharge(
+  apiUrl: string,
+  adminKey: string,
+  name: string,
+): Promise<string> {
+  const hold = await holdOfChat(apiUrl, adminKey);
+  const answered = parseUsd('0.00021');
+  const recovered = parseUsd('0.1');
+  const limit = answered + hold + recovered / 2n;
+  const key = await createKey(apiUrl, adminKey, { name, limit: Number(formatUsd(limit)) });
+  const answer = await chat(apiUrl, key);
+  assert.equal(answer.status, 200, 'the first request sets the key’s shared window in Redis');
+  await answer.text();
+  return key;
+}
+
 /** A TCP port nothing listens on. */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -150,7 +167,7 @@ async function redisProxy(): Promise<{ url: string; cut(): Promise<void> }> {
 }
 
 test('a key limit holds across two gateways sharing Redis under 80 concurrent requests', async (t) => {
-  const prefix = await redisPrefix(t);
+  const prefix = await freshRedisPrefix(t);
   const { nodes, upstream, adminKey, api } = await startNodes(t, {
     count: 2,
     redisUrl: TEST_REDIS_URL,
@@ -161,25 +178,12 @@ test('a key limit holds across two gateways sharing Redis under 80 concurrent re
   const fits = Number(parseUsd(limitUsd) / hold);
   const key = await createKey(api(0), adminKey, { name: 'limited', limit: Number(limitUsd) });
   const total = 80;
-  let decided = 0;
-  let open: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  const decide = () => {
-    decided += 1;
-    if (decided === total) open();
-  };
-  upstream.route('/v1/chat/completions', async () => {
-    decide();
-    // Every admitted request stays in flight until all of them have been admitted or refused.
-    await gate;
-    return { kind: 'json', body: ANSWER };
-  });
+  // Every admitted request stays in flight until all of them have been admitted or refused.
+  const decideRefused = holdUntilAllDecided(upstream, total, { kind: 'json', body: ANSWER });
   const statuses = await Promise.all(
     Array.from({ length: total }, async (_, index) => {
       const response = await chat(api(index % 2), key);
-      if (response.status === 402) decide();
+      if (response.status === 402) decideRefused();
       await response.text();
       return response.status;
     }),
@@ -213,7 +217,7 @@ test('a key limit holds across two gateways sharing Redis under 80 concurrent re
 });
 
 test('a rate limit is shared by two gateways: the fourth request on either node gets 429', async (t) => {
-  const prefix = await redisPrefix(t);
+  const prefix = await freshRedisPrefix(t);
   const fixedNow = Date.UTC(2026, 10, 22, 12, 0, 30);
   const { upstream, adminKey, api } = await startNodes(t, {
     count: 2,
@@ -238,7 +242,7 @@ test('a rate limit is shared by two gateways: the fourth request on either node 
 });
 
 test('a daily key limit resets at UTC midnight with usage counted across nodes', async (t) => {
-  const prefix = await redisPrefix(t);
+  const prefix = await freshRedisPrefix(t);
   let nowMs = Date.UTC(2026, 10, 22, 23, 59, 0);
   const { upstream, adminKey, api } = await startNodes(t, {
     count: 2,
@@ -317,7 +321,7 @@ test('with redis_failure: open, requests pass uncounted, but a limited key is st
 });
 
 test('when Redis goes away mid-run, limited requests get 503 instead of overspending', async (t) => {
-  const prefix = await redisPrefix(t);
+  const prefix = await freshRedisPrefix(t);
   const proxy = await redisProxy();
   t.after(() => proxy.cut());
   const { adminKey, api, upstream } = await startNodes(t, {
@@ -341,7 +345,7 @@ test('when Redis goes away mid-run, limited requests get 503 instead of overspen
 });
 
 test('usage recorded before Redis was configured counts against the limit, to the pico', async (t) => {
-  const prefix = await redisPrefix(t);
+  const prefix = await freshRedisPrefix(t);
   const upstream = await startFakeUpstream();
   const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-redis-'));
   t.after(async () => {
@@ -392,21 +396,13 @@ test('usage recorded before Redis was configured counts against the limit, to th
 });
 
 test('a record recovered after a crash counts against a key limit shared through Redis', async (t) => {
-  const prefix = await redisPrefix(t);
+  const prefix = await freshRedisPrefix(t);
   const upstream = await startFakeUpstream();
   upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
   const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-redis-recovery-'));
   const storage: StorageConfig = { kind: 'sqlite', path: join(dataDir, 'tollgate.db') };
   const adminKey = generateKey();
-  const config = parseConfig(
-    {
-      ...(defaultTestConfig(upstream.url) as object),
-      redis_url: TEST_REDIS_URL,
-      redis_key_prefix: prefix,
-    },
-    {},
-    'test config',
-  );
+  const config = redisTestConfig(upstream.url, TEST_REDIS_URL, prefix);
   const running: RunningGateway[] = [];
   t.after(async () => {
     for (const node of running) await node.close();
@@ -427,50 +423,16 @@ test('a record recovered after a crash counts against a key limit shared through
   };
 
   const first = await start();
-  const hold = await holdOfChat(first.api, adminKey);
-  const answered = parseUsd('0.00021');
-  // The stream the crash cut: 100,000 prompt tokens at $0.000001 = $0.1, billed on recovery.
-  const recovered = parseUsd('0.1');
-  // Enough for one answer and one more hold, plus half the recovered charge: without it counted,
-  // the second request fits; with it, it does not.
-  const limit = answered + hold + recovered / 2n;
-  const key = await createKey(first.api, adminKey, {
-    name: 'crash',
-    limit: Number(formatUsd(limit)),
-  });
-  const answer = await chat(first.api, key);
-  assert.equal(answer.status, 200, 'the first request sets the key’s shared window in Redis');
-  await answer.text();
+  const key = await keyShortOfRecoveredCharge(first.api, adminKey, 'crash');
 
   // What the dead process left: a journaled stream of this key, created after that first hold.
-  const facts: PendingFacts = {
+  const facts = journaledStreamFacts({
     id: 'gen-1800000000-RecoveredAfterCrash0001',
-    requestId: 'req-1800000000-RecoveredAfterCrash0001',
     keyHash: hashKey(key),
-    workspaceId: 'default',
-    createdAtMs: Date.now(),
-    model: 'test/model',
-    providerName: 'Acme',
-    apiType: 'completions',
-    streamed: true,
-    byokFeePpm: null,
     normalizedPromptTokens: 100_000,
-    promptEstimated: false,
-    numMediaPrompt: 0,
-    numPromptImages: 0,
-    numInputAudioPrompt: 0,
-    httpReferer: null,
-    userAgent: null,
-    externalUser: null,
-    sessionId: null,
-    dataRegion: 'global',
-    providerResponses: [],
-    prices: parsePricing({ prompt: '0.000001', completion: '0.000002' }),
     priceVersion: 'config:recovery-test',
-  };
-  const direct = await createStorage(storage);
-  await direct.inflight.insertMany([toInflightRow(facts, 'node-that-crashes')]);
-  await direct.close();
+  });
+  await leaveJournaledStream(storage, facts, 'node-that-crashes');
   await first.node.close();
   running.length = 0;
 
@@ -486,21 +448,13 @@ test('a record recovered after a crash counts against a key limit shared through
 });
 
 test('a dead node’s stream recovered by a surviving node counts against a key limit shared through Redis', async (t) => {
-  const prefix = await redisPrefix(t);
+  const prefix = await freshRedisPrefix(t);
   const upstream = await startFakeUpstream();
   upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
   const database = await createFreshPostgresDatabase();
   const storage: StorageConfig = { kind: 'postgres', url: database.url };
   const adminKey = generateKey();
-  const config = parseConfig(
-    {
-      ...(defaultTestConfig(upstream.url) as object),
-      redis_url: TEST_REDIS_URL,
-      redis_key_prefix: prefix,
-    },
-    {},
-    'test config',
-  );
+  const config = redisTestConfig(upstream.url, TEST_REDIS_URL, prefix);
   const survivor = await startGateway({
     port: 0,
     storage,
@@ -516,46 +470,16 @@ test('a dead node’s stream recovered by a surviving node counts against a key 
     await database.drop();
   });
   const api = `${survivor.url}/api/v1`;
-  const hold = await holdOfChat(api, adminKey);
-  const answered = parseUsd('0.00021');
-  const recovered = parseUsd('0.1');
-  // As above: the second request fits only if the recovered charge is not counted.
-  const limit = answered + hold + recovered / 2n;
-  const key = await createKey(api, adminKey, { name: 'dead', limit: Number(formatUsd(limit)) });
-  const answer = await chat(api, key);
-  assert.equal(answer.status, 200, 'the first request sets the key’s shared window in Redis');
-  await answer.text();
+  const key = await keyShortOfRecoveredCharge(api, adminKey, 'dead');
 
   // What a node that died and never came back left: a journaled stream and an expired lease.
-  const facts: PendingFacts = {
+  const facts = journaledStreamFacts({
     id: 'gen-1800000000-RecoveredByASurvivor01',
-    requestId: 'req-1800000000-RecoveredByASurvivor01',
     keyHash: hashKey(key),
-    workspaceId: 'default',
-    createdAtMs: Date.now(),
-    model: 'test/model',
-    providerName: 'Acme',
-    apiType: 'completions',
-    streamed: true,
-    byokFeePpm: null,
     normalizedPromptTokens: 100_000,
-    promptEstimated: false,
-    numMediaPrompt: 0,
-    numPromptImages: 0,
-    numInputAudioPrompt: 0,
-    httpReferer: null,
-    userAgent: null,
-    externalUser: null,
-    sessionId: null,
-    dataRegion: 'global',
-    providerResponses: [],
-    prices: parsePricing({ prompt: '0.000001', completion: '0.000002' }),
     priceVersion: 'config:recovery-test',
-  };
-  const direct = await createStorage(storage);
-  await direct.inflight.insertMany([toInflightRow(facts, 'dead-node')]);
-  await direct.nodeLeases.renew('dead-node', Date.now() - 1);
-  await direct.close();
+  });
+  await leaveJournaledStream(storage, facts, 'dead-node', { leaseExpired: true });
 
   // The survivor recovers it on its own beat (or this lookup triggers it): polled, bounded.
   const deadline = Date.now() + 20_000;

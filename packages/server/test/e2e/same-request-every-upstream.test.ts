@@ -8,12 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createOpenRouter } from '@openrouter/ai-sdk-provider';
-import { OpenRouter } from '@openrouter/sdk';
-import type { ChatResult, ChatStreamChunk } from '@openrouter/sdk/models';
-import type { SendChatCompletionRequestResponse } from '@openrouter/sdk/models/operations';
-import { type GenerationRecord, GenerationRecordSchema } from '@tollgate/protocol';
-import { generateText, type ProviderMetadata, streamText } from 'ai';
+import type { GenerationRecord } from '@tollgate/protocol';
+import { generateText } from 'ai';
 import { textResponse } from '../../src/providers/gemini/__fixtures__/gemini-responses.js';
 import { readAnthropicJson, toAnthropicSse } from '../helpers/anthropic-fixtures.js';
 import {
@@ -22,8 +18,17 @@ import {
   type RecordedRequest,
   startFakeUpstream,
 } from '../helpers/fake-upstream.js';
-import { getGeneration, postJson } from '../helpers/http.js';
+import { postJson } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
+import {
+  aiSdkOpenRouter,
+  collectSdkStream,
+  expectChatResult,
+  fetchRecord,
+  metadataCost,
+  openRouterSdk,
+  streamTextToEnd,
+} from '../helpers/openrouter-clients.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 
 const GENERATION_ID = /^gen-/;
@@ -201,43 +206,6 @@ function config(openAIUrl: string): unknown {
   };
 }
 
-function sdkClient(): OpenRouter {
-  return new OpenRouter({
-    apiKey: harness.key,
-    serverURL: harness.apiUrl,
-    retryConfig: { strategy: 'none' },
-  });
-}
-
-function expectChatResult(response: SendChatCompletionRequestResponse): ChatResult {
-  assert.ok(!(response instanceof ReadableStream), 'expected a JSON chat result, got a stream');
-  return response;
-}
-
-async function collectSdkStream(
-  response: SendChatCompletionRequestResponse,
-): Promise<ChatStreamChunk[]> {
-  assert.ok(response instanceof ReadableStream, 'expected an event stream, got a JSON result');
-  const chunks: ChatStreamChunk[] = [];
-  // A chunk failing the SDK's schema throws out of this loop.
-  for await (const chunk of response) chunks.push(chunk);
-  return chunks;
-}
-
-async function fetchRecord(id: string): Promise<GenerationRecord> {
-  const response = await getGeneration(harness.apiUrl, harness.key, id);
-  assert.equal(response.status, 200, `GET /generation?id=${id}`);
-  const body = (await response.json()) as { data: unknown };
-  return GenerationRecordSchema.parse(body.data);
-}
-
-/** `providerMetadata.openrouter.usage.cost`, as the AI SDK provider exposes it. */
-function metadataCost(metadata: ProviderMetadata | undefined): unknown {
-  const usage = metadata?.['openrouter']?.['usage'];
-  if (typeof usage !== 'object' || usage === null || !('cost' in usage)) return undefined;
-  return usage['cost'];
-}
-
 function assertRecord(record: GenerationRecord, target: Target, streamed: boolean): void {
   assert.equal(record.model, target.model);
   assert.equal(record.provider_name, target.provider);
@@ -293,7 +261,9 @@ describe('the same request against an openai, an anthropic and a gemini upstream
       test('@openrouter/sdk chat.send parses, and getGeneration at once matches its cost', async () => {
         const since = snapshot();
         const result = expectChatResult(
-          await sdkClient().chat.send({ chatRequest: { model: target.model, messages } }),
+          await openRouterSdk(harness).chat.send({
+            chatRequest: { model: target.model, messages },
+          }),
         );
         assertServedBy(target, since, false);
         assert.match(result.id, GENERATION_ID);
@@ -308,19 +278,19 @@ describe('the same request against an openai, an anthropic and a gemini upstream
         assert.equal(result.usage?.totalTokens, PROMPT_TOKENS + COMPLETION_TOKENS);
         assert.equal(result.usage?.cost, EXPECTED_COST);
 
-        const { data } = await sdkClient().generations.getGeneration({ id: result.id });
+        const { data } = await openRouterSdk(harness).generations.getGeneration({ id: result.id });
         assert.equal(data.id, result.id);
         assert.equal(data.totalCost, result.usage?.cost);
         assert.equal(data.model, target.model);
         assert.equal(data.providerName, target.provider);
         assert.equal(data.streamed, false);
-        assertRecord(await fetchRecord(result.id), target, false);
+        assertRecord(await fetchRecord(harness, result.id), target, false);
       });
 
       test('@openrouter/sdk chat.send streams chunks that all parse, and getGeneration matches', async () => {
         const since = snapshot();
         const chunks = await collectSdkStream(
-          await sdkClient().chat.send({
+          await openRouterSdk(harness).chat.send({
             chatRequest: { model: target.model, messages, stream: true },
           }),
         );
@@ -345,16 +315,16 @@ describe('the same request against an openai, an anthropic and a gemini upstream
         assert.equal(usage.completionTokens, COMPLETION_TOKENS);
         assert.equal(usage.cost, EXPECTED_COST);
 
-        const { data } = await sdkClient().generations.getGeneration({ id: first.id });
+        const { data } = await openRouterSdk(harness).generations.getGeneration({ id: first.id });
         assert.equal(data.totalCost, usage.cost);
         assert.equal(data.streamed, true);
         assert.equal(data.providerName, target.provider);
-        assertRecord(await fetchRecord(first.id), target, true);
+        assertRecord(await fetchRecord(harness, first.id), target, true);
       });
 
       test('ai generateText returns the text and a metadata cost equal to the record', async () => {
         const since = snapshot();
-        const openrouter = createOpenRouter({ baseURL: harness.apiUrl, apiKey: harness.key });
+        const openrouter = aiSdkOpenRouter(harness);
         const result = await generateText({
           model: openrouter(target.model),
           ...aiSdkPrompt,
@@ -365,32 +335,26 @@ describe('the same request against an openai, an anthropic and a gemini upstream
         assert.equal(result.finishReason, 'stop');
         assert.equal(result.usage.inputTokens, PROMPT_TOKENS);
         assert.equal(result.usage.outputTokens, COMPLETION_TOKENS);
-        const record = await fetchRecord(result.response.id);
+        const record = await fetchRecord(harness, result.response.id);
         assert.equal(metadataCost(result.providerMetadata), record.total_cost);
         assertRecord(record, target, false);
       });
 
       test('ai streamText yields the text and a metadata cost equal to the record', async () => {
         const since = snapshot();
-        const openrouter = createOpenRouter({ baseURL: harness.apiUrl, apiKey: harness.key });
-        const errors: unknown[] = [];
-        const result = streamText({
+        const openrouter = aiSdkOpenRouter(harness);
+        const { result, text, errors } = await streamTextToEnd({
           model: openrouter(target.model),
           ...aiSdkPrompt,
           maxRetries: 0,
-          onError: ({ error }) => {
-            errors.push(error);
-          },
         });
-        let text = '';
-        for await (const delta of result.textStream) text += delta;
         assert.deepEqual(errors, []);
         assertServedBy(target, since, true);
         assert.equal(text, TEXT);
         assert.equal(await result.finishReason, 'stop');
         const { id } = await result.response;
         assert.match(id, GENERATION_ID);
-        const record = await fetchRecord(id);
+        const record = await fetchRecord(harness, id);
         assert.equal(metadataCost(await result.providerMetadata), record.total_cost);
         assertRecord(record, target, true);
       });

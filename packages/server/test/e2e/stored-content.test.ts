@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { ErrorEnvelopeSchema, GenerationContentResponseSchema } from '@tollgate/protocol';
-import { pino } from 'pino';
-import { generateKey } from '../../src/accounts/api-keys.js';
-import { parseConfig } from '../../src/config/load-config.js';
-import { startGateway } from '../../src/start-gateway.js';
-import { startFakeUpstream } from '../helpers/fake-upstream.js';
+import { captureLogs } from '../helpers/captured-logs.js';
 import { postJson, readSse } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
-import { defaultTestConfig, startTestGateway } from '../helpers/start-test-gateway.js';
+import { defaultTestConfig, startTestGatewayFor } from '../helpers/start-test-gateway.js';
 
 const messages = [{ role: 'user', content: 'What is on my invoice?' }];
 
@@ -24,8 +16,7 @@ async function content(apiUrl: string, key: string, id: string) {
 }
 
 test('content is stored only where the config or the key says so, and answered in OpenRouter shape', async (t) => {
-  const harness = await startTestGateway();
-  t.after(() => harness.close());
+  const harness = await startTestGatewayFor(t);
   harness.upstream.route('/v1/chat/completions', (request) =>
     (request.body as { stream?: boolean }).stream === true
       ? { kind: 'sse', events: openAIStreamEvents({ contents: ['Two ', 'lines.'] }) }
@@ -91,10 +82,9 @@ test('content is stored only where the config or the key says so, and answered i
 });
 
 test('store_content: true in the config stores for every key but one that opts out', async (t) => {
-  const harness = await startTestGateway({
+  const harness = await startTestGatewayFor(t, {
     config: (url) => ({ ...(defaultTestConfig(url) as object), store_content: true }),
   });
-  t.after(() => harness.close());
   harness.upstream.route('/v1/chat/completions', { kind: 'json', body: openAIChatCompletion() });
   const created = await postJson(harness.apiUrl, '/keys', harness.key, { name: 'opted-out' });
   const { key, data } = (await created.json()) as { key: string; data: { hash: string } };
@@ -121,33 +111,17 @@ test('store_content: true in the config stores for every key but one that opts o
 });
 
 test('stored content never reaches the logs, even at trace level', async (t) => {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const upstream = await startFakeUpstream();
-  const adminKey = generateKey();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-content-logs-'));
-  const gateway = await startGateway({
-    port: 0,
-    dataDir,
-    adminKey,
-    logger: pino({ level: 'trace' }, sink),
+  // No redaction: the content must stay out of the log by never being logged.
+  const logs = captureLogs('trace', { redact: false });
+  const {
+    upstream,
+    apiUrl,
+    key: adminKey,
+  } = await startTestGatewayFor(t, {
+    logger: logs.logger,
     countTokens: false,
-    config: parseConfig(
-      { ...(defaultTestConfig(upstream.url) as object), store_content: true },
-      {},
-    ),
+    config: (url) => ({ ...(defaultTestConfig(url) as object), store_content: true }),
   });
-  t.after(async () => {
-    await gateway.close();
-    await upstream.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  const apiUrl = `${gateway.url}/api/v1`;
   upstream.route('/v1/chat/completions', {
     kind: 'json',
     body: openAIChatCompletion({ content: 'zanzibar-completion-marker' }),
@@ -160,8 +134,8 @@ test('stored content never reaches the logs, even at trace level', async (t) => 
   const stored = await content(apiUrl, adminKey, id);
   assert.equal(stored.status, 200);
   assert.match(JSON.stringify(stored.body), /quetzal-prompt-marker.*zanzibar-completion-marker/);
-  assert.ok(lines.length > 0, 'the gateway logged at trace level');
-  for (const line of lines) {
+  assert.ok(logs.lines.length > 0, 'the gateway logged at trace level');
+  for (const line of logs.lines) {
     assert.doesNotMatch(line, /quetzal-prompt-marker|zanzibar-completion-marker/);
   }
 });

@@ -5,21 +5,19 @@
  * when its raw JSON looks right.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { OpenRouter } from '@openrouter/sdk';
 import { generateKey, hashKey } from '../../src/accounts/api-keys.js';
 import {
   fetchCompleteRecord,
   HELD_MARKER,
   routeDurabilityUpstream,
+  startGatedUpstream,
 } from '../helpers/durability.js';
-import { type RecordedRequest, startFakeUpstream } from '../helpers/fake-upstream.js';
+import type { RecordedRequest } from '../helpers/fake-upstream.js';
+import { prepareGatewayFiles, startGatewayProcess } from '../helpers/gateway-process.js';
 import { nextCommit, openStreamUntil, postJson, readSse } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
-import { spawnGateway } from '../helpers/spawn-gateway.js';
+import { openRouterSdk } from '../helpers/openrouter-clients.js';
 import {
   defaultTestConfig,
   startTestGateway,
@@ -30,13 +28,9 @@ import { startClientRequest } from '../helpers/stream-client.js';
 const pricing = { prompt: '0.000001', completion: '0.000002' };
 const messages = [{ role: 'user', content: 'parse me strictly' }];
 
-function sdkFor(apiUrl: string, apiKey: string): OpenRouter {
-  return new OpenRouter({ apiKey, serverURL: apiUrl, retryConfig: { strategy: 'none' } });
-}
-
 /** Reads `id` through the strict SDK (throws ResponseValidationError on any schema mismatch). */
 async function parseStrictly(apiUrl: string, apiKey: string, id: string) {
-  const { data } = await sdkFor(apiUrl, apiKey).generations.getGeneration({ id });
+  const { data } = await openRouterSdk({ apiUrl, key: apiKey }).generations.getGeneration({ id });
   assert.equal(data.id, id);
   return data;
 }
@@ -223,39 +217,23 @@ describe('every record kind parses in the strict @openrouter/sdk', () => {
 });
 
 test('a record recovered after kill -9 parses in the strict @openrouter/sdk', async (t) => {
-  const upstream = await startFakeUpstream();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-strict-'));
-  let release: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  t.after(async () => {
-    release();
-    await upstream.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  routeDurabilityUpstream(upstream, gate);
-  const configPath = join(dataDir, 'config.json');
-  await writeFile(configPath, JSON.stringify(defaultTestConfig(upstream.url)));
-  const key = generateKey();
-  const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_CONFIG: configPath, TOLLGATE_ADMIN_KEY: key };
-  const first = await spawnGateway(env);
+  const { upstream, gate } = await startGatedUpstream(t);
+  routeDurabilityUpstream(upstream, gate.opened);
+  const files = await prepareGatewayFiles(t, 'tollgate-strict-', defaultTestConfig(upstream.url));
+  const key = files.adminKey;
+  const first = await startGatewayProcess(t, files.env);
   const held = startClientRequest(first.apiUrl, '/chat/completions', key, {
     model: 'test/model',
     messages: [{ role: 'user', content: 'hold me' }],
     stream: true,
   });
   await held.received(HELD_MARKER);
-  first.child.kill('SIGKILL');
-  await first.exited;
+  await first.kill('SIGKILL');
   const outcome = await held.outcome;
   const id = outcome.headerId;
   assert.ok(id !== null);
 
-  const second = await spawnGateway(env);
-  t.after(() => {
-    if (second.child.exitCode === null) second.child.kill('SIGKILL');
-  });
+  const second = await startGatewayProcess(t, files.env);
   const raw = await fetchCompleteRecord(second.apiUrl, key, id);
   assert.equal(raw.cancelled, true);
   const record = await parseStrictly(second.apiUrl, key, id);

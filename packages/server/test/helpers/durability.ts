@@ -7,8 +7,9 @@ import { usdNumberToPico } from '../../src/ledger/money.js';
 import type { Database } from '../../src/storage/database.js';
 import { createPostgresKysely, createPostgresPool } from '../../src/storage/dialects/postgres.js';
 import { createSqliteKysely } from '../../src/storage/dialects/sqlite.js';
-import type { FakeReply, FakeUpstream } from './fake-upstream.js';
+import { type FakeReply, type FakeUpstream, startFakeUpstream } from './fake-upstream.js';
 import { createFreshPostgresDatabase } from './fresh-postgres-database.js';
+import { createGate, type Gate } from './gate.js';
 import { getGeneration } from './http.js';
 import { openAIChatCompletion, openAIStreamEvents } from './openai-fixtures.js';
 import type { ClientOutcome } from './stream-client.js';
@@ -64,6 +65,22 @@ export function routeDurabilityUpstream(
     gate,
     gateAfter: 1,
   }));
+}
+
+/**
+ * A fake upstream and a closed gate for its held replies. After the test the gate opens, then the
+ * upstream closes, so nothing it held outlives the test.
+ */
+export async function startGatedUpstream(
+  t: TestContext,
+): Promise<{ upstream: FakeUpstream; gate: Gate }> {
+  const upstream = await startFakeUpstream();
+  const gate = createGate();
+  t.after(async () => {
+    gate.open();
+    await upstream.close();
+  });
+  return { upstream, gate };
 }
 
 /** A generation id a client received, where it saw it, and what became of its request. */

@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import type { Logger } from 'pino';
 import { generateKey } from '../../src/accounts/api-keys.js';
 import type { ConfigFile } from '../../src/config/config-schema.js';
 import { parseConfig } from '../../src/config/load-config.js';
@@ -37,6 +39,8 @@ export interface TestGatewayOptions {
   adminKey?: string;
   /** Storage backend (default: PostgreSQL under TEST_STORAGE=postgres, else SQLite). */
   storage?: 'sqlite' | 'postgres';
+  /** Where the gateway logs (default: nowhere), e.g. a captured logger. */
+  logger?: Logger;
 }
 
 /** The default test model: one OpenAI-compatible endpoint on the fake upstream. */
@@ -108,6 +112,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...(config === undefined ? {} : { config }),
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   return {
     gateway,
@@ -123,4 +128,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await postgres?.drop();
     },
   };
+}
+
+/** {@link startTestGateway} for one test: closed, its data deleted, when `t` ends. */
+export async function startTestGatewayFor(
+  t: TestContext,
+  options: TestGatewayOptions = {},
+): Promise<TestGateway> {
+  const harness = await startTestGateway(options);
+  t.after(() => harness.close());
+  return harness;
 }

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorEnvelopeSchema } from '@tollgate/protocol';
+import { createGate } from '../helpers/gate.js';
 import { openAIStreamEvents } from '../helpers/openai-fixtures.js';
 import { openRawConnection, parseFirstResponse } from '../helpers/raw-connection.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
@@ -116,17 +117,15 @@ test('a draining gateway answers requests arriving on open connections 503 in th
 }, async (t) => {
   const harness = await startTestGateway({ countTokens: false });
   t.after(() => harness.close());
-  let release: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let arrived: () => void = () => undefined;
-  const upstreamReached = new Promise<void>((resolve) => {
-    arrived = resolve;
-  });
+  const gate = createGate();
+  const upstreamReached = createGate();
   harness.upstream.route('/v1/chat/completions', () => {
-    arrived();
-    return { kind: 'sse', events: openAIStreamEvents({ contents: ['a', 'b'] }), gate };
+    upstreamReached.open();
+    return {
+      kind: 'sse',
+      events: openAIStreamEvents({ contents: ['a', 'b'] }),
+      gate: gate.opened,
+    };
   });
   const body = JSON.stringify({
     model: 'test/model',
@@ -146,7 +145,7 @@ test('a draining gateway answers requests arriving on open connections 503 in th
       body,
     ].join('\r\n'),
   );
-  await upstreamReached;
+  await upstreamReached.opened;
   const closing = harness.gateway.close();
   // The server stops listening right after the drain switch is thrown.
   while (harness.gateway.app.server.listening) {
@@ -154,7 +153,7 @@ test('a draining gateway answers requests arriving on open connections 503 in th
   }
   // A request pipelined behind the stream arrives during the drain.
   connection.socket.write('GET /api/v1/models HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n');
-  release();
+  gate.open();
   const received = await connection.closed;
   await closing;
   const stream = parseFirstResponse(received);

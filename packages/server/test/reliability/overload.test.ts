@@ -10,6 +10,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { ErrorEnvelopeSchema } from '@tollgate/protocol';
 import type { AdmissionState } from '../../src/accounts/admission.js';
+import { createGate } from '../helpers/gate.js';
 import { getGeneration, postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
 import {
@@ -25,15 +26,12 @@ const messages = [{ role: 'user', content: 'hi' }];
 
 /** Makes the upstream hold every chat request until the returned function is called. */
 function holdUpstream(harness: TestGateway): () => void {
-  let release: () => void = () => undefined;
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
+  const gate = createGate();
   harness.upstream.route('/v1/chat/completions', async () => {
-    await released;
+    await gate.opened;
     return { kind: 'json', body: openAIChatCompletion() };
   });
-  return () => release();
+  return gate.open;
 }
 
 test('admits max_concurrent_requests, queues max_queue, refuses the rest with 503 + Retry-After, loses no record', async (t) => {

@@ -3,7 +3,6 @@
  * those). Real gateways on loopback, real SQLite files, a canary server for SSRF.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +11,7 @@ import { test } from 'node:test';
 import pg from 'pg';
 import { hashKey } from '../../src/accounts/api-keys.js';
 import { startGateway } from '../../src/start-gateway.js';
+import { scratchDir, startGatewayProcess } from '../helpers/gateway-process.js';
 import { postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
 import { startTestGateway } from '../helpers/start-test-gateway.js';
@@ -224,31 +224,10 @@ test('binds 127.0.0.1 unless told otherwise (startGateway and the main entry poi
   const address = gateway.app.server.address() as AddressInfo;
   assert.equal(address.address, '127.0.0.1');
 
-  const dataDir = await (await import('node:fs/promises')).mkdtemp(
-    join((await import('node:os')).tmpdir(), 'tollgate-main-'),
-  );
-  const environment: Record<string, string | undefined> = {
-    ...process.env,
-    PORT: '0',
-    TOLLGATE_DATA_DIR: dataDir,
-  };
-  delete environment['HOST'];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts'], {
-    cwd: new URL('../../../../', import.meta.url),
-    env: environment,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.after(() => {
-    child.kill('SIGTERM');
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.once('exit', (code) => reject(new Error(`main exited ${code}: ${output}`)));
-    child.stdout.on('data', (data: Buffer) => {
-      output += data.toString('utf8');
-      const match = /listening on (http:\/\/[^\s)]+)/.exec(output);
-      if (match?.[1] !== undefined) resolve(match[1]);
-    });
+  // No HOST: the entry point's own default.
+  const { url } = await startGatewayProcess(t, {
+    TOLLGATE_DATA_DIR: await scratchDir(t, 'tollgate-main-'),
+    HOST: undefined,
   });
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
 });
