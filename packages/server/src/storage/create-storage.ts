@@ -6,6 +6,8 @@ import {
 import { createSqliteKysely } from './dialects/sqlite.js';
 import { DEFAULT_DURABILITY, type Durability } from './durability.js';
 import { createKyselyStorage, migrateToLatest } from './kysely-storage.js';
+import { withPostgresLookups } from './postgres-generation-lookups.js';
+import { withSqliteLookups } from './sqlite-generation-lookups.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Storage } from './storage.js';
 
@@ -45,7 +47,7 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
         await database.destroy();
         throw error;
       }
-      return withWriterThread(storage, writer);
+      return withWriterThread(withSqliteLookups(storage, config.path), writer);
     }
     case 'postgres': {
       const pool = createPostgresPool({
@@ -60,7 +62,7 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
         await database.destroy();
         throw error;
       }
-      return createKyselyStorage(database, 'postgres');
+      return withPostgresLookups(createKyselyStorage(database, 'postgres'), pool);
     }
     default: {
       const unknown: never = config;
