@@ -1,7 +1,10 @@
 // Per-component cost of the request path: each piece that can be isolated, timed in-process in a
 // tight loop, in µs per operation (median of several timed rounds after a warm-up).
 //
-//   node --import tsx bench/component-costs.ts [--rounds N] [--ms N] [--json]
+//   node --import tsx bench/component-costs.ts [--rounds N] [--ms N] [--json] [--server DIR]
+//
+// --server DIR measures another checkout's server (its packages/server directory), e.g. main's
+// before a change: `--server /path/to/main/packages/server`. Default: this tree's.
 //
 // It is run before and after a change (on main, then on the merge), so it imports only the
 // server's stable functions, each looked up by name at run time from the first of a few paths
@@ -9,6 +12,7 @@
 // arguments no longer fit prints "n/a" with the reason, and the other rows still run.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,11 +24,14 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '7' },
     ms: { type: 'string', default: '200' },
     json: { type: 'boolean', default: false },
+    server: { type: 'string' },
   },
 });
 const ROUNDS = Number(values.rounds);
 const ROUND_MS = Number(values.ms);
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const serverRoot = resolve(
+  values.server ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'server'),
+);
 
 type Module = Record<string, unknown>;
 type AnyFunction = (...args: never[]) => unknown;
@@ -34,8 +41,8 @@ async function load(paths: readonly string[]): Promise<Module> {
   const tried: string[] = [];
   for (const path of paths) {
     for (const file of [
-      join(repoRoot, 'packages/server/src', `${path}.ts`),
-      join(repoRoot, 'packages/server/dist', `${path}.js`),
+      join(serverRoot, 'src', `${path}.ts`),
+      join(serverRoot, 'dist', `${path}.js`),
     ]) {
       if (!existsSync(file)) continue;
       tried.push(file);
@@ -56,8 +63,7 @@ async function fn<F = AnyFunction>(paths: readonly string[], name: string): Prom
 
 /** A package the server depends on, resolved from the server's own directory. */
 async function loadPackage(specifier: string): Promise<Module> {
-  const { createRequire } = await import('node:module');
-  const require = createRequire(join(repoRoot, 'packages/server/package.json'));
+  const require = createRequire(join(serverRoot, 'package.json'));
   return (await import(pathToFileURL(require.resolve(specifier)).href)) as Module;
 }
 
@@ -221,8 +227,8 @@ const COMPONENTS: Array<{ component: string; how: string; measure: () => Promise
     component: 'request body: JSON.parse + zod (ChatCompletionRequestSchema)',
     how: '~200-char prompt, stream: true',
     async measure() {
-      const protocol = await import('@tollgate/protocol');
-      const schema = (protocol as Module)['ChatCompletionRequestSchema'] as {
+      const protocol = await loadPackage('@tollgate/protocol');
+      const schema = protocol['ChatCompletionRequestSchema'] as {
         parse(value: unknown): unknown;
       };
       return time(() => schema.parse(JSON.parse(REQUEST_BODY)));
@@ -328,7 +334,7 @@ const COMPONENTS: Array<{ component: string; how: string; measure: () => Promise
     component: 'SSE: chunk JSON.parse + zod (ChatCompletionChunkSchema) + JSON.stringify',
     how: 'one content delta event of an OpenAI-compatible stream',
     async measure() {
-      const protocol = (await import('@tollgate/protocol')) as Module;
+      const protocol = await loadPackage('@tollgate/protocol');
       const schema = protocol['ChatCompletionChunkSchema'] as { parse(value: unknown): unknown };
       return time(() => `data: ${JSON.stringify(schema.parse(JSON.parse(CHUNK)))}\n\n`);
     },
