@@ -85,6 +85,7 @@ try {
       workDirectory,
       nodeFlags: [],
       main: 'packages/server/dist/main.js',
+      durability: 'power',
     });
     targets.push({ label, target, cpu: [], rate: [] });
   }

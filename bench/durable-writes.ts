@@ -1,9 +1,13 @@
 import { execFile } from 'node:child_process';
 import { CAN_PIN, CORES } from './process-group.js';
 
-/** Durable writes per second of one storage backend, at each concurrency tried. */
+/** What a committed record survives: a power loss (fsync per commit) or a process crash only. */
+export type DurabilityLevel = 'power' | 'process';
+
+/** Durable writes per second of one storage backend at one durability level, by concurrency. */
 export interface DurableWrites {
   backend: string;
+  durability: DurabilityLevel;
   /** Generations committed per second through the ledger's group commit, by concurrency. */
   writes: Array<{ concurrency: number; perSecond: number }>;
 }
@@ -15,11 +19,12 @@ export interface DurableWritesOptions {
   concurrencies: readonly number[];
   /** A PostgreSQL server URL to measure as well (a scratch database is made and dropped). */
   postgresUrl: string | null;
+  durability: DurabilityLevel;
   signal: AbortSignal;
 }
 
 /** The durable-writes columns of storage-bench.ts's table: `| sqlite | 2214 (64), 3050 (512) | …`. */
-export function parseStorageBench(stdout: string): DurableWrites[] {
+export function parseStorageBench(stdout: string, durability: DurabilityLevel): DurableWrites[] {
   const found = new Map<string, DurableWrites>();
   for (const line of stdout.split('\n')) {
     const cells = line.split('|').map((cell) => cell.trim());
@@ -31,14 +36,15 @@ export function parseStorageBench(stdout: string): DurableWrites[] {
       perSecond: Number(match[1]),
       concurrency: Number(match[2]),
     }));
-    if (parsed.length > 0) found.set(backend, { backend, writes: parsed });
+    if (parsed.length > 0) found.set(backend, { backend, durability, writes: parsed });
   }
   return [...found.values()];
 }
 
 /**
  * Durable generation writes per second through Tollgate's real storage layer and ledger (group
- * commit; SQLite with `synchronous=FULL`, PostgreSQL with its default `synchronous_commit`), measured
+ * commit at `options.durability`: SQLite `synchronous=FULL` or `NORMAL`, PostgreSQL
+ * `synchronous_commit` on or off), measured
  * by bench/storage-bench.ts in its own process on the server core. Its lookup-latency part runs on
  * a small table only: the suite measures lookups through the gateway on the big store.
  */
@@ -46,6 +52,7 @@ export function measureDurableWrites(options: DurableWritesOptions): Promise<Dur
   const args = ['--import', 'tsx', 'bench/storage-bench.ts', '--rows', '10000'];
   args.push('--lookups', '1000', '--writes', String(options.writes));
   args.push('--concurrency', options.concurrencies.join(','));
+  args.push('--durability', options.durability);
   if (options.postgresUrl !== null) args.push('--postgres', options.postgresUrl);
   const node = [process.execPath, ...args];
   const [command, ...rest] = CAN_PIN ? ['taskset', '-c', String(CORES.server), ...node] : node;
@@ -64,7 +71,7 @@ export function measureDurableWrites(options: DurableWritesOptions): Promise<Dur
           );
           return;
         }
-        const results = parseStorageBench(stdout);
+        const results = parseStorageBench(stdout, options.durability);
         if (results.length === 0) {
           reject(new Error(`bench/storage-bench.ts printed no result:\n${stdout.slice(-2000)}`));
           return;

@@ -1,6 +1,6 @@
 import { Agent, request as httpRequest } from 'node:http';
 import type { LoadRequest } from './run-load.js';
-import { percentile } from './stats.js';
+import { median, percentile } from './stats.js';
 
 /** Latencies of streams sent one at a time, in milliseconds. */
 export interface StreamLatencyResult {
@@ -63,6 +63,38 @@ export async function probeStreamLatency(
     streams: timings.length,
     failures,
   };
+}
+
+/** Time to first token of the first streams a server answers after it started, in order. */
+export interface FirstStreamsResult {
+  /** The very first stream's time to first token (ms). */
+  first: number;
+  /** The next streams' times to first token (ms), in order. */
+  next: number[];
+  /** Median of {@link next}. */
+  nextMedian: number;
+}
+
+/**
+ * Sends `1 + nextCount` streams one after another to a server that has just started (nothing
+ * sent to it yet), timing each one's first token: whatever it loads lazily shows in the first.
+ */
+export async function probeFirstStreams(
+  origin: string,
+  request: LoadRequest,
+  nextCount = 10,
+): Promise<FirstStreamsResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const first = (await timeOneStream(origin, request, agent)).firstToken;
+    const next: number[] = [];
+    for (let index = 0; index < nextCount; index += 1) {
+      next.push((await timeOneStream(origin, request, agent)).firstToken);
+    }
+    return { first, next, nextMedian: median(next) };
+  } finally {
+    agent.destroy();
+  }
 }
 
 function timeOneStream(origin: string, spec: LoadRequest, agent: Agent): Promise<Timing> {

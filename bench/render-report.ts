@@ -122,13 +122,27 @@ function targetsTable(result: SuiteResult): string {
   const verdict = (met: boolean | null) =>
     met === null ? 'not measured' : met ? '**met**' : '**not met**';
   const rows = evaluateTargets(result).map((check) => [
+    String(check.issue),
     check.target,
     check.measured,
     check.bar,
     verdict(check.met),
     check.source,
   ]);
-  return table(['Target (issue 9)', 'Measured', 'Bar', 'Verdict', 'From'], rows);
+  return table(['Issue', 'Target', 'Measured', 'Bar', 'Verdict', 'From'], rows);
+}
+
+function firstStreamsTable(result: SuiteResult): string {
+  if (result.firstStreams.size === 0) return 'Not run.';
+  const rows = [...result.firstStreams].map(([name, streams]) => [
+    name,
+    ms(streams.first),
+    ms(streams.nextMedian),
+    times(streams.first / streams.nextMedian),
+    streams.next.map((value) => value.toFixed(1)).join(', '),
+  ]);
+  const header = ['Target', 'first stream: first token ms', 'next ten: median ms', 'ratio'];
+  return table([...header, 'next ten (ms)'], rows);
 }
 
 function memoryTable(result: SuiteResult): string {
@@ -158,16 +172,44 @@ function writesTable(result: SuiteResult): string {
   const rows = result.durableWrites.flatMap((backend) =>
     backend.writes.map((write) => [
       backend.backend,
+      backend.durability,
       String(write.concurrency),
       integer(write.perSecond),
-      write.perSecond === bestWrites(result.durableWrites, backend.backend) ? 'best' : '',
+      write.perSecond === bestWrites(result.durableWrites, backend.backend, backend.durability)
+        ? 'best'
+        : '',
     ]),
   );
-  return table(['Backend', 'Concurrent writers', 'durable writes/s', ''], rows);
+  return table(['Backend', 'Durability', 'Concurrent writers', 'durable writes/s', ''], rows);
 }
 
-/** The Markdown report (BENCHMARKS.md). */
-export function renderReport(result: SuiteResult, context: RunContext): string {
+/**
+ * Headings of the hand-written sections of BENCHMARKS.md (measured by other scripts, by hand):
+ * a regenerated report keeps everything of the previous file from the first of them on.
+ */
+export const KEPT_SECTIONS = [
+  '## Per-component costs',
+  '## Activity and the generations log',
+] as const;
+
+/** The hand-written tail of a previous report (from the first {@link KEPT_SECTIONS} heading), or ''. */
+export function keptTail(previous: string | null): string {
+  if (previous === null) return '';
+  const found = KEPT_SECTIONS.map((heading) => previous.indexOf(`\n${heading}`)).filter(
+    (start) => start >= 0,
+  );
+  return found.length === 0 ? '' : previous.slice(Math.min(...found));
+}
+
+/**
+ * The Markdown report (BENCHMARKS.md); `previous` is the file it replaces, whose hand-written
+ * sections ({@link KEPT_SECTIONS}) are carried over unchanged.
+ */
+export function renderReport(
+  result: SuiteResult,
+  context: RunContext,
+  previous: string | null = null,
+): string {
   const issues = findIssues(result);
   const list = (pairs: Array<[string, string]>) =>
     pairs.map(([name, value]) => `- ${name}: ${value}`).join('\n');
@@ -193,8 +235,10 @@ ${list(context.versions)}
 - Everything on 127.0.0.1. A fake OpenAI-compatible upstream (bench/fake-upstream.ts: JSON with usage;
   SSE with a role chunk, ${context.chunks} content chunks, a finish chunk, a usage chunk and \`[DONE]\`, events
   written one event-loop turn apart), and in front of it: **direct** (no gateway), the **raw proxy**
-  (bench/raw-proxy.ts: node:http + undici \`Pool.stream\`, path rewrite only), **Tollgate** (\`node ${context.tollgateMain}\`,
-  SQLite accounting on, every generation recorded), **Portkey** (Portkey's open-source gateway
+  (bench/raw-proxy.ts: node:http + undici \`Pool.stream\`, path rewrite only), **Tollgate** twice
+  (\`node ${context.tollgateMain}\` with \`TOLLGATE_DURABILITY=power\` and \`=process\`, each its own
+  process and SQLite store, both targets of every chat and stream scenario, SQLite accounting on,
+  every generation recorded), **Portkey** (Portkey's open-source gateway
   \`@portkey-ai/gateway\` from bench/package.json, \`@hono/node-server\` pinned to 1.13.8, routed to the
   fake upstream as a custom OpenAI host, bound to 127.0.0.1 by bench/bind-loopback.mjs), and for the
   lookup the **bare server** (bench/bare-lookup-server.ts: one real generation body from memory).
@@ -212,10 +256,18 @@ ${list(context.versions)}
   *direct* that server is the fake upstream, which shares the load core.
 - "server CPU µs per request" is the CPU time (user + system, all threads, from /proc/PID/stat) the
   server process used per request: 10⁶ ÷ "req/s per server core".
-- The store: before the chat scenarios, Tollgate is started once (running its migrations) and makes
+- Durability: \`power\` commits survive a power loss (one fsync per group commit, SQLite
+  \`synchronous=FULL\`), \`process\` a process crash (\`synchronous=NORMAL\` in WAL). The bar of the
+  \`power\` 1-connection latency is the raw proxy's + one fsync, measured in this run on the data
+  directory's disk just before that scenario: ${result.fsync === null ? '—' : `median of ${result.fsync.samples} rounds of a 4 KiB write + \`fdatasync\` = **${result.fsync.medianMs.toFixed(3)} ms**`}.
+- First stream after start: right after each Tollgate started (and answered \`/health\`), before any
+  other request, one stream then ten more, one at a time; the first's time to first token must be
+  ≤ 10× the median of the next ten (the ratio of issue 18's test).
+- The store: before the chat scenarios, the \`power\` Tollgate is started once (running its migrations) and makes
   16 real generations; it is stopped, and ${context.rows.toLocaleString('en-US')} copies of its newest real record
   (${result.store === null ? '—' : `${result.store.recordBytes.toLocaleString('en-US')} bytes`}, each under a new id, request id and time) are bulk-inserted into its SQLite
-  file (bench/fill-store.ts${result.store === null ? '' : `, ${result.store.seconds.toFixed(0)} s`}); then it is started again on that file. The lookup scenarios
+  file (bench/fill-store.ts${result.store === null ? '' : `, ${result.store.seconds.toFixed(0)} s`}); then it is started again on that file. The lookup scenarios (on that
+  Tollgate only: a lookup writes nothing, so the durability level does not apply)
   run after the chat scenarios, on a store holding at least ${result.storedGenerations.toLocaleString('en-US')} generations,
   reading 1,000 ids spread evenly over the filled rows, in turn; p99 at 1 connection is the latency
   target, req/s at 64 connections the throughput one.
@@ -227,8 +279,9 @@ ${list(context.versions)}
   the largest repetition counts, as later ones start from a heap the earlier one grew.
   Tollgate serves the held models through 8 providers (each with its own upstream pool).
 - Durable writes: bench/storage-bench.ts in its own process on the server core: concurrent writers
-  each awaiting \`Ledger.commit\` of a generation through Tollgate's real storage layer (SQLite
-  \`synchronous=FULL\`; PostgreSQL when \`--postgres URL\` or \`DATABASE_URL\` is given).
+  each awaiting \`Ledger.commit\` of a generation through Tollgate's real storage layer, at each
+  durability level (SQLite; PostgreSQL too when \`--postgres URL\` or \`DATABASE_URL\` is given,
+  \`synchronous_commit\` off at \`process\`).
 
 ## Targets
 ${targetsTable(result)}
@@ -242,6 +295,9 @@ ${loadTable(result.scenarios)}
 ## Streams one at a time (time to first token)
 ${firstTokenTable(result.scenarios)}
 
+## First stream after start
+${firstStreamsTable(result)}
+
 ## Memory per open stream (${context.openStreams.toLocaleString('en-US')} streams open at once, largest of ${context.memoryReps}; RSS columns are medians)
 ${memoryTable(result)}
 
@@ -250,5 +306,5 @@ ${writesTable(result)}
 
 ## Issues
 ${issues.length === 0 ? 'None: every response was 2xx, and every server under test was saturated at 64 connections.' : issues.map((issue) => `- ${issue}`).join('\n')}
-`;
+${keptTail(previous)}`;
 }

@@ -3,14 +3,24 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkChat, checkStream, createGenerations, fetchGeneration } from './check-responses.js';
 import { startCpuMeter, waitForQuiet } from './cpu-meter.js';
-import { type DurableWrites, measureDurableWrites } from './durable-writes.js';
+import {
+  type DurabilityLevel,
+  type DurableWrites,
+  measureDurableWrites,
+} from './durable-writes.js';
 import { type FillResult, fillGenerations } from './fill-store.js';
+import { type FsyncResult, measureFsync } from './measure-fsync.js';
 import { measureStreamMemory, type StreamMemoryResult } from './measure-stream-memory.js';
 import { startPeerGateways } from './peer-gateways.js';
-import { probeStreamLatency, type StreamLatencyResult } from './probe-stream-latency.js';
+import {
+  type FirstStreamsResult,
+  probeFirstStreams,
+  probeStreamLatency,
+  type StreamLatencyResult,
+} from './probe-stream-latency.js';
 import { CORES, freePort, type ProcessGroup } from './process-group.js';
 import { type LoadResult, runLoad } from './run-load.js';
-import { startTollgate, tollgateDatabasePath } from './start-tollgate.js';
+import { startTollgate, tollgateDatabasePath, tollgateDataDirectory } from './start-tollgate.js';
 import { chatRequest, lookupRequests, type Target } from './targets.js';
 
 /** Scenario ids, in the order they run (`--only` takes a comma-separated subset). */
@@ -27,6 +37,12 @@ export const SCENARIO_IDS = [
 
 /** One of {@link SCENARIO_IDS}. */
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+/**
+ * Tollgate runs twice, one target per durability level, interleaved with the baselines in the
+ * same repetitions. The first holds the big store the lookups read (lookups write nothing).
+ */
+export const DURABILITY_LEVELS: readonly DurabilityLevel[] = ['power', 'process'];
 
 /** Durations and repetitions of one run. */
 export interface SuiteOptions {
@@ -92,9 +108,13 @@ export interface SuiteResult {
   /** The bulk fill of Tollgate's store before it started (null without lookup scenarios). */
   store: FillResult | null;
   memory: MemoryScenario | null;
-  /** Durable writes per backend (null when not run or failed: see durableWritesError). */
+  /** Durable writes per backend and level (null when not run or failed: see durableWritesError). */
   durableWrites: DurableWrites[] | null;
   durableWritesError: string | null;
+  /** One write + fdatasync on the data directory's disk, measured before the 1-connection chat. */
+  fsync: FsyncResult | null;
+  /** Time to first token of the first streams after each Tollgate started, by target name. */
+  firstStreams: Map<string, FirstStreamsResult>;
 }
 
 type Measure<R> = (target: Target, seconds: number) => Promise<R>;
@@ -294,6 +314,7 @@ async function startBareLookup(tollgate: Target, ids: readonly string[], options
  */
 async function startTollgateOnBigStore(
   start: (key: string) => Promise<Target>,
+  durability: DurabilityLevel,
   options: SuiteOptions,
 ): Promise<{ tollgate: Target; store: FillResult | null }> {
   const key = `sk-tg-v1-bench${randomBytes(24).toString('hex')}`;
@@ -304,7 +325,8 @@ async function startTollgateOnBigStore(
   await createGenerations(first, 16);
   await options.group.stop(first.pid);
   options.log(`[store] filling ${options.rows.toLocaleString('en-US')} generations`);
-  const store = fillGenerations(tollgateDatabasePath(options.workDirectory), options.rows, 1000);
+  const path = tollgateDatabasePath(options.workDirectory, durability);
+  const store = fillGenerations(path, options.rows, 1000);
   options.log(
     `[store] ${store.rows.toLocaleString('en-US')} rows of ${store.recordBytes} B records ` +
       `in ${store.seconds.toFixed(1)} s`,
@@ -340,17 +362,22 @@ async function durableWritesScenario(
 ): Promise<Pick<SuiteResult, 'durableWrites' | 'durableWritesError'>> {
   options.log('[writes] bench/storage-bench.ts: durable generation writes per second');
   try {
-    const durableWrites = await measureDurableWrites({
-      writes: options.writes,
-      concurrencies: [64, 512],
-      postgresUrl: options.postgresUrl,
-      signal: options.signal,
-    });
-    for (const backend of durableWrites) {
-      const figures = backend.writes.map(
-        (write) => `${Math.round(write.perSecond)}/s at ${write.concurrency}`,
-      );
-      options.log(`[writes] ${backend.backend}: ${figures.join(', ')}`);
+    const durableWrites: DurableWrites[] = [];
+    for (const durability of DURABILITY_LEVELS) {
+      const measured = await measureDurableWrites({
+        writes: options.writes,
+        concurrencies: [64, 512],
+        postgresUrl: options.postgresUrl,
+        durability,
+        signal: options.signal,
+      });
+      for (const backend of measured) {
+        const figures = backend.writes.map(
+          (write) => `${Math.round(write.perSecond)}/s at ${write.concurrency}`,
+        );
+        options.log(`[writes] ${backend.backend} (${durability}): ${figures.join(', ')}`);
+      }
+      durableWrites.push(...measured);
     }
     return { durableWrites, durableWritesError: null };
   } catch (error) {
@@ -361,28 +388,46 @@ async function durableWritesScenario(
   }
 }
 
+/** The first stream and the next ten, sent to a Tollgate that has just started. */
+async function firstStreamsOf(tollgate: Target, options: SuiteOptions) {
+  const result = await probeFirstStreams(tollgate.origin, chatRequest(tollgate, true));
+  options.log(
+    `[first streams] ${tollgate.name}: first token ${result.first.toFixed(2)} ms, next ten's ` +
+      `median ${result.nextMedian.toFixed(2)} ms`,
+  );
+  return result;
+}
+
 /** Starts every server, checks their answers, runs every scenario interleaved. */
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const wanted = (id: ScenarioId) => options.only.includes(id);
   const { direct, proxy } = await startBaselines(options);
-  const { tollgate, store } = await startTollgateOnBigStore(
-    (key) =>
-      startTollgate({
-        group: options.group,
-        upstreamOrigin: direct.origin,
-        workDirectory: options.workDirectory,
-        nodeFlags: options.tollgateNodeFlags,
-        main: options.tollgateMain,
-        key,
-      }),
-    options,
-  );
+  const start = (durability: DurabilityLevel) => (key?: string) =>
+    startTollgate({
+      group: options.group,
+      upstreamOrigin: direct.origin,
+      workDirectory: options.workDirectory,
+      nodeFlags: options.tollgateNodeFlags,
+      main: options.tollgateMain,
+      durability,
+      ...(key === undefined ? {} : { key }),
+    });
+  const [storeLevel = 'power', ...otherLevels] = DURABILITY_LEVELS;
+  const firstStreams = new Map<string, FirstStreamsResult>();
+  const { tollgate, store } = await startTollgateOnBigStore(start(storeLevel), storeLevel, options);
+  firstStreams.set(tollgate.name, await firstStreamsOf(tollgate, options));
+  const tollgates = [tollgate];
+  for (const durability of otherLevels) {
+    const other = await start(durability)();
+    firstStreams.set(other.name, await firstStreamsOf(other, options));
+    tollgates.push(other);
+  }
   const peers = await startPeerGateways({
     group: options.group,
     upstreamOrigin: direct.origin,
     workDirectory: options.workDirectory,
   });
-  const chatTargets = [direct, proxy, tollgate, ...peers];
+  const chatTargets = [direct, proxy, ...tollgates, ...peers];
   for (const target of chatTargets) {
     await checkChat(target);
     await checkStream(target, options.chunks);
@@ -393,6 +438,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const chat = (id: ScenarioId, title: string, connections: number, stream: boolean) =>
     loadScenario(id, title, chatTargets, connections, stream ? sse : json, upstreamPid, options);
   const scenarios: ScenarioResult[] = [];
+  // The fsync a `power` commit adds, on the disk of Tollgate's data, just before the scenario whose
+  // bar it sets.
+  const fsync = measureFsync(tollgateDataDirectory(options.workDirectory, storeLevel));
+  options.log(`[fsync] write + fdatasync median ${fsync.medianMs.toFixed(3)} ms`);
   if (wanted('chat-c1')) scenarios.push(await chat('chat-c1', 'chat, 1 connection', 1, false));
   if (wanted('chat-c64')) scenarios.push(await chat('chat-c64', 'chat, 64 connections', 64, false));
   const streamTitle = `stream ${options.chunks} chunks, 64 connections`;
@@ -401,9 +450,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     scenarios.push(await firstTokenScenario(chatTargets, upstreamPid, options));
   }
   const memory = wanted('stream-memory')
-    ? await memoryScenario([proxy, tollgate, ...peers], direct.origin, options)
+    ? await memoryScenario([proxy, ...tollgates, ...peers], direct.origin, options)
     : null;
-  const storedGenerations = countStored(scenarios, store?.rows ?? 0);
+  const storedGenerations = countStored(scenarios, tollgate.name, store?.rows ?? 0);
   if (store !== null) {
     options.signal.throwIfAborted();
     const ids = store.sampleIds;
@@ -423,14 +472,14 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const writes = wanted('durable-writes')
     ? await durableWritesScenario(options)
     : { durableWrites: null, durableWritesError: null };
-  return { scenarios, storedGenerations, store, memory, ...writes };
+  return { scenarios, storedGenerations, store, memory, ...writes, fsync, firstStreams };
 }
 
-function countStored(scenarios: readonly ScenarioResult[], extra: number): number {
+function countStored(scenarios: readonly ScenarioResult[], name: string, extra: number): number {
   let total = extra;
   for (const scenario of scenarios) {
     if (scenario.kind !== 'load' || scenario.id.startsWith('lookup')) continue;
-    for (const result of scenario.runs.get('Tollgate') ?? []) total += result.responses;
+    for (const result of scenario.runs.get(name) ?? []) total += result.responses;
   }
   return total;
 }

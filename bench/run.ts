@@ -4,7 +4,7 @@
  * repo root. See bench/README.md for every scenario and option.
  *
  *   npm run bench                    full run (about 15 minutes)
- *   npm run bench -- --quick         under 3 minutes; writes bench/results/quick.md instead
+ *   npm run bench -- --quick         a few minutes; writes bench/results/quick.md instead
  *   npm run bench -- --long          full run on a store of 10M generations
  *   npm run bench -- --profile       also writes a CPU profile of Tollgate under /tmp
  *   options: --seconds N --reps N --warmup N --chunks N --out FILE --build
@@ -14,7 +14,7 @@
  *            --tollgate-main FILE   another entry point to compare (same env as main.js)
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +67,7 @@ const settings = {
   noiseRetries: quick ? 1 : 3,
   quietWaitSeconds: Number(values['quiet-wait'] ?? (quick ? 5 : 60)),
   chunks: Number(values.chunks),
-  rows: Number(values.rows ?? (values.long ? 10_000_000 : 1_000_000)),
+  rows: Number(values.rows ?? (values.long ? 10_000_000 : quick ? 200_000 : 1_000_000)),
   openStreams: Number(values.streams),
   memoryReps: quick ? 1 : 3,
   writes: Number(values.writes ?? (quick ? 5_000 : 20_000)),
@@ -131,16 +131,20 @@ try {
     signal: controller.signal,
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  const report = renderReport(result, {
-    command: describeCommand(),
-    startedAt,
-    minutes: (Date.now() - startedAt.getTime()) / 60_000,
-    machine: describeMachine(busyBefore),
-    versions,
-    ...settings,
-    pinned: CAN_PIN,
-    tollgateMain: values['tollgate-main'],
-  });
+  const report = renderReport(
+    result,
+    {
+      command: describeCommand(),
+      startedAt,
+      minutes: (Date.now() - startedAt.getTime()) / 60_000,
+      machine: describeMachine(busyBefore),
+      versions,
+      ...settings,
+      pinned: CAN_PIN,
+      tollgateMain: values['tollgate-main'],
+    },
+    existsSync(out) ? readFileSync(out, 'utf8') : null,
+  );
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, report);
   process.stdout.write(`${report}\nbench: wrote ${relative(repoRoot, resolve(out))}\n`);

@@ -30,6 +30,7 @@ const key: ApiKeyRow = {
   hash: 'f'.repeat(64),
   name: 'bench',
   label: 'bench',
+  storeContent: false,
   isManagement: false,
   disabled: false,
   limitPico: 10n ** 18n, // $1,000,000: never refused, so every request does the full check

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DurabilityLevel } from './durable-writes.js';
 import { CORES, freePort, type ProcessGroup } from './process-group.js';
 import {
   BENCH_MODEL,
@@ -22,11 +23,23 @@ export interface TollgateOptions {
   main: string;
   /** The management key (a new one when absent): pass the same one to restart on the same store. */
   key?: string;
+  /** `TOLLGATE_DURABILITY`: each level runs as its own Tollgate on its own store. */
+  durability: DurabilityLevel;
 }
 
-/** The SQLite file Tollgate uses in the run's temp directory. */
-export function tollgateDatabasePath(workDirectory: string): string {
-  return join(workDirectory, 'tollgate-data', 'tollgate.db');
+/** Tollgate's name in the tables: one target per durability level. */
+export function tollgateName(durability: DurabilityLevel): string {
+  return `Tollgate (${durability})`;
+}
+
+/** The data directory of the Tollgate at `durability` in the run's temp directory. */
+export function tollgateDataDirectory(workDirectory: string, durability: DurabilityLevel): string {
+  return join(workDirectory, `tollgate-data-${durability}`);
+}
+
+/** The SQLite file the Tollgate at `durability` uses in the run's temp directory. */
+export function tollgateDatabasePath(workDirectory: string, durability: DurabilityLevel): string {
+  return join(tollgateDataDirectory(workDirectory, durability), 'tollgate.db');
 }
 
 function configYaml(upstreamOrigin: string): string {
@@ -59,19 +72,19 @@ function configYaml(upstreamOrigin: string): string {
 
 /**
  * Starts `node <main>` (packages/server/dist/main.js) as its own process on the server core, with accounting
- * fully on (SQLite in the run's temp directory, kept across restarts) and a management key made
- * for the run (or `options.key`).
+ * fully on (SQLite in the run's temp directory, one per durability level, kept across restarts)
+ * and a management key made for the run (or `options.key`).
  */
 export async function startTollgate(options: TollgateOptions): Promise<Target> {
   const configPath = join(options.workDirectory, 'tollgate.yaml');
   writeFileSync(configPath, configYaml(options.upstreamOrigin));
-  const dataDirectory = join(options.workDirectory, 'tollgate-data');
+  const dataDirectory = tollgateDataDirectory(options.workDirectory, options.durability);
   mkdirSync(dataDirectory, { recursive: true });
   const key = options.key ?? `sk-tg-v1-bench${randomBytes(24).toString('hex')}`;
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const server = await options.group.start({
-    name: 'tollgate',
+    name: `tollgate-${options.durability}`,
     args: [...options.nodeFlags, options.main],
     core: CORES.server,
     env: {
@@ -80,13 +93,14 @@ export async function startTollgate(options: TollgateOptions): Promise<Target> {
       TOLLGATE_DATA_DIR: dataDirectory,
       TOLLGATE_ADMIN_KEY: key,
       TOLLGATE_CONFIG: configPath,
+      TOLLGATE_DURABILITY: options.durability,
       // SQLite in the run's directory, even when the bench's own environment names PostgreSQL.
       DATABASE_URL: '',
     },
     healthUrl: `${origin}/health`,
   });
   return {
-    name: 'Tollgate',
+    name: tollgateName(options.durability),
     role: 'tollgate',
     origin,
     chatPath: '/api/v1/chat/completions',

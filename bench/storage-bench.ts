@@ -3,6 +3,7 @@
 //
 //   node --import tsx bench/storage-bench.ts [--rows N] [--postgres URL] [--writes N]
 //        [--concurrency N] [--lookups N] [--skip-sqlite] [--data-dir DIR]
+//        [--durability power|process]
 //
 // --postgres URL names a server (any database on it): the bench creates a scratch database
 // `tg_bench_<random>` there and drops it at the end. SQLite uses a temp file (deleted at the end).
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     lookups: { type: 'string', default: '20000' },
     'skip-sqlite': { type: 'boolean', default: false },
     'data-dir': { type: 'string' },
+    durability: { type: 'string', default: 'power' },
   },
 });
 const ROWS = Number(args.rows);
@@ -35,6 +37,11 @@ const WRITES = Number(args.writes);
 const CONCURRENCY = (args.concurrency ?? '64').split(',').map(Number);
 const LOOKUPS = Number(args.lookups);
 const FILL_BATCH = 50_000;
+if (args.durability !== 'power' && args.durability !== 'process') {
+  throw new Error(`--durability takes power or process, not ${args.durability}`);
+}
+/** What each durable write survives (docs/decisions/0023-durability-levels.md). */
+const DURABILITY: 'power' | 'process' = args.durability;
 
 /** A wire record shaped like `GET /generation`'s `data` (~2 KB of JSON), for a given id. */
 function recordTemplate(): string {
@@ -305,7 +312,7 @@ async function main(): Promise<void> {
     const path = join(directory, 'tollgate.db');
     try {
       results.push(
-        await runBackend('sqlite', { kind: 'sqlite', path }, (from, to) =>
+        await runBackend('sqlite', { kind: 'sqlite', path, durability: DURABILITY }, (from, to) =>
           fillSqlite(path, from, to),
         ),
       );
@@ -322,8 +329,10 @@ async function main(): Promise<void> {
     url.pathname = `/${name}`;
     try {
       results.push(
-        await runBackend('postgres', { kind: 'postgres', url: url.toString() }, (from, to) =>
-          fillPostgres(url.toString(), from, to),
+        await runBackend(
+          'postgres',
+          { kind: 'postgres', url: url.toString(), durability: DURABILITY },
+          (from, to) => fillPostgres(url.toString(), from, to),
         ),
       );
     } finally {
@@ -332,7 +341,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(
-    `record size ${TEMPLATE.length} bytes; ${WRITES} writes per concurrency; ${LOOKUPS} lookups per stage`,
+    `record size ${TEMPLATE.length} bytes; ${WRITES} writes per concurrency; ${LOOKUPS} lookups per stage; durability ${DURABILITY}`,
   );
   console.log(
     '| backend | durable writes/s (concurrency) | rows | lookup p50 ms | lookup p99 ms |',

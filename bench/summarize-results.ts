@@ -97,8 +97,8 @@ function ratioSummary(
 }
 
 /**
- * Ratios of Tollgate and peers to the raw proxy (or of Tollgate to the bare server for lookups),
- * then of Tollgate to each peer gateway.
+ * Ratios of each Tollgate (one per durability level) and peers to the raw proxy (or of Tollgate
+ * to the bare server for lookups), then of each Tollgate to each peer gateway.
  */
 export function summarizeRatios(result: SuiteResult): RatioSummary[] {
   const ratios: RatioSummary[] = [];
@@ -112,10 +112,10 @@ export function summarizeRatios(result: SuiteResult): RatioSummary[] {
       if (target.role !== 'tollgate' && target.role !== 'peer') continue;
       ratios.push(ratioSummary(scenario, target, reference));
     }
-    const tollgate = scenario.targets.find((target) => target.role === 'tollgate');
-    if (tollgate === undefined) continue;
-    for (const peer of scenario.targets.filter((target) => target.role === 'peer')) {
-      ratios.push(ratioSummary(scenario, tollgate, peer));
+    for (const tollgate of scenario.targets.filter((target) => target.role === 'tollgate')) {
+      for (const peer of scenario.targets.filter((target) => target.role === 'peer')) {
+        ratios.push(ratioSummary(scenario, tollgate, peer));
+      }
     }
   }
   return ratios;

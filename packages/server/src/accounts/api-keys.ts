@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash as digestOf, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ApiKeyRow, ApiKeyStore } from '../storage/storage.js';
 
@@ -10,7 +10,7 @@ export const DEFAULT_WORKSPACE_ID = 'default';
 
 /** Hex SHA-256 of a key: the only form in which keys are stored, and their public `hash`. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return digestOf('sha256', key);
 }
 
 /** A new secret key: 256 bits from the CSPRNG. */
@@ -28,6 +28,15 @@ export interface Caller {
   key: ApiKeyRow;
 }
 
+/** A key row as authentication uses it, derived once per read rather than once per request. */
+interface CachedKey {
+  /** Shared by every request of the key until the row is read again: never mutated. */
+  caller: Caller;
+  hashBytes: Buffer;
+  expiresAtMs: number | null;
+  loadedAtMs: number;
+}
+
 /** How long a key row is trusted from the cache before it is read again (ms). */
 export const KEY_CACHE_TTL_MS = 2_000;
 
@@ -38,7 +47,7 @@ export const KEY_CACHE_TTL_MS = 2_000;
  */
 export class ApiKeyAuthenticator {
   readonly #store: ApiKeyStore;
-  readonly #cache = new Map<string, { row: ApiKeyRow; loadedAtMs: number }>();
+  readonly #cache = new Map<string, CachedKey>();
   readonly #now: () => number;
 
   constructor(store: ApiKeyStore, now: () => number = Date.now) {
@@ -46,31 +55,47 @@ export class ApiKeyAuthenticator {
     this.#now = now;
   }
 
-  async #load(hash: string): Promise<ApiKeyRow | undefined> {
-    const nowMs = this.#now();
-    const cached = this.#cache.get(hash);
-    if (cached !== undefined && nowMs - cached.loadedAtMs < KEY_CACHE_TTL_MS) return cached.row;
+  async #load(hash: string, nowMs: number): Promise<CachedKey | undefined> {
     const row = await this.#store.get(hash);
-    if (row === undefined) this.#cache.delete(hash);
-    else this.#cache.set(hash, { row, loadedAtMs: nowMs });
-    return row;
+    if (row === undefined) {
+      this.#cache.delete(hash);
+      return undefined;
+    }
+    const entry: CachedKey = {
+      caller: { key: row },
+      hashBytes: Buffer.from(row.hash, 'hex'),
+      expiresAtMs: row.expiresAt === null ? null : Date.parse(row.expiresAt),
+      loadedAtMs: nowMs,
+    };
+    this.#cache.set(hash, entry);
+    return entry;
   }
 
-  /** Authenticates an `Authorization` header value; throws a 401 GatewayError. */
+  /**
+   * Authenticates an `Authorization` header value; throws a 401 GatewayError. A key read within
+   * {@link KEY_CACHE_TTL_MS} is answered without awaiting anything (it runs on every request).
+   */
   async authenticate(authorization: string | undefined): Promise<Caller> {
     const token = parseBearer(authorization);
-    const digest = createHash('sha256').update(token).digest();
+    const digest = digestOf('sha256', token, 'buffer');
     const hash = digest.toString('hex');
-    const row = await this.#load(hash);
+    const nowMs = this.#now();
+    const cached = this.#cache.get(hash);
+    const entry =
+      cached !== undefined && nowMs - cached.loadedAtMs < KEY_CACHE_TTL_MS
+        ? cached
+        : await this.#load(hash, nowMs);
     // The lookup is by hash; the constant-time compare guards the final decision all the same.
-    if (row === undefined || !timingSafeEqual(Buffer.from(row.hash, 'hex'), digest)) {
+    if (entry === undefined || !timingSafeEqual(entry.hashBytes, digest)) {
       throw new GatewayError('unauthenticated', 'Invalid API key');
     }
-    if (row.disabled) throw new GatewayError('unauthenticated', 'This API key is disabled');
-    if (row.expiresAt !== null && Date.parse(row.expiresAt) <= this.#now()) {
+    if (entry.caller.key.disabled) {
+      throw new GatewayError('unauthenticated', 'This API key is disabled');
+    }
+    if (entry.expiresAtMs !== null && entry.expiresAtMs <= nowMs) {
       throw new GatewayError('unauthenticated', 'This API key has expired');
     }
-    return { key: row };
+    return entry.caller;
   }
 
   /** Drops a cached key after it changed. */

@@ -7,6 +7,8 @@ import {
 } from './dialects/postgres.js';
 import { createSqliteKysely } from './dialects/sqlite.js';
 import { createKyselyStorage, migrateToLatest } from './kysely-storage.js';
+import { withPostgresLookups } from './postgres-generation-lookups.js';
+import { withSqliteLookups } from './sqlite-generation-lookups.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Storage } from './storage.js';
 
@@ -33,7 +35,7 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
         await database.destroy();
         throw error;
       }
-      return withWriterThread(storage, writer);
+      return withWriterThread(withSqliteLookups(storage, config.path), writer);
     }
     case 'postgres': {
       const pool = createPostgresPool({
@@ -48,7 +50,7 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
         await database.destroy();
         throw error;
       }
-      return createKyselyStorage(database, 'postgres');
+      return withPostgresLookups(createKyselyStorage(database, 'postgres'), pool);
     }
     default: {
       const unknown: never = config;
