@@ -84,10 +84,18 @@ export function drained(response: ServerResponse): Promise<boolean> {
  * Writes one SSE event. Returns true when written, false if the client is gone, and — only when
  * the socket's buffer is full — a promise of the same answer that settles on `drain`, so a slow
  * client slows the upstream read instead of growing memory. The common case costs no promise:
- * `const written = writeSse(raw, payload); if (written !== true && !(await written)) …`.
+ * `const written = writeSseEvent(raw, payload); if (written !== true && !(await written)) …`.
  */
-export function writeSse(response: ServerResponse, payload: string): boolean | Promise<boolean> {
+export function writeSseEvent(
+  response: ServerResponse,
+  payload: string,
+): boolean | Promise<boolean> {
   if (response.destroyed || response.writableEnded) return false;
   if (response.write(`data: ${payload}\n\n`)) return true;
   return drained(response);
+}
+
+/** {@link writeSseEvent} for callers that await every write (one promise per event). */
+export async function writeSse(response: ServerResponse, payload: string): Promise<boolean> {
+  return writeSseEvent(response, payload);
 }

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { describe, test } from 'node:test';
-import { createSseDataSplitter, readSseData, writeSse } from '../../src/streaming/sse.js';
+import { createSseDataSplitter, readSseData, writeSseEvent } from '../../src/streaming/sse.js';
 
 const encoder = new TextEncoder();
 
@@ -51,7 +51,7 @@ describe('SSE data splitter', () => {
   });
 });
 
-describe('writeSse', () => {
+describe('writeSseEvent', () => {
   test('answers true at once, a promise only when the buffer is full, false once the client is gone', async () => {
     const responses: ServerResponse[] = [];
     const server = createServer((_request, response) => {
@@ -69,12 +69,12 @@ describe('writeSse', () => {
     });
     await once(server, 'streaming');
     const raw = responses[0] as ServerResponse;
-    assert.equal(writeSse(raw, '{"n":1}'), true);
+    assert.equal(writeSseEvent(raw, '{"n":1}'), true);
     const closeListeners = raw.listenerCount('close');
     const big = 'x'.repeat(64 * 1024);
     let written: boolean | Promise<boolean> = true;
     for (let count = 0; count < 10_000 && written === true; count += 1) {
-      written = writeSse(raw, big);
+      written = writeSseEvent(raw, big);
     }
     assert.ok(written instanceof Promise, 'a full buffer makes the writer wait');
     client.destroy();
@@ -83,7 +83,7 @@ describe('writeSse', () => {
     assert.equal(raw.listenerCount('drain'), 0, 'no drain listener left behind');
     assert.equal(raw.listenerCount('close'), closeListeners, 'no close listener left behind');
     if (!raw.destroyed) await once(raw, 'close');
-    assert.equal(writeSse(raw, '{}'), false, 'nothing is written once the client is gone');
+    assert.equal(writeSseEvent(raw, '{}'), false, 'nothing is written once the client is gone');
     server.close();
   });
 });
