@@ -38,15 +38,23 @@ export class Admission {
   }
 
   /**
+   * A release function when a slot is free now, else null: the fast path, which needs no
+   * cancellation signal since nothing waits (see {@link admit}).
+   */
+  tryAdmit(): (() => void) | null {
+    if (this.#active >= this.limits.maxConcurrent) return null;
+    this.#active += 1;
+    this.#changed();
+    return this.#releaser();
+  }
+
+  /**
    * Resolves with a release function once the request may run; throws the 503 when the queue is
    * full. `gone` (the client disconnecting) takes a waiting request out of the queue.
    */
   async admit(gone: AbortSignal): Promise<() => void> {
-    if (this.#active < this.limits.maxConcurrent) {
-      this.#active += 1;
-      this.#changed();
-      return this.#releaser();
-    }
+    const release = this.tryAdmit();
+    if (release !== null) return release;
     if (this.#queue.length >= this.limits.maxQueue) throw this.#overloaded();
     await new Promise<void>((resolve, reject) => {
       const start = () => {
@@ -89,6 +97,7 @@ export class Admission {
   }
 
   #changed(): void {
+    if (this.#listeners.size === 0) return;
     const state = this.state;
     for (const listener of this.#listeners) listener(state);
   }

@@ -13,8 +13,11 @@ export interface ResponseSink {
   json(body: string): void;
   /** Starts an SSE stream with status 200. */
   openStream(): void;
-  /** Writes one SSE event (`data: …`); resolves false when the client is gone. */
-  event(data: string): Promise<boolean>;
+  /**
+   * Writes one SSE event (`data: …`): true when written, false when the client is gone, and a
+   * promise of the same only when the socket's buffer is full (wait for it before reading more).
+   */
+  event(data: string): boolean | Promise<boolean>;
   /** Ends the stream after `final`, written as it is (e.g. `data: [DONE]\n\n`). */
   end(final?: string): void;
   /** Cuts the connection: the client is gone, nothing more will be read. */

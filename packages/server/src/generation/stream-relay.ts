@@ -8,8 +8,8 @@ import type { NativeUsage, StreamParser, UpstreamChunk } from '../providers/prov
 import { toTransportError } from '../providers/upstream-client.js';
 import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
-import type { Candidate } from '../routing/select-candidates.js';
-import { readSseData } from '../streaming/sse.js';
+import { type ChunkWriter, createChunkWriter } from '../streaming/chunk-writer.js';
+import { createSseDataSplitter } from '../streaming/sse.js';
 import { type Dispatched, recordFailure } from './dispatch.js';
 import { recordServed } from './record-served.js';
 import type { ResponseSink } from './response-sink.js';
@@ -59,16 +59,6 @@ interface StreamState {
   systemFingerprint: string | null;
 }
 
-/** The fields every chunk sent to the client carries besides its choices. */
-interface ChunkEnvelope {
-  id: string;
-  provider: string;
-  model: string;
-  object: string;
-  created: number;
-  system_fingerprint?: string;
-}
-
 /** Absorbs a chunk into the state; returns the UTF-8 bytes of completion text it carries. */
 function absorb<Choice extends StreamedChoice>(
   state: StreamState,
@@ -101,24 +91,6 @@ function absorb<Choice extends StreamedChoice>(
   return produced;
 }
 
-function chunkEnvelope(
-  meter: GenerationMeter,
-  candidate: Candidate,
-  state: StreamState,
-  object: string,
-): ChunkEnvelope {
-  const envelope: ChunkEnvelope = {
-    id: meter.id,
-    provider: candidate.endpoint.provider.name,
-    model: candidate.model.id,
-    object,
-    created: meter.created,
-  };
-  // Clients reject `system_fingerprint: null` in chunks: send it only as a string.
-  if (state.systemFingerprint !== null) envelope.system_fingerprint = state.systemFingerprint;
-  return envelope;
-}
-
 /** Where a relayed stream reports what it has relayed (the journal's checkpoints). */
 type OnRelayed = (totalBytes: number) => void;
 
@@ -127,30 +99,55 @@ async function pump<Choice extends StreamedChoice>(
   parse: StreamParser<Choice>,
   sink: ResponseSink,
   meter: GenerationMeter,
-  write: (chunk: UpstreamChunk<Choice>) => string,
+  writer: ChunkWriter,
   state: StreamState,
   codec: StreamCodec<Choice>,
   abortUpstream: () => void,
   onRelayed: OnRelayed,
 ): Promise<void> {
-  for await (const data of readSseData(response.body)) {
+  const splitter = createSseDataSplitter();
+  /** Relays one event: `done` at the end marker, else what the sink said of the write. */
+  const relayEvent = (data: string): 'done' | boolean | Promise<boolean> => {
     const event = parse(data);
-    if (event === 'done') return;
-    if (event === 'skip') continue;
+    if (event === 'done') return 'done';
+    if (event === 'skip') return true;
     const produced = absorb(state, event, codec);
     if (produced > 0) meter.firstToken();
-    if (event.choices.length === 0) continue;
-    if (!(await sink.event(write(event)))) {
-      // The client is gone. Abort before leaving the loop: leaving first would end the body
-      // normally, and undici would then keep draining the stalled upstream to reuse its socket.
-      abortUpstream();
-      return;
-    }
-    if (produced > 0) {
+    if (event.choices.length === 0) return true;
+    const written = sink.event(writer.choices(event.choices, state.systemFingerprint));
+    if (written !== false && produced > 0) {
       state.relayedBytes += produced;
       onRelayed(state.relayedBytes);
     }
+    return written;
+  };
+  /** Relays every event of one upstream piece; false once the stream must stop reading. */
+  const relayAll = async (events: readonly string[]): Promise<boolean> => {
+    // One synchronous loop per piece; a full socket is waited for once per piece, so at most one
+    // piece is buffered beyond the socket's high-water mark.
+    let full: Promise<boolean> | null = null;
+    for (const data of events) {
+      const written = relayEvent(data);
+      if (written === 'done') return false;
+      if (written === false) {
+        // The client is gone. Abort before leaving the loop: leaving first would end the body
+        // normally, and undici would then keep draining the stalled upstream to reuse its socket.
+        abortUpstream();
+        return false;
+      }
+      if (written !== true) full = written;
+    }
+    if (full !== null && !(await full)) {
+      abortUpstream();
+      return false;
+    }
+    return true;
+  };
+  for await (const bytes of response.body) {
+    if (!(await relayAll(splitter.feed(bytes)))) return;
   }
+  // An event the body ended without terminating (no blank line after it).
+  if (!(await relayAll(splitter.end()))) return;
   // The body closed with no end marker while no choice had finished: the upstream cut the stream
   // short (a clean close mid-generation), which must not pass for a complete answer.
   if (state.finishReason === null) {
@@ -238,17 +235,20 @@ async function relay<Choice extends StreamedChoice>(
     serviceTier: null,
     systemFingerprint: null,
   };
-  const write = (chunk: UpstreamChunk<Choice>) =>
-    JSON.stringify({
-      ...chunkEnvelope(meter, candidate, state, codec.object),
-      choices: chunk.choices,
-    });
+  // The envelope (id, provider, model, object, created) is serialized once for the stream.
+  const writer = createChunkWriter({
+    id: meter.id,
+    provider: endpoint.provider.name,
+    model: candidate.model.id,
+    object: codec.object,
+    created: meter.created,
+  });
   const parse = codec.createParser(endpoint);
   let failure: unknown = null;
   try {
     const onRelayed = (totalBytes: number) => deps.journal.relayed(meter.id, totalBytes);
     const abortUpstream = () => controller.abort();
-    await pump(response, parse, sink, meter, write, state, codec, abortUpstream, onRelayed);
+    await pump(response, parse, sink, meter, writer, state, codec, abortUpstream, onRelayed);
   } catch (error) {
     failure = GatewayError.is(error) ? error : toTransportError(error, endpoint.provider.name);
   }
@@ -288,13 +288,12 @@ async function relay<Choice extends StreamedChoice>(
     sink.destroy();
     return;
   }
-  const envelope = chunkEnvelope(meter, candidate, state, codec.object);
+  const fingerprint = state.systemFingerprint;
   if (failure !== null || finished === null) {
-    const error = toStreamError(failure);
-    await sink.event(JSON.stringify({ ...envelope, error, choices: [codec.errorChoice] }));
+    await sink.event(writer.error(toStreamError(failure), codec.errorChoice, fingerprint));
     sink.end();
     return;
   }
-  await sink.event(JSON.stringify({ ...envelope, choices: [], usage: finished.usage }));
+  await sink.event(writer.usage(finished.usage, fingerprint));
   sink.end('data: [DONE]\n\n');
 }

@@ -22,21 +22,29 @@ const ALLOWED_METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
 export function installCors(app: FastifyInstance, origins: readonly string[] = ['*']): void {
   const anyOrigin = origins.includes('*');
   const allowed = new Set(origins);
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback-style hook: no promise per request (Fastify awaits an async hook's).
+  app.addHook('onRequest', (request, reply, done) => {
     const origin = request.headers.origin;
-    if (origin === undefined || (!anyOrigin && !allowed.has(origin))) return;
+    if (origin === undefined || (!anyOrigin && !allowed.has(origin))) {
+      done();
+      return;
+    }
     const raw = reply.raw;
     raw.setHeader('access-control-allow-origin', anyOrigin ? '*' : origin);
     if (!anyOrigin) raw.setHeader('vary', 'Origin');
     raw.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
     const preflightMethod = request.headers['access-control-request-method'];
-    if (request.method !== 'OPTIONS' || preflightMethod === undefined) return;
+    if (request.method !== 'OPTIONS' || preflightMethod === undefined) {
+      done();
+      return;
+    }
     raw.setHeader('access-control-allow-methods', ALLOWED_METHODS);
     raw.setHeader(
       'access-control-allow-headers',
       request.headers['access-control-request-headers'] ?? 'authorization, content-type',
     );
     raw.setHeader('access-control-max-age', '600');
-    return reply.code(204).send();
+    // Answered here: the route (and the hooks after this one) never run.
+    reply.code(204).send();
   });
 }

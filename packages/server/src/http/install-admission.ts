@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '../accounts/api-keys.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -28,29 +29,63 @@ declare module 'fastify' {
 export function installAdmission(app: FastifyInstance, context: GatewayContext): void {
   const { admission } = context;
   app.decorateRequest('caller', null);
-  const authenticateFirst = async (request: FastifyRequest, reply: FastifyReply) => {
-    try {
-      request.caller = await authorize(context, request);
-    } catch (error) {
-      if (!request.raw.complete) reply.header('connection', 'close');
-      throw error;
-    }
+  // Callback-style hooks: Fastify runs them without an async function's promise per request.
+  const authenticateFirst = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: (error?: Error) => void,
+  ) => {
+    authorize(context, request).then(
+      (caller) => {
+        request.caller = caller;
+        done();
+      },
+      (error: Error) => {
+        if (!request.raw.complete) reply.header('connection', 'close');
+        done(error);
+      },
+    );
   };
-  const takeSlot = async (_request: FastifyRequest, reply: FastifyReply) => {
+  const takeSlot = (
+    _request: FastifyRequest,
+    reply: FastifyReply,
+    done: (error?: Error) => void,
+  ) => {
+    const raw = reply.raw;
+    // A free slot is taken at once: no signal, no listener but the release (the common case).
+    const release = admission.tryAdmit();
+    if (release !== null) {
+      holdUntilClosed(raw, release);
+      done();
+      return;
+    }
     const gone = new AbortController();
     const onClose = () => gone.abort();
-    reply.raw.once('close', onClose);
-    const release = await admission.admit(gone.signal).finally(() => {
-      reply.raw.off('close', onClose);
-    });
-    if (reply.raw.closed) release();
-    else reply.raw.once('close', release);
+    raw.once('close', onClose);
+    admission.admit(gone.signal).then(
+      (queuedRelease) => {
+        raw.off('close', onClose);
+        holdUntilClosed(raw, queuedRelease);
+        done();
+      },
+      (error: Error) => {
+        raw.off('close', onClose);
+        done(error);
+      },
+    );
   };
   app.addHook('onRoute', (route) => {
     if (!ADMITTED_ROUTES.has(route.url)) return;
     route.onRequest = [...hooksOf(route.onRequest), authenticateFirst];
     route.preHandler = [...hooksOf(route.preHandler), takeSlot];
   });
+}
+
+/** Releases a slot when its response closes (at once if it already has). */
+function holdUntilClosed(raw: ServerResponse, release: () => void): void {
+  if (raw.closed) release();
+  // `release` runs once however often it is called, so no `once` wrapper is needed.
+  else raw.on('close', release);
 }
 
 function hooksOf<Hook>(hooks: Hook | Hook[] | undefined): Hook[] {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { ResponseSink } from '../generation/response-sink.js';
-import { SSE_HEADERS, writeSse } from '../streaming/sse.js';
+import { SSE_HEADERS, writeSseEvent } from '../streaming/sse.js';
 
 /**
  * Aborts when the client goes away before the response is complete: the connection closing, or
@@ -44,7 +44,7 @@ export function replySink(reply: FastifyReply): ResponseSink {
       if (generationId !== null) headers['x-generation-id'] = generationId;
       raw.writeHead(200, headers);
     },
-    event: (data) => writeSse(raw, data),
+    event: (data) => writeSseEvent(raw, data),
     end(final) {
       if (final === undefined) raw.end();
       else raw.end(final);

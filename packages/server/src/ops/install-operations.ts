@@ -36,47 +36,90 @@ function isStreamRequest(request: FastifyRequest): boolean {
   );
 }
 
+/** What the access observer keeps of one request until its response closes. */
+interface AccessEntry {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  started: bigint;
+  streaming: boolean;
+  closed: boolean;
+}
+
+/** Where a response keeps its {@link AccessEntry}: one object per request, no closures. */
+const ACCESS = Symbol('access');
+
+type ObservedResponse = ServerResponse & { [ACCESS]?: AccessEntry };
+
+/** The one access-log line of a request (no spread: `aborted` only when it was). */
+interface AccessLine {
+  request_id: string;
+  generation_id: string | null;
+  method: string;
+  route: string;
+  status: number;
+  duration_ms: number;
+  aborted?: true;
+}
+
 /**
  * Counts and logs every request once its response has ended or its connection closed (streams
  * included): one JSON access-log line with request id, generation id, method, route pattern,
- * status and duration — never headers, bodies or query strings, which may carry secrets.
+ * status and duration — never headers, bodies or query strings, which may carry secrets. The
+ * hooks are synchronous and share one `close` listener (docs/decisions/0029-lean-relay-and-hooks.md).
  */
 function installAccessObserver(app: FastifyInstance, logger: Logger, metrics: GatewayMetrics) {
-  const streamChecks = new WeakMap<FastifyRequest, () => void>();
-  app.addHook('onRequest', async (request, reply) => {
-    const started = process.hrtime.bigint();
-    let streaming = false;
-    let closed = false;
-    reply.raw.once('close', () => {
-      closed = true;
-      if (streaming) metrics.streamOpened(-1);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = request.routeOptions.url ?? 'unmatched';
-      const status = reply.raw.statusCode;
-      const aborted = !reply.raw.writableFinished;
-      metrics.observeHttp(request.method, route, status, seconds);
-      logger.info(
-        {
-          request_id: request.id,
-          generation_id: generationIdOf(reply),
-          method: request.method,
-          route,
-          status,
-          duration_ms: Math.round(seconds * 1e6) / 1e3,
-          ...(aborted ? { aborted: true } : {}),
-        },
-        'request',
-      );
-    });
-    // Counted as an open stream once its body is parsed and known to ask for one.
-    streamChecks.set(request, () => {
-      if (closed || streaming || !isStreamRequest(request)) return;
-      streaming = true;
-      metrics.streamOpened(1);
-    });
+  function onClose(this: ObservedResponse): void {
+    const entry = this[ACCESS];
+    if (entry === undefined) return;
+    entry.closed = true;
+    if (entry.streaming) metrics.streamOpened(-1);
+    const { request, reply } = entry;
+    const seconds = Number(process.hrtime.bigint() - entry.started) / 1e9;
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = this.statusCode;
+    metrics.observeHttp(request.method, route, status, seconds);
+    const line: AccessLine = {
+      request_id: request.id,
+      generation_id: generationIdOf(reply),
+      method: request.method,
+      route,
+      status,
+      duration_ms: Math.round(seconds * 1e6) / 1e3,
+    };
+    if (!this.writableFinished) line.aborted = true;
+    logger.info(line, 'request');
+  }
+  app.addHook('onRequest', (request, reply, done) => {
+    const raw = reply.raw as ObservedResponse;
+    raw[ACCESS] = {
+      request,
+      reply,
+      started: process.hrtime.bigint(),
+      streaming: false,
+      closed: false,
+    };
+    raw.on('close', onClose);
+    done();
   });
-  app.addHook('preHandler', async (request) => {
-    streamChecks.get(request)?.();
+  // Counted as an open stream once its body is parsed and known to ask for one: only routes that
+  // take a body can be asked for a stream, so other routes run no hook for it.
+  const countStream = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    const entry = (reply.raw as ObservedResponse)[ACCESS];
+    if (entry !== undefined && !entry.closed && !entry.streaming && isStreamRequest(request)) {
+      entry.streaming = true;
+      metrics.streamOpened(1);
+    }
+    done();
+  };
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.includes('POST')) return;
+    const hooks = route.preHandler;
+    // First, as a global hook would run: a stream waiting for a slot is an open stream already.
+    route.preHandler = [
+      countStream,
+      ...(hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]),
+    ];
   });
 }
 

@@ -1,6 +1,6 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { StringDecoder } from 'node:string_decoder';
+import { createParser } from 'eventsource-parser';
 
 /** Response headers of an SSE stream. */
 export const SSE_HEADERS = {
@@ -9,30 +9,88 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
-/** Yields the `data` of every SSE event in a byte stream (comments and blank events dropped). */
-export async function* readSseData(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const pending: string[] = [];
+/** Splits an SSE byte stream into the `data` of its events, synchronously, piece by piece. */
+export interface SseDataSplitter {
+  /** The data of every event completed by `bytes` (comments and blank events dropped). */
+  feed(bytes: Uint8Array): readonly string[];
+  /** The data of an event left unterminated when the stream ended. */
+  end(): readonly string[];
+}
+
+const NO_EVENTS: readonly string[] = [];
+
+/**
+ * A {@link SseDataSplitter}: one streaming UTF-8 decode per piece (node's StringDecoder, about 4×
+ * cheaper per piece than TextDecoder's streaming mode) and eventsource-parser's line scan, with no
+ * promise or generator step per event, so a relay handles every event of a piece in one
+ * synchronous loop (docs/decisions/0029-lean-relay-and-hooks.md).
+ */
+export function createSseDataSplitter(): SseDataSplitter {
+  let completed: string[] = [];
   const parser = createParser({
-    onEvent: (event: EventSourceMessage) => {
-      pending.push(event.data);
+    onEvent: (event) => {
+      completed.push(event.data);
     },
   });
-  const decoder = new TextDecoder();
+  const decoder = new StringDecoder('utf8');
+  let started = false;
+  const take = (): readonly string[] => {
+    if (completed.length === 0) return NO_EVENTS;
+    const taken = completed;
+    completed = [];
+    return taken;
+  };
+  const decode = (text: string): string => {
+    if (started || text === '') return text;
+    started = true;
+    // A leading byte-order mark is not part of the first line (TextDecoder would drop it).
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  };
+  return {
+    feed(bytes) {
+      parser.feed(decode(decoder.write(bytes)));
+      return take();
+    },
+    end() {
+      parser.feed(`${decode(decoder.end())}\n\n`);
+      return take();
+    },
+  };
+}
+
+/** Yields the `data` of every SSE event in a byte stream (comments and blank events dropped). */
+export async function* readSseData(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const splitter = createSseDataSplitter();
   for await (const bytes of body) {
-    parser.feed(decoder.decode(bytes, { stream: true }));
-    while (pending.length > 0) yield pending.shift() as string;
+    yield* splitter.feed(bytes);
   }
-  parser.feed(`${decoder.decode()}\n\n`);
-  while (pending.length > 0) yield pending.shift() as string;
+  yield* splitter.end();
+}
+
+/** Resolves once `response` drains (true) or closes (false), leaving no listener behind. */
+function drained(response: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const settle = () => {
+      response.off('drain', settle);
+      response.off('close', settle);
+      resolve(!response.destroyed);
+    };
+    response.on('drain', settle);
+    response.on('close', settle);
+  });
 }
 
 /**
- * Writes one SSE event; waits for `drain` when the socket's buffer is full, so a slow client
- * slows the upstream read instead of growing memory. Returns false if the client is gone.
+ * Writes one SSE event. Returns true when written, false if the client is gone, and — only when
+ * the socket's buffer is full — a promise of the same answer that settles on `drain`, so a slow
+ * client slows the upstream read instead of growing memory. The common case costs no promise:
+ * `const written = writeSseEvent(raw, payload); if (written !== true && !(await written)) …`.
  */
-export async function writeSse(response: ServerResponse, payload: string): Promise<boolean> {
+export function writeSseEvent(
+  response: ServerResponse,
+  payload: string,
+): boolean | Promise<boolean> {
   if (response.destroyed || response.writableEnded) return false;
   if (response.write(`data: ${payload}\n\n`)) return true;
-  await Promise.race([once(response, 'drain'), once(response, 'close')]);
-  return !response.destroyed;
+  return drained(response);
 }

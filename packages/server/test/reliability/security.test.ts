@@ -74,7 +74,9 @@ test('keys are stored only as their SHA-256: no database file holds a secret', a
 
 test('keys are compared as SHA-256 digests with timingSafeEqual; near misses are refused', async (t) => {
   const source = await readFile(new URL('../../src/accounts/api-keys.ts', import.meta.url), 'utf8');
-  assert.match(source, /timingSafeEqual\(Buffer\.from\(row\.hash, 'hex'\), digest\)/);
+  // The stored hex digest, as bytes, against the token's SHA-256 digest, in constant time.
+  assert.match(source, /hashBytes: Buffer\.from\(row\.hash, 'hex'\)/);
+  assert.match(source, /timingSafeEqual\(entry\.hashBytes, digest\)/);
   const harness = await startTestGateway({ countTokens: false });
   t.after(() => harness.close());
   const last = harness.key.at(-1) === 'a' ? 'b' : 'a';

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** OpenAI's `usage` object (only the fields Tollgate reads; extra keys ignored). */
+/**
+ * OpenAI's `usage` object (only the fields Tollgate reads; extra keys ignored). Stream events are
+ * checked by its hand-written twin, `isOpenAIUsage` (to-native-usage.ts): change both together.
+ */
 export const OpenAIUsageSchema = z.looseObject({
   prompt_tokens: z.int().nonnegative().optional(),
   completion_tokens: z.int().nonnegative().optional(),
@@ -36,25 +39,6 @@ export const OpenAIChatCompletionSchema = z.looseObject({
   service_tier: z.string().nullish(),
 });
 
-/** One stream chunk from an OpenAI-compatible upstream. */
-export const OpenAIChatChunkSchema = z.looseObject({
-  id: z.string().nullish(),
-  choices: z
-    .array(
-      z.looseObject({
-        index: z.int().nonnegative().optional(),
-        delta: z.looseObject({}).nullish(),
-        finish_reason: z.string().nullish(),
-        logprobs: z.unknown().optional(),
-      }),
-    )
-    .nullish(),
-  usage: OpenAIUsageSchema.nullish(),
-  system_fingerprint: z.string().nullish(),
-  service_tier: z.string().nullish(),
-  error: z.unknown().optional(),
-});
-
 /** OpenAI's error body. */
 export const OpenAIErrorSchema = z.looseObject({
   error: z.looseObject({ message: z.string() }),
@@ -71,11 +55,6 @@ const OpenAITextChoiceSchema = z.looseObject({
 /** A non-stream legacy text completion from an OpenAI-compatible upstream. */
 export const OpenAITextCompletionSchema = OpenAIChatCompletionSchema.extend({
   choices: z.array(OpenAITextChoiceSchema),
-});
-
-/** One stream chunk of a legacy text completion. */
-export const OpenAITextCompletionChunkSchema = OpenAIChatChunkSchema.extend({
-  choices: z.array(OpenAITextChoiceSchema).nullish(),
 });
 
 /** An embeddings list (`/embeddings`); each vector is floats, or base64 of float32. */

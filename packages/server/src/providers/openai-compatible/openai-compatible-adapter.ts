@@ -1,122 +1,41 @@
 import {
   type ChatChoice,
-  type ChatChunkChoice,
   type ChatCompletionRequest,
   GATEWAY_ONLY_REQUEST_FIELDS,
   type TextCompletionChoice,
-  type TextCompletionChunkChoice,
 } from '@tollgate/protocol';
 import type { z } from 'zod';
-import { UpstreamError } from '../../errors/gateway-error.js';
+import type { UpstreamError } from '../../errors/gateway-error.js';
 import { mapFinishReason } from '../map-finish-reason.js';
 import { mapUpstreamStatus } from '../map-upstream-status.js';
 import type {
   AdapterSettings,
   EmbeddingsSupport,
-  NativeUsage,
   ProviderAdapter,
   TextCompletionSupport,
   UpstreamCall,
-  UpstreamChunk,
   UpstreamCompletion,
 } from '../provider-adapter.js';
 import { invalidUpstreamResponse, parseJson } from '../upstream-response.js';
 import {
-  OpenAIChatChunkSchema,
   OpenAIChatCompletionSchema,
   OpenAIEmbeddingsSchema,
   OpenAIErrorSchema,
-  OpenAITextCompletionChunkSchema,
   OpenAITextCompletionSchema,
-  type OpenAIUsageSchema,
 } from './openai-api-types.js';
+import {
+  parseOpenAIChatStreamEvent,
+  parseOpenAITextStreamEvent,
+} from './parse-openai-stream-event.js';
+import { toNativeUsage } from './to-native-usage.js';
 
 const DROPPED = new Set<string>(GATEWAY_ONLY_REQUEST_FIELDS);
 
-function toNativeUsage(usage: z.infer<typeof OpenAIUsageSchema> | null | undefined) {
-  // A usage object without counts is no usage at all: the record falls back to estimates.
-  if (usage === null || usage === undefined) return null;
-  if (usage.prompt_tokens === undefined && usage.completion_tokens === undefined) return null;
-  return {
-    promptTokens: usage.prompt_tokens ?? 0,
-    completionTokens: usage.completion_tokens ?? 0,
-    cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
-    cacheWriteTokens: usage.prompt_tokens_details?.cache_write_tokens ?? 0,
-    reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
-    completionImageTokens: usage.completion_tokens_details?.image_tokens ?? 0,
-    audioPromptTokens: usage.prompt_tokens_details?.audio_tokens ?? 0,
-    reportedCostUsd: usage.cost ?? null,
-  } satisfies NativeUsage;
-}
-
-/** The fields of an OpenAI stream chunk Tollgate reads, whatever its choices look like. */
-interface OpenAIStreamChunk<RawChoice> {
-  id?: string | null | undefined;
-  choices?: RawChoice[] | null | undefined;
-  usage?: z.infer<typeof OpenAIUsageSchema> | null | undefined;
-  system_fingerprint?: string | null | undefined;
-  service_tier?: string | null | undefined;
-  error?: unknown;
-}
-
-/** Parses one OpenAI stream event (stateless: every chunk is complete in itself). */
-function parseStreamEvent<RawChoice, Choice>(
-  data: string,
-  settings: AdapterSettings,
-  schema: z.ZodType<OpenAIStreamChunk<RawChoice>>,
-  mapChoice: (choice: RawChoice, position: number) => Choice,
-  what: string,
-): UpstreamChunk<Choice> | 'done' | 'skip' {
-  const trimmed = data.trim();
-  if (trimmed === '[DONE]') return 'done';
-  if (trimmed === '') return 'skip';
-  const json = parseJson(trimmed);
-  if (json === undefined)
-    throw invalidUpstreamResponse(settings, 'malformed stream event', trimmed);
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw invalidUpstreamResponse(settings, `not a ${what} chunk`, json);
-  const chunk = parsed.data;
-  if (chunk.error !== undefined && chunk.error !== null) {
-    const message =
-      typeof chunk.error === 'object' && 'message' in chunk.error
-        ? String(chunk.error.message)
-        : 'Provider returned an error mid-stream';
-    throw new UpstreamError(
-      'upstream_error',
-      message,
-      { provider_name: settings.providerName, raw: chunk.error },
-      { retryable: false },
-    );
-  }
-  return {
-    upstreamId: chunk.id ?? null,
-    choices: (chunk.choices ?? []).map(mapChoice),
-    usage: toNativeUsage(chunk.usage),
-    systemFingerprint: chunk.system_fingerprint ?? null,
-    serviceTier: chunk.service_tier ?? null,
-  };
-}
-
-function toChatChunkChoice(
-  choice: NonNullable<z.infer<typeof OpenAIChatChunkSchema>['choices']>[number],
-  position: number,
-): ChatChunkChoice {
-  const { finish_reason: nativeFinish, delta, logprobs, index, ...rest } = choice;
-  return {
-    ...rest,
-    index: index ?? position,
-    delta: delta ?? {},
-    finish_reason: mapFinishReason(nativeFinish),
-    native_finish_reason: nativeFinish ?? null,
-    logprobs: logprobs ?? null,
-  };
-}
-
-/** A legacy text choice in OpenRouter's shape (non-stream and stream choices alike). */
+/** A legacy text choice in OpenRouter's shape (non-stream; stream events: parse-openai-stream-event.ts). */
 function toTextChoice(
   choice: z.infer<typeof OpenAITextCompletionSchema>['choices'][number],
   position: number,
-): TextCompletionChoice & TextCompletionChunkChoice {
+): TextCompletionChoice {
   const { finish_reason: nativeFinish, text, logprobs, index, ...rest } = choice;
   return {
     ...rest,
@@ -202,14 +121,7 @@ const openAITextCompletions: TextCompletionSupport = {
   },
 
   createStreamParser(settings) {
-    return (data) =>
-      parseStreamEvent(
-        data,
-        settings,
-        OpenAITextCompletionChunkSchema,
-        toTextChoice,
-        'text completion',
-      );
+    return (data) => parseOpenAITextStreamEvent(data, settings);
   },
 };
 
@@ -257,8 +169,7 @@ export const openAICompatibleAdapter: ProviderAdapter = {
   },
 
   createStreamParser(settings: AdapterSettings) {
-    return (data: string) =>
-      parseStreamEvent(data, settings, OpenAIChatChunkSchema, toChatChunkChoice, 'chat completion');
+    return (data: string) => parseOpenAIChatStreamEvent(data, settings);
   },
 
   embeddings: openAIEmbeddings,

@@ -1,0 +1,168 @@
+// A/B of two Tollgate builds beside the raw proxy, in one run: the fake upstream, the raw proxy and
+// both builds start once; then rounds of load (non-stream, then 20-chunk streams) visit every
+// target in turn, the order rotating each round, so a busy machine weighs on all alike. Reported
+// per target: median req/s, its ratio to the raw proxy's, and the server's CPU µs per request
+// (from /proc, all threads). The load generator is a small undici loop (no autocannon needed).
+//
+//   node --import tsx bench/relay-hooks-ab.ts --build base=<main.js of the base build> \
+//     --build lean=packages/server/dist/main.js [--build …] [--seconds 5] [--rounds 3] [--connections 64]
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Pool } from 'undici';
+import { CORES, cpuSeconds, freePort, ProcessGroup } from './process-group.js';
+import { startTollgate } from './start-tollgate.js';
+import { chatRequest, type Target } from './targets.js';
+
+const { values } = parseArgs({
+  options: {
+    build: { type: 'string', multiple: true },
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '64' },
+    chunks: { type: 'string', default: '20' },
+  },
+});
+const BUILDS = (values.build ?? []).map((build) => {
+  const [name, main] = build.split('=', 2);
+  if (name === undefined || main === undefined) throw new Error(`--build name=path, not ${build}`);
+  return { name, main };
+});
+if (BUILDS.length === 0) throw new Error('at least one --build name=<path of dist/main.js>');
+const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
+const CONNECTIONS = Number(values.connections);
+
+/** Requests completed (2xx, body read whole) in `seconds` over `connections` keep-alive sockets. */
+async function load(target: Target, stream: boolean, seconds: number) {
+  const request = chatRequest(target, stream);
+  const pool = new Pool(target.origin, { connections: CONNECTIONS, pipelining: 1 });
+  const deadline = performance.now() + seconds * 1000;
+  let completed = 0;
+  let failed = 0;
+  const cpuBefore = cpuSeconds(target.pid);
+  const started = performance.now();
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      try {
+        const response = await pool.request({
+          method: request.method,
+          path: request.path,
+          headers: request.headers,
+          body: request.body ?? null,
+        });
+        await response.body.text();
+        if (response.statusCode === 200) completed += 1;
+        else failed += 1;
+      } catch {
+        failed += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(target.pid) - cpuBefore;
+  await pool.close();
+  return {
+    requestsPerSecond: completed / elapsed,
+    cpuMicrosPerRequest: completed === 0 ? Number.NaN : (cpu * 1e6) / completed,
+    failed,
+  };
+}
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((left, right) => left - right);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+const workDirectory = mkdtempSync(join(tmpdir(), 'tollgate-ab-'));
+const group = new ProcessGroup(workDirectory);
+try {
+  const upstreamPort = await freePort();
+  const upstreamOrigin = `http://127.0.0.1:${upstreamPort}`;
+  await group.start({
+    name: 'fake-upstream',
+    args: ['--import', 'tsx', 'bench/fake-upstream.ts', '--port', String(upstreamPort)].concat([
+      '--chunks',
+      String(values.chunks),
+    ]),
+    core: CORES.load,
+    healthUrl: `${upstreamOrigin}/health`,
+  });
+  const proxyPort = await freePort();
+  const proxy = await group.start({
+    name: 'raw-proxy',
+    args: ['--import', 'tsx', 'bench/raw-proxy.ts', '--port', String(proxyPort)].concat([
+      '--upstream',
+      upstreamOrigin,
+    ]),
+    core: CORES.server,
+    healthUrl: `http://127.0.0.1:${proxyPort}/health`,
+  });
+  const targets: Target[] = [
+    {
+      name: 'raw proxy',
+      role: 'raw-proxy',
+      origin: `http://127.0.0.1:${proxyPort}`,
+      chatPath: '/api/v1/chat/completions',
+      headers: { authorization: 'Bearer sk-bench-dummy' },
+      pid: proxy.pid,
+    },
+  ];
+  for (const { name, main } of BUILDS) {
+    const directory = join(workDirectory, name);
+    mkdirSync(directory);
+    const target = await startTollgate({
+      group,
+      upstreamOrigin,
+      workDirectory: directory,
+      nodeFlags: [],
+      main,
+    });
+    targets.push({ ...target, name });
+  }
+  const scenarios = [
+    { name: 'non-stream', stream: false },
+    { name: `${values.chunks}-chunk streams`, stream: true },
+  ];
+  const samples = new Map<string, { rps: number[]; cpu: number[]; failed: number }>();
+  // Warm-up: every target serves both shapes briefly before anything is counted.
+  for (const target of targets) {
+    for (const scenario of scenarios) await load(target, scenario.stream, 1);
+  }
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const scenario of scenarios) {
+      const order = targets.map((_, index) => targets[(index + round) % targets.length] as Target);
+      for (const target of order) {
+        const result = await load(target, scenario.stream, SECONDS);
+        const key = `${scenario.name}|${target.name}`;
+        const entry = samples.get(key) ?? { rps: [], cpu: [], failed: 0 };
+        entry.rps.push(result.requestsPerSecond);
+        entry.cpu.push(result.cpuMicrosPerRequest);
+        entry.failed += result.failed;
+        samples.set(key, entry);
+      }
+    }
+  }
+  console.log(
+    `${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per target and scenario (medians):`,
+  );
+  for (const scenario of scenarios) {
+    const proxyRps = median(samples.get(`${scenario.name}|raw proxy`)?.rps ?? []);
+    console.log(`  ${scenario.name}`);
+    for (const target of targets) {
+      const entry = samples.get(`${scenario.name}|${target.name}`);
+      if (entry === undefined) continue;
+      const rps = median(entry.rps);
+      console.log(
+        `    ${target.name.padEnd(10)} ${rps.toFixed(0).padStart(6)} req/s  ` +
+          `${(rps / proxyRps).toFixed(2)}× raw proxy  ${median(entry.cpu).toFixed(0).padStart(5)} µs CPU/req` +
+          `${entry.failed > 0 ? `  (${entry.failed} failed)` : ''}`,
+      );
+    }
+  }
+} finally {
+  await group.stopAll();
+  rmSync(workDirectory, { recursive: true, force: true });
+}

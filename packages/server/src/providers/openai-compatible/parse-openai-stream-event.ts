@@ -1,0 +1,168 @@
+import type { ChatChunkChoice, TextCompletionChunkChoice } from '@tollgate/protocol';
+import { UpstreamError } from '../../errors/gateway-error.js';
+import { mapFinishReason } from '../map-finish-reason.js';
+import type { AdapterSettings, UpstreamChunk } from '../provider-adapter.js';
+import { invalidUpstreamResponse, parseJson } from '../upstream-response.js';
+import { isOpenAIUsage, toNativeUsage } from './to-native-usage.js';
+
+// A stream relays ~20 events per generation, so each event is checked by hand rather than by zod
+// (docs/decisions/0029-lean-relay-and-hooks.md). The checks accept exactly what the zod schemas of
+// the non-stream bodies accept for the same fields (openai-api-types.ts): extra keys pass through.
+
+type Json = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isNullishString(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string';
+}
+
+/** `index`: absent, or a non-negative safe integer (null is not accepted, as in the schemas). */
+function isChoiceIndex(value: unknown): boolean {
+  return value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0);
+}
+
+function isChatChoice(choice: unknown): choice is Json {
+  if (!isRecord(choice)) return false;
+  const delta = choice['delta'];
+  return (
+    isChoiceIndex(choice['index']) &&
+    (delta === undefined || delta === null || isRecord(delta)) &&
+    isNullishString(choice['finish_reason'])
+  );
+}
+
+function isTextChoice(choice: unknown): choice is Json {
+  return (
+    isRecord(choice) &&
+    isChoiceIndex(choice['index']) &&
+    isNullishString(choice['text']) &&
+    isNullishString(choice['finish_reason'])
+  );
+}
+
+function toChatChunkChoice(choice: Json, position: number): ChatChunkChoice {
+  const { finish_reason: nativeFinish, delta, logprobs, index, ...rest } = choice;
+  const native = (nativeFinish as string | null | undefined) ?? null;
+  return {
+    ...rest,
+    index: (index as number | undefined) ?? position,
+    delta: (delta as ChatChunkChoice['delta'] | null | undefined) ?? {},
+    finish_reason: mapFinishReason(native),
+    native_finish_reason: native,
+    logprobs: logprobs ?? null,
+  };
+}
+
+function toTextChunkChoice(choice: Json, position: number): TextCompletionChunkChoice {
+  const { finish_reason: nativeFinish, text, logprobs, index, ...rest } = choice;
+  const native = (nativeFinish as string | null | undefined) ?? null;
+  return {
+    ...rest,
+    index: (index as number | undefined) ?? position,
+    text: (text as string | null | undefined) ?? '',
+    finish_reason: mapFinishReason(native),
+    native_finish_reason: native,
+    logprobs: logprobs ?? null,
+  };
+}
+
+/** How one API's stream choices are checked and mapped. */
+interface ChoiceShape<Choice> {
+  what: string;
+  isChoice(choice: unknown): choice is Json;
+  toChoice(choice: Json, position: number): Choice;
+}
+
+const CHAT: ChoiceShape<ChatChunkChoice> = {
+  what: 'chat completion',
+  isChoice: isChatChoice,
+  toChoice: toChatChunkChoice,
+};
+
+const TEXT: ChoiceShape<TextCompletionChunkChoice> = {
+  what: 'text completion',
+  isChoice: isTextChoice,
+  toChoice: toTextChunkChoice,
+};
+
+/** Whether a parsed event has the envelope of an OpenAI stream chunk (choices checked apart). */
+function isChunkEnvelope(json: unknown): json is Json {
+  return (
+    isRecord(json) &&
+    isNullishString(json['id']) &&
+    isNullishString(json['system_fingerprint']) &&
+    isNullishString(json['service_tier']) &&
+    isOpenAIUsage(json['usage'])
+  );
+}
+
+function midStreamError(error: unknown, settings: AdapterSettings): UpstreamError {
+  const message =
+    typeof error === 'object' && error !== null && 'message' in error
+      ? String(error.message)
+      : 'Provider returned an error mid-stream';
+  return new UpstreamError(
+    'upstream_error',
+    message,
+    { provider_name: settings.providerName, raw: error },
+    { retryable: false },
+  );
+}
+
+/** Parses one OpenAI stream event (stateless: every chunk is complete in itself). */
+function parseEvent<Choice>(
+  data: string,
+  settings: AdapterSettings,
+  shape: ChoiceShape<Choice>,
+): UpstreamChunk<Choice> | 'done' | 'skip' {
+  const trimmed = data.trim();
+  if (trimmed === '[DONE]') return 'done';
+  if (trimmed === '') return 'skip';
+  const json = parseJson(trimmed);
+  if (json === undefined)
+    throw invalidUpstreamResponse(settings, 'malformed stream event', trimmed);
+  const rawChoices = isRecord(json) ? json['choices'] : undefined;
+  let valid = isChunkEnvelope(json);
+  if (valid && rawChoices !== undefined && rawChoices !== null) {
+    valid = Array.isArray(rawChoices) && rawChoices.every(shape.isChoice);
+  }
+  if (!valid) throw invalidUpstreamResponse(settings, `not a ${shape.what} chunk`, json);
+  const chunk = json as Json;
+  const error = chunk['error'];
+  if (error !== undefined && error !== null) throw midStreamError(error, settings);
+  const choices: Choice[] = [];
+  if (Array.isArray(rawChoices)) {
+    for (let position = 0; position < rawChoices.length; position += 1) {
+      choices.push(shape.toChoice(rawChoices[position] as Json, position));
+    }
+  }
+  return {
+    upstreamId: (chunk['id'] as string | null | undefined) ?? null,
+    choices,
+    usage: toNativeUsage(chunk['usage'] as Parameters<typeof toNativeUsage>[0]),
+    systemFingerprint: (chunk['system_fingerprint'] as string | null | undefined) ?? null,
+    serviceTier: (chunk['service_tier'] as string | null | undefined) ?? null,
+  };
+}
+
+/**
+ * Parses one event of an OpenAI chat stream: one JSON.parse and a hand-written check of the few
+ * fields read (a malformed chunk fails as before: `not a chat completion chunk`, retryable).
+ */
+export function parseOpenAIChatStreamEvent(
+  data: string,
+  settings: AdapterSettings,
+): UpstreamChunk | 'done' | 'skip' {
+  return parseEvent(data, settings, CHAT);
+}
+
+/** {@link parseOpenAIChatStreamEvent} for a legacy text-completion stream (`/completions`). */
+export function parseOpenAITextStreamEvent(
+  data: string,
+  settings: AdapterSettings,
+): UpstreamChunk<TextCompletionChunkChoice> | 'done' | 'skip' {
+  return parseEvent(data, settings, TEXT);
+}

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { UpstreamError } from '../../src/errors/gateway-error.js';
+import { openAICompatibleAdapter } from '../../src/providers/openai-compatible/openai-compatible-adapter.js';
+import type { AdapterSettings } from '../../src/providers/provider-adapter.js';
+
+const settings: AdapterSettings = { providerName: 'OpenAI', apiKey: undefined, headers: undefined };
+const parseChat = openAICompatibleAdapter.createStreamParser(settings);
+const textCompletions = openAICompatibleAdapter.textCompletions;
+if (textCompletions === undefined) throw new Error('the OpenAI adapter serves /completions');
+const parseText = textCompletions.createStreamParser(settings);
+
+function assertInvalid(run: () => unknown, detail: string): void {
+  assert.throws(run, (error: unknown) => {
+    assert.ok(error instanceof UpstreamError);
+    assert.equal(error.message, `Provider returned an invalid response: ${detail}`);
+    assert.equal(error.retryable, true);
+    return true;
+  });
+}
+
+describe('OpenAI-compatible stream parser', () => {
+  test('maps a chat chunk, keeping unknown keys of the choice before the mapped ones', () => {
+    const chunk = parseChat(
+      JSON.stringify({
+        id: 'chatcmpl-1',
+        object: 'chat.completion.chunk',
+        system_fingerprint: 'fp_1',
+        service_tier: 'default',
+        choices: [
+          { finish_reason: 'end_turn', extra: 1, delta: { content: 'Hé' }, logprobs: null },
+          { index: 5, delta: null, finish_reason: null },
+        ],
+      }),
+    );
+    assert.notEqual(typeof chunk, 'string');
+    if (typeof chunk === 'string') return;
+    assert.equal(chunk.upstreamId, 'chatcmpl-1');
+    assert.equal(chunk.systemFingerprint, 'fp_1');
+    assert.equal(chunk.serviceTier, 'default');
+    assert.equal(chunk.usage, null);
+    assert.equal(
+      JSON.stringify(chunk.choices),
+      JSON.stringify([
+        {
+          extra: 1,
+          index: 0,
+          delta: { content: 'Hé' },
+          finish_reason: 'stop',
+          native_finish_reason: 'end_turn',
+          logprobs: null,
+        },
+        { index: 5, delta: {}, finish_reason: null, native_finish_reason: null, logprobs: null },
+      ]),
+    );
+  });
+
+  test('reads usage from the last chunk, and markers and blank events', () => {
+    const chunk = parseChat(
+      `  {"id":null,"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3,"prompt_tokens_details":{"cached_tokens":2,"audio_tokens":null},"completion_tokens_details":null,"cost":0.5}}\n`,
+    );
+    assert.deepEqual(typeof chunk === 'string' ? chunk : chunk.usage, {
+      promptTokens: 7,
+      completionTokens: 3,
+      cachedTokens: 2,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      completionImageTokens: 0,
+      audioPromptTokens: 0,
+      reportedCostUsd: 0.5,
+    });
+    const countless = parseChat('{"choices":null,"usage":{"total_tokens":3}}');
+    assert.equal(typeof countless === 'string' ? countless : countless.usage, null);
+    assert.equal(parseChat(' [DONE] '), 'done');
+    assert.equal(parseChat('  '), 'skip');
+  });
+
+  test('maps a text-completion chunk', () => {
+    const chunk = parseText('{"choices":[{"text":null,"index":1,"finish_reason":"length"}]}');
+    assert.deepEqual(typeof chunk === 'string' ? chunk : chunk.choices, [
+      {
+        index: 1,
+        text: '',
+        finish_reason: 'length',
+        native_finish_reason: 'length',
+        logprobs: null,
+      },
+    ]);
+  });
+
+  test('refuses what is not JSON, and chunks of the wrong shape, as invalid responses', () => {
+    assertInvalid(() => parseChat('{"choices": ['), 'malformed stream event');
+    const wrongShapes = [
+      '[]',
+      'null',
+      '"text"',
+      '{"id":5}',
+      '{"system_fingerprint":1}',
+      '{"service_tier":{}}',
+      '{"choices":{}}',
+      '{"choices":[null]}',
+      '{"choices":[[]]}',
+      '{"choices":[{"index":-1}]}',
+      '{"choices":[{"index":1.5}]}',
+      '{"choices":[{"index":null}]}',
+      '{"choices":[{"finish_reason":3}]}',
+      '{"choices":[{"delta":"hi"}]}',
+      '{"choices":[{"delta":[]}]}',
+      '{"usage":[]}',
+      '{"usage":{"prompt_tokens":null}}',
+      '{"usage":{"completion_tokens":-1}}',
+      '{"usage":{"prompt_tokens_details":{"cached_tokens":"2"}}}',
+      '{"usage":{"completion_tokens_details":{"image_tokens":0.5}}}',
+      '{"usage":{"completion_tokens_details":[]}}',
+      '{"usage":{"cost":"0.1"}}',
+      // A chunk of the wrong shape is refused as such, even when it also reports an error.
+      '{"error":{"message":"boom"},"choices":[{"index":"0"}]}',
+    ];
+    for (const data of wrongShapes) {
+      assertInvalid(() => parseChat(data), 'not a chat completion chunk');
+    }
+    assertInvalid(() => parseText('{"choices":[{"text":5}]}'), 'not a text completion chunk');
+  });
+
+  test('an error reported mid-stream ends the stream as a non-retryable upstream error', () => {
+    const cases: Array<[string, string]> = [
+      ['{"error":{"message":"overloaded","code":529}}', 'overloaded'],
+      ['{"error":"bad"}', 'Provider returned an error mid-stream'],
+    ];
+    for (const [data, message] of cases) {
+      assert.throws(
+        () => parseChat(data),
+        (error: unknown) =>
+          error instanceof UpstreamError && error.message === message && !error.retryable,
+      );
+    }
+    assert.notEqual(parseChat('{"error":null,"choices":[]}'), 'skip');
+  });
+});
