@@ -3,6 +3,7 @@ import { CAN_PIN, CORES } from './process-group.js';
 
 /** Durable writes per second of one storage backend, at each concurrency tried. */
 export interface DurableWrites {
+  /** Backend and durability level: `sqlite power`, `sqlite process`, `postgres power`, … */
   backend: string;
   /** Generations committed per second through the ledger's group commit, by concurrency. */
   writes: Array<{ concurrency: number; perSecond: number }>;
@@ -18,7 +19,7 @@ export interface DurableWritesOptions {
   signal: AbortSignal;
 }
 
-/** The durable-writes columns of storage-bench.ts's table: `| sqlite | 2214 (64), 3050 (512) | …`. */
+/** The durable-writes columns of storage-bench.ts's table: `| sqlite power | 2214 (64), 3050 (512) | …`. */
 export function parseStorageBench(stdout: string): DurableWrites[] {
   const found = new Map<string, DurableWrites>();
   for (const line of stdout.split('\n')) {
@@ -38,13 +39,13 @@ export function parseStorageBench(stdout: string): DurableWrites[] {
 
 /**
  * Durable generation writes per second through Tollgate's real storage layer and ledger (group
- * commit; SQLite with `synchronous=FULL`, PostgreSQL with its default `synchronous_commit`), measured
- * by bench/storage-bench.ts in its own process on the server core. Its lookup-latency part runs on
- * a small table only: the suite measures lookups through the gateway on the big store.
+ * commit) at both durability levels (`power`: SQLite `synchronous=FULL`, PostgreSQL
+ * `synchronous_commit` on; `process`: NORMAL / off), measured by bench/storage-bench.ts in its own
+ * process on the server core. Lookups are skipped: the suite measures them through the gateway.
  */
 export function measureDurableWrites(options: DurableWritesOptions): Promise<DurableWrites[]> {
-  const args = ['--import', 'tsx', 'bench/storage-bench.ts', '--rows', '10000'];
-  args.push('--lookups', '1000', '--writes', String(options.writes));
+  const args = ['--import', 'tsx', 'bench/storage-bench.ts', '--skip-lookups'];
+  args.push('--durability', 'power,process', '--writes', String(options.writes));
   args.push('--concurrency', options.concurrencies.join(','));
   if (options.postgresUrl !== null) args.push('--postgres', options.postgresUrl);
   const node = [process.execPath, ...args];

@@ -3,6 +3,11 @@
 //
 //   node --import tsx bench/storage-bench.ts [--rows N] [--postgres URL] [--writes N]
 //        [--concurrency N] [--lookups N] [--skip-sqlite] [--data-dir DIR]
+//        [--durability power,process] [--skip-lookups]
+//
+// Writes are measured at each durability level (decision 0023), each on a fresh store; backends
+// are reported as `sqlite power`, `sqlite process`, `postgres power`, `postgres process`. Lookups
+// do not depend on the level: they run once per backend, on the first level's store.
 //
 // --postgres URL names a server (any database on it): the bench creates a scratch database
 // `tg_bench_<random>` there and drops it at the end. SQLite uses a temp file (deleted at the end).
@@ -19,6 +24,7 @@ import {
   createStorage,
   type StorageConfig,
 } from '../packages/server/src/storage/create-storage.js';
+import type { Durability } from '../packages/server/src/storage/durability.js';
 import type { GenerationRow, Storage } from '../packages/server/src/storage/storage.js';
 
 const { values: args } = parseArgs({
@@ -30,12 +36,18 @@ const { values: args } = parseArgs({
     lookups: { type: 'string', default: '20000' },
     'skip-sqlite': { type: 'boolean', default: false },
     'data-dir': { type: 'string' },
+    durability: { type: 'string', default: 'power,process' },
+    'skip-lookups': { type: 'boolean', default: false },
   },
 });
 const ROWS = Number(args.rows);
 const WRITES = Number(args.writes);
 const CONCURRENCY = (args.concurrency ?? '64').split(',').map(Number);
 const LOOKUPS = Number(args.lookups);
+const LEVELS = (args.durability ?? 'power').split(',').map((level) => {
+  if (level !== 'power' && level !== 'process') throw new Error(`unknown durability ${level}`);
+  return level satisfies Durability;
+});
 const FILL_BATCH = 50_000;
 
 /** A wire record shaped like `GET /generation`'s `data` (~2 KB of JSON), for a given id. */
@@ -270,66 +282,85 @@ interface Result {
 
 async function runBackend(
   backend: string,
-  config: StorageConfig,
+  config: (durability: Durability) => Promise<StorageConfig>,
   fill: (from: number, to: number) => Promise<void>,
-): Promise<Result> {
-  const result: Result = { backend, writes: [], lookups: [] };
-  const writer = await createStorage(config);
-  for (const concurrency of CONCURRENCY) {
-    const perSecond = await measureWrites(writer, concurrency);
-    result.writes.push({ concurrency, perSecond });
-    console.error(
-      `${backend}: ${perSecond.toFixed(0)} durable writes/s at concurrency ${concurrency}`,
-    );
+): Promise<Result[]> {
+  const results: Result[] = [];
+  for (const durability of LEVELS) {
+    const result: Result = { backend: `${backend} ${durability}`, writes: [], lookups: [] };
+    results.push(result);
+    const writer = await createStorage(await config(durability));
+    for (const concurrency of CONCURRENCY) {
+      const perSecond = await measureWrites(writer, concurrency);
+      result.writes.push({ concurrency, perSecond });
+      console.error(
+        `${result.backend}: ${perSecond.toFixed(0)} durable writes/s at concurrency ${concurrency}`,
+      );
+    }
+    await writer.close();
   }
-  await writer.close();
+  const first = results[0];
+  if (first === undefined || args['skip-lookups']) return results;
+  const lookupConfig = await config(LEVELS[0] ?? 'power');
   let filled = 0;
   for (const size of stages(ROWS)) {
     const started = performance.now();
     await fill(filled, size);
     const fillSeconds = (performance.now() - started) / 1000;
     filled = size;
-    const storage = await createStorage(config);
+    const storage = await createStorage(lookupConfig);
     const latency = await measureLookups(storage, filled);
     await storage.close();
-    result.lookups.push({ rows: filled, ...latency, fillSeconds });
+    first.lookups.push({ rows: filled, ...latency, fillSeconds });
     console.error(
       `${backend}: ${filled} fill rows (+${fillSeconds.toFixed(0)} s): lookup p50 ${latency.p50.toFixed(3)} ms, p99 ${latency.p99.toFixed(3)} ms`,
     );
   }
-  return result;
+  return results;
 }
 
 async function main(): Promise<void> {
   const results: Result[] = [];
   if (!args['skip-sqlite']) {
     const directory = await mkdtemp(join(args['data-dir'] ?? tmpdir(), 'tollgate-bench-'));
-    const path = join(directory, 'tollgate.db');
+    // Each level writes a fresh file; the lookups fill and read the first level's.
+    let latest = '';
+    let files = 0;
+    const sqliteConfig = async (durability: Durability): Promise<StorageConfig> => {
+      latest = join(directory, `tollgate-${files++}.db`);
+      return { kind: 'sqlite', path: latest, durability };
+    };
     try {
       results.push(
-        await runBackend('sqlite', { kind: 'sqlite', path }, (from, to) =>
-          fillSqlite(path, from, to),
-        ),
+        ...(await runBackend('sqlite', sqliteConfig, (from, to) => fillSqlite(latest, from, to))),
       );
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
   }
   if (args.postgres !== undefined) {
-    const name = `tg_bench_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: args.postgres });
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(args.postgres);
-    url.pathname = `/${name}`;
+    // Each level writes a fresh scratch database; the lookups fill and read the first level's.
+    const names: string[] = [];
+    let latest = '';
+    const postgresConfig = async (durability: Durability): Promise<StorageConfig> => {
+      const name = `tg_bench_${randomBytes(6).toString('hex')}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      names.push(name);
+      const url = new URL(args.postgres ?? '');
+      url.pathname = `/${name}`;
+      latest = url.toString();
+      return { kind: 'postgres', url: latest, durability };
+    };
     try {
       results.push(
-        await runBackend('postgres', { kind: 'postgres', url: url.toString() }, (from, to) =>
-          fillPostgres(url.toString(), from, to),
-        ),
+        ...(await runBackend('postgres', postgresConfig, (from, to) =>
+          fillPostgres(latest, from, to),
+        )),
       );
     } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      for (const name of names) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
     }
   }
@@ -344,6 +375,7 @@ async function main(): Promise<void> {
     const writes = result.writes
       .map((write) => `${write.perSecond.toFixed(0)} (${write.concurrency})`)
       .join(', ');
+    if (result.lookups.length === 0) console.log(`| ${result.backend} | ${writes} | — | — | — |`);
     for (const lookup of result.lookups) {
       console.log(
         `| ${result.backend} | ${writes} | ${lookup.rows} | ${lookup.p50.toFixed(3)} | ${lookup.p99.toFixed(3)} |`,
