@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { pino } from 'pino';
-import { Ledger } from '../packages/server/src/ledger/ledger.js';
+import { type CommittedFacts, Ledger } from '../packages/server/src/ledger/ledger.js';
 import {
   createStorage,
   type StorageConfig,
@@ -181,6 +181,13 @@ function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
 
+/** What the gateway hands commit observers; the bench has none. */
+const COMMITTED: CommittedFacts = {
+  providerResponses: [],
+  upstreamReportedCost: null,
+  uncappedCost: null,
+};
+
 /** Durable writes per second: `concurrency` callers each awaiting `ledger.commit` in a loop. */
 async function measureWrites(storage: Storage, concurrency: number): Promise<number> {
   const ledger = new Ledger(storage.generations, null, pino({ level: 'silent' }));
@@ -191,7 +198,7 @@ async function measureWrites(storage: Storage, concurrency: number): Promise<num
       while (next < WRITES) {
         const index = next;
         next += 1;
-        await ledger.commit(writeRow(index + concurrency * 1_000_000));
+        await ledger.commit(writeRow(index + concurrency * 1_000_000), COMMITTED);
       }
     }),
   );

@@ -180,7 +180,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     const generations = observeBatches(storage.generations, (size) => metrics.ledgerBatch(size));
     const ledger = new Ledger(generations, counter, logger);
     ledgerQueue = () => ledger.pendingCommits;
-    ledger.onCommitted((row) => metrics.generationCommitted(row));
+    ledger.onCommitted((row, facts) => metrics.generationCommitted(row, facts));
     // REDIS_URL (env, then the config's redis_url): limits shared across nodes; else in memory.
     const limits = await createLimits({
       storage,
