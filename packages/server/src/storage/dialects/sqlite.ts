@@ -27,6 +27,11 @@ const SYNCHRONOUS = { power: 'FULL', process: 'NORMAL' } as const satisfies Reco
  * at checkpoints. Integers come back as bigint (money columns may exceed 2^53 pico-USD).
  */
 export function createSqliteKysely(options: SqliteOptions): Kysely<Database> {
+  return sqliteKysely(openSqliteDatabase(options));
+}
+
+/** Opens the file of `options` with the settings {@link createSqliteKysely} describes. */
+export function openSqliteDatabase(options: SqliteOptions): SqliteDatabase.Database {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const database = new SqliteDatabase(options.path);
   database.pragma('journal_mode = WAL');
@@ -34,6 +39,14 @@ export function createSqliteKysely(options: SqliteOptions): Kysely<Database> {
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   database.defaultSafeIntegers(true);
+  return database;
+}
+
+/**
+ * Kysely over an open connection (the write path runs its own prepared statements on the same
+ * connection: storage/sqlite-write-batch.ts); `destroy()` closes the connection.
+ */
+export function sqliteKysely(database: SqliteDatabase.Database): Kysely<Database> {
   return new Kysely<Database>({
     dialect: new SqliteDialect({ database: cachingStatements(database) }),
   });
