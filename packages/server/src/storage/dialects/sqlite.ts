@@ -21,6 +21,14 @@ export interface SqliteOptions {
  */
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
+/**
+ * Page cache per connection, KiB (SQLite's default is 2,000). A group commit of a few hundred
+ * records dirties more pages than that (2 KB records, eight indexes, rollups), and SQLite spilled
+ * them to the WAL mid-transaction: 32 MiB made the writer's batches of 512 5-20 % cheaper
+ * (decision 0027). Memory is taken only as pages are read.
+ */
+const CACHE_KIB = 32_768;
+
 /** SQLite's `synchronous` setting per durability level, in WAL mode. */
 const SYNCHRONOUS = { power: 'FULL', process: 'NORMAL' } as const satisfies Record<
   Durability,
@@ -45,6 +53,7 @@ export function openSqliteDatabase(options: SqliteOptions): SqliteDatabase.Datab
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${SYNCHRONOUS[options.durability ?? 'power']}`);
   database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  database.pragma(`cache_size = -${CACHE_KIB}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   database.defaultSafeIntegers(true);
