@@ -119,6 +119,7 @@ try {
       workDirectory: directory,
       nodeFlags: [],
       main,
+      durability: 'power',
     });
     targets.push({ ...target, name });
   }

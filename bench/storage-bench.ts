@@ -16,7 +16,7 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { pino } from 'pino';
 import type { StorageConfig } from '../packages/server/src/config/settings.js';
-import { Ledger } from '../packages/server/src/ledger/ledger.js';
+import { type CommittedFacts, Ledger } from '../packages/server/src/ledger/ledger.js';
 import { createStorage } from '../packages/server/src/storage/create-storage.js';
 import type { GenerationRow, Storage } from '../packages/server/src/storage/storage.js';
 
@@ -174,6 +174,13 @@ function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
 
+/** What metrics read of a committed record: a bench record has no attempts and no caps. */
+const COMMITTED: CommittedFacts = {
+  providerResponses: [],
+  upstreamReportedCost: null,
+  uncappedCost: null,
+};
+
 /** Durable writes per second: `concurrency` callers each awaiting `ledger.commit` in a loop. */
 async function measureWrites(storage: Storage, concurrency: number): Promise<number> {
   const ledger = new Ledger(storage.generations, null, pino({ level: 'silent' }));
@@ -184,7 +191,7 @@ async function measureWrites(storage: Storage, concurrency: number): Promise<num
       while (next < WRITES) {
         const index = next;
         next += 1;
-        await ledger.commit(writeRow(index + concurrency * 1_000_000));
+        await ledger.commit(writeRow(index + concurrency * 1_000_000), COMMITTED);
       }
     }),
   );

@@ -10,7 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { ChatChunkChoice } from '@tollgate/protocol';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { z } from 'zod';
+// zod 4, the server's (bench/node_modules holds a zod 3 of a peer gateway's).
+import { z } from 'zod/v4';
 import { mapFinishReason } from '../packages/server/src/providers/map-finish-reason.js';
 import { OpenAIUsageSchema } from '../packages/server/src/providers/openai-compatible/openai-api-types.js';
 import { openAICompatibleAdapter } from '../packages/server/src/providers/openai-compatible/openai-compatible-adapter.js';

@@ -240,7 +240,7 @@ function startLedger(build: Build, storage: Storage, counter: TokenCounter | nul
   const generations = observeBatches(storage.generations, (size) => metrics.ledgerBatch(size));
   const ledger = new Ledger(generations, counter, build.logger);
   ledgerQueue = () => ledger.pendingCommits;
-  ledger.onCommitted((row) => metrics.generationCommitted(row));
+  ledger.onCommitted((row, facts) => metrics.generationCommitted(row, facts));
   return { metrics, ledger };
 }
 

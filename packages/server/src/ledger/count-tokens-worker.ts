@@ -1,7 +1,7 @@
 // Worker-thread entry for `count-tokens.ts`: loads gpt-tokenizer (o200k_base) once and answers
-// count requests. Only `new Worker(...)` loads this module; importing it on the main thread throws.
+// the counts too large to run on the main thread (count-texts.ts does the counting). Only `new Worker(...)` loads this module; importing it on the main thread throws.
 import { parentPort, workerData } from 'node:worker_threads';
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { countTexts, warmUpCounting } from './count-texts.js';
 
 /** A count request from the main thread: the texts to count, summed. */
 export interface CountRequest {
@@ -20,13 +20,6 @@ export interface CountWorkerData {
   maxChars: number;
 }
 
-// Byte-pair encoding is quadratic in the length of one pre-tokenizer piece ('a' x 100k takes 12 s),
-// so no run of whitespace or of non-whitespace longer than this reaches the tokenizer in one call.
-const MAX_RUN_LENGTH = 512;
-
-// An empty disallow-list makes `<|endoftext|>` in user text count as text instead of throwing.
-const encodeOptions = { disallowedSpecial: new Set<string>() };
-
 const port = parentPort;
 if (port === null) {
   throw new Error('count-tokens-worker.ts must be started as a worker thread');
@@ -38,7 +31,7 @@ const maxChars = readMaxChars(workerData);
 port.on('message', (batch: CountRequest[]) => {
   const replies = batch.map((request): CountReply => {
     try {
-      return { kind: 'result', id: request.id, ...countTexts(request.texts) };
+      return { kind: 'result', id: request.id, ...countTexts(request.texts, maxChars) };
     } catch (error) {
       return { kind: 'failure', id: request.id, message: String(error) };
     }
@@ -46,13 +39,8 @@ port.on('message', (batch: CountRequest[]) => {
   port.postMessage(replies);
 });
 
-// Pay the first-call costs (regex compilation, caches, the JIT of the encoder's paths for words,
-// digits, punctuation, whitespace and multi-byte text) before announcing readiness: measured cold,
-// the first counts after loading took 20-60 ms each, the warm ones well under 1 ms.
-const WARM_UP_TEXT =
-  'Hello! The quick brown fox jumps over the lazy dog, 3.14159 times; naïve café 東京 🎉\n\t  ' +
-  '{"role":"assistant","content":"Sure: ```ts\nconst x = [1, 2];\n```"} <|endoftext|>';
-for (let round = 0; round < 20; round++) countTexts([WARM_UP_TEXT, `${round} ${WARM_UP_TEXT}`]);
+// Warm before announcing readiness, so no count pays the first-call costs.
+warmUpCounting();
 port.postMessage({ kind: 'ready' } satisfies CountReply);
 
 function readMaxChars(data: unknown): number {
@@ -61,79 +49,4 @@ function readMaxChars(data: unknown): number {
     throw new Error(`count-tokens-worker needs workerData.maxChars >= 0, got ${String(value)}`);
   }
   return value;
-}
-
-function countTexts(texts: readonly string[]): { tokens: number; estimated: boolean } {
-  let characters = 0;
-  for (const text of texts) characters += text.length;
-  if (characters > maxChars) {
-    let bytes = 0;
-    for (const text of texts) bytes += Buffer.byteLength(text, 'utf8');
-    return { tokens: Math.ceil(bytes / 4), estimated: true };
-  }
-  let tokens = 0;
-  for (const text of texts) tokens += countBounded(text);
-  return { tokens, estimated: false };
-}
-
-/**
- * Counts `text` exactly when no run of whitespace or of non-whitespace exceeds MAX_RUN_LENGTH.
- * Otherwise it cuts only inside the over-long runs (after a newline when a whitespace run has one,
- * else every MAX_RUN_LENGTH characters, never inside a surrogate pair) and sums the chunk counts,
- * so text outside those runs is tokenized exactly as it would be in one piece.
- */
-function countBounded(text: string): number {
-  let tokens = 0;
-  let chunkStart = 0;
-  let runStart = 0;
-  let runIsWhitespace = text.length > 0 && isWhitespace(text.charCodeAt(0));
-  let lastNewline = -1;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    const whitespace = isWhitespace(code);
-    if (whitespace !== runIsWhitespace) {
-      runStart = index;
-      runIsWhitespace = whitespace;
-    }
-    if (index - runStart === MAX_RUN_LENGTH) {
-      const cut = chooseCut(text, runStart, index, runIsWhitespace, lastNewline);
-      tokens += countTokens(text.slice(chunkStart, cut), encodeOptions);
-      chunkStart = cut;
-      runStart = cut;
-    }
-    if (code === 0x0a) lastNewline = index;
-  }
-  return tokens + countTokens(text.slice(chunkStart), encodeOptions);
-}
-
-function chooseCut(
-  text: string,
-  runStart: number,
-  index: number,
-  runIsWhitespace: boolean,
-  lastNewline: number,
-): number {
-  if (runIsWhitespace && lastNewline >= runStart) return lastNewline + 1;
-  const before = text.charCodeAt(index - 1);
-  const after = text.charCodeAt(index);
-  const splitsPair = before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
-  return splitsPair ? index - 1 : index;
-}
-
-// Exactly JavaScript's `\s`, which the o200k split pattern uses: classifying fewer characters as
-// whitespace would let a run like '\u3000\n' x 5000 (one whitespace piece, 550 ms) through uncut.
-function isWhitespace(code: number): boolean {
-  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
-  if (code < 0xa0) return false;
-  return (
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
 }

@@ -20,13 +20,24 @@ export interface TokenCounterOptions {
    * worker crash at startup, which the tests use to exercise crash handling.
    */
   resourceLimits?: ResourceLimits;
+  /**
+   * Counts of at most this many UTF-16 characters in all run on the calling thread once `ready()`
+   * has loaded the tokenizer there (default {@link DEFAULT_IN_PROCESS_MAX_CHARS}); larger ones go
+   * to the worker, so the event loop is never blocked long. 0 sends every count to the worker.
+   */
+  inProcessMaxChars?: number;
 }
 
-/** Counts tokens with the reference tokenizer ({@link TOKENIZER_ID}) in a worker thread. */
+/**
+ * Counts tokens with the reference tokenizer ({@link TOKENIZER_ID}): small texts on the calling
+ * thread, large ones in a worker thread, with identical results.
+ */
 export interface TokenCounter {
   /**
-   * Starts the worker if needed and resolves once the tokenizer is loaded (300-900 ms the first
-   * time). Await it at gateway startup so the first request does not pay the load.
+   * Starts the worker if needed and resolves once the tokenizer is loaded and warm, in the worker
+   * and on this thread (300-900 ms each the first time; the load here blocks this thread). Await
+   * it at gateway startup so the first request does not pay it; until it resolves, every count
+   * goes to the worker.
    */
   ready(): Promise<void>;
   /**
@@ -47,6 +58,12 @@ export interface TokenCounter {
 }
 
 const DEFAULT_MAX_CHARS = 1_000_000;
+/**
+ * Counts up to this size run in-process: ≈ 22 µs per 1,000 characters, so ≈ 45 µs at the limit
+ * (the longest the event loop waits), and ≈ 15-20 µs of CPU less than the worker round trip
+ * (bench/count-tokens-cost.ts; docs/decisions/0027-write-path.md).
+ */
+export const DEFAULT_IN_PROCESS_MAX_CHARS = 2048;
 const WARM_UP_MESSAGES = [
   { role: 'system', content: 'You are helpful.' },
   { role: 'user', content: [{ type: 'text', text: 'Hello!' }] },
@@ -68,8 +85,14 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
   if (Number.isNaN(maxChars) || maxChars < 0) {
     throw new RangeError(`maxChars must be a number >= 0, got ${maxChars}`);
   }
-  return new WorkerTokenCounter(maxChars, options.resourceLimits);
+  const inProcessMaxChars = Math.min(
+    maxChars,
+    options.inProcessMaxChars ?? DEFAULT_IN_PROCESS_MAX_CHARS,
+  );
+  return new WorkerTokenCounter(maxChars, inProcessMaxChars, options.resourceLimits);
 }
+
+type CountTexts = (texts: readonly string[], maxChars: number) => TokenCount;
 
 interface PendingCount {
   overhead: number;
@@ -88,22 +111,44 @@ interface WorkerSession {
 
 class WorkerTokenCounter implements TokenCounter {
   readonly #maxChars: number;
+  readonly #inProcessMaxChars: number;
   readonly #resourceLimits: ResourceLimits | undefined;
   #session: WorkerSession | undefined;
+  /** This thread's tokenizer, once `ready()` has loaded it. */
+  #inProcess: CountTexts | undefined;
   #nextId = 0;
   #closed = false;
 
-  constructor(maxChars: number, resourceLimits: ResourceLimits | undefined) {
+  constructor(
+    maxChars: number,
+    inProcessMaxChars: number,
+    resourceLimits: ResourceLimits | undefined,
+  ) {
     this.#maxChars = maxChars;
+    this.#inProcessMaxChars = inProcessMaxChars;
     this.#resourceLimits = resourceLimits;
   }
 
   async ready(): Promise<void> {
     if (this.#closed) throw closedError();
+    const loading = this.#loadInProcess();
+    // Awaited below; this only keeps a failure from going unhandled while the worker starts.
+    loading.catch(() => undefined);
     await this.#open().ready;
     // One round trip through the real path (both threads' message handling, the prompt walk),
     // which the worker's own warm-up cannot reach: cold, it added about 20 ms to the first count.
+    await this.#count(extractPromptTexts(WARM_UP_MESSAGES).texts, 0, true);
+    await loading;
+    // The same walk through this thread's path.
     await this.countPrompt(WARM_UP_MESSAGES);
+  }
+
+  /** Loads and warms the tokenizer on this thread (once; only when in-process counts are on). */
+  async #loadInProcess(): Promise<void> {
+    if (this.#inProcess !== undefined || this.#inProcessMaxChars <= 0) return;
+    const { countTexts, warmUpCounting } = await import('./count-texts.js');
+    warmUpCounting();
+    this.#inProcess = countTexts;
   }
 
   countPrompt(messages: unknown[]): Promise<TokenCount> {
@@ -128,8 +173,17 @@ class WorkerTokenCounter implements TokenCounter {
     await session.worker.terminate();
   }
 
-  #count(texts: string[], overhead: number): Promise<TokenCount> {
+  #count(texts: string[], overhead: number, onWorker = false): Promise<TokenCount> {
     if (this.#closed) return Promise.reject(closedError());
+    const inProcess = this.#inProcess;
+    if (inProcess !== undefined && !onWorker && totalLength(texts) <= this.#inProcessMaxChars) {
+      try {
+        const count = inProcess(texts, this.#maxChars);
+        return Promise.resolve({ tokens: count.tokens + overhead, estimated: count.estimated });
+      } catch (error) {
+        return Promise.reject(new Error(`Token counting failed: ${String(error)}`));
+      }
+    }
     const session = this.#open();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
@@ -180,6 +234,12 @@ class WorkerTokenCounter implements TokenCounter {
     worker.on('exit', (code) => crash(new Error(`Token counting worker exited with code ${code}`)));
     return session;
   }
+}
+
+function totalLength(texts: readonly string[]): number {
+  let length = 0;
+  for (const text of texts) length += text.length;
+  return length;
 }
 
 function createSession(worker: Worker): WorkerSession {

@@ -166,7 +166,7 @@ export class GenerationMeter {
     const init = this.#init;
     try {
       if (init.storeContent) finished.row.content = await this.#packContent(outcome);
-      await this.#ledger.commit(finished.row);
+      await this.#ledger.commit(finished.row, finished.committed);
     } catch (error) {
       init.settlement.release();
       throw error;

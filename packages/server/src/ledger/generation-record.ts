@@ -15,6 +15,7 @@ import {
   promptSideCost,
 } from './cost-engine.js';
 import { toRecordTimestamp } from './ids.js';
+import type { CommittedFacts } from './ledger.js';
 import { formatUsd, type Pico, toUsdNumber } from './money.js';
 
 /** Version of the serialized record layout stored in `generations.record`. */
@@ -81,6 +82,8 @@ export interface FinishedGeneration {
   cost: CostBreakdown;
   /** What the key is charged (`usage`): the cost's total, or only the fee when BYOK; ≤ the cap. */
   charged: Pico;
+  /** The record's facts that commit observers (metrics) read, unserialized. */
+  committed: CommittedFacts;
 }
 
 /**
@@ -162,6 +165,11 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
   const totalUsd = toUsdNumber(charged);
   const upstreamUsd = toUsdNumber(cost.total);
   const reported = facts.nativeUsage;
+  const committed: CommittedFacts = {
+    providerResponses: facts.providerResponses,
+    upstreamReportedCost: reported?.reportedCostUsd ?? null,
+    uncappedCost: capped ? toUsdNumber(uncapped) : null,
+  };
   const record: GenerationRecord & Record<string, unknown> = {
     id: facts.id,
     upstream_id: facts.upstreamId,
@@ -213,12 +221,12 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     native_tokens_cache_write: reported?.cacheWriteTokens ?? null,
     native_tokens_estimated: estimated,
     tokens_estimated: facts.normalizedEstimated,
-    upstream_reported_cost: reported?.reportedCostUsd ?? null,
+    upstream_reported_cost: committed.upstreamReportedCost,
     cost_breakdown: priced ? breakdownStrings(cost, fee) : null,
     price_version: facts.priceVersion,
     cost_status: costStatus,
     cost_capped: capped,
-    uncapped_cost: capped ? toUsdNumber(uncapped) : null,
+    uncapped_cost: committed.uncappedCost,
   };
   const usage: CompletionUsage = {
     prompt_tokens: native.promptTokens,
@@ -267,5 +275,5 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     content: null,
     record: JSON.stringify(record),
   };
-  return { row, record, usage, cost, charged };
+  return { row, record, usage, cost, charged, committed };
 }

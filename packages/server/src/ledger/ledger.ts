@@ -1,7 +1,24 @@
+import type { ProviderResponse } from '@tollgate/protocol';
 import type { Logger } from 'pino';
 import type { GenerationRow, GenerationStore } from '../storage/storage.js';
 import type { TokenCount, TokenCounter } from './count-tokens.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
+
+/**
+ * What observers of a commit need besides the row, handed over as the structured values the wire
+ * record was serialized from: reading them back out of `row.record` meant a JSON.parse per record.
+ */
+export interface CommittedFacts {
+  /** The record's `provider_responses`: every upstream attempt, in order. */
+  providerResponses: readonly ProviderResponse[];
+  /** The record's `upstream_reported_cost` (USD), or null when the upstream reported none. */
+  upstreamReportedCost: number | null;
+  /** The record's `uncapped_cost` (USD): set only when the charge was capped at the hold. */
+  uncappedCost: number | null;
+}
+
+/** Called once a record is durable, with the facts its wire record holds. */
+export type CommitListener = (row: GenerationRow, facts: CommittedFacts) => void;
 
 /**
  * The one component that writes generation records: group-committed, durable before the
@@ -11,7 +28,7 @@ export class Ledger {
   readonly #commits: GroupCommit<GenerationRow>;
   readonly #counter: TokenCounter | null;
   readonly #logger: Logger;
-  readonly #listeners = new Set<(row: GenerationRow) => void>();
+  readonly #listeners = new Set<CommitListener>();
 
   constructor(store: GenerationStore, counter: TokenCounter | null, logger: Logger) {
     this.#commits = createGroupCommit((rows) => store.insertMany(rows));
@@ -19,12 +36,12 @@ export class Ledger {
     this.#logger = logger;
   }
 
-  /** Commits a record; resolves once it is durable. */
-  async commit(row: GenerationRow): Promise<void> {
+  /** Commits a record; resolves once it is durable. `facts` go to the listeners only. */
+  async commit(row: GenerationRow, facts: CommittedFacts): Promise<void> {
     await this.#commits.commit(row);
     for (const listener of this.#listeners) {
       try {
-        listener(row);
+        listener(row, facts);
       } catch (error) {
         // The record is durable already; an observer's failure must not fail the request.
         this.#logger.error({ err: error }, 'commit listener failed');
@@ -33,7 +50,7 @@ export class Ledger {
   }
 
   /** Calls `listener` after each record is durably committed; returns the unsubscribe. */
-  onCommitted(listener: (row: GenerationRow) => void): () => void {
+  onCommitted(listener: CommitListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }

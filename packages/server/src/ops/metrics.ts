@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CommittedFacts } from '../ledger/ledger.js';
 import { usdNumberToPico } from '../ledger/money.js';
 import type { GenerationRow } from '../storage/storage.js';
 
@@ -164,23 +165,11 @@ export class GatewayMetrics {
   }
 
   /** Counts a committed record and its upstream attempts. */
-  generationCommitted(row: GenerationRow): void {
+  generationCommitted(row: GenerationRow, facts: CommittedFacts): void {
     this.#ledgerWrites.inc();
-    let parsed: {
-      provider_responses?: unknown;
-      upstream_reported_cost?: unknown;
-      uncapped_cost?: unknown;
-    };
-    try {
-      parsed = JSON.parse(row.record) as typeof parsed;
-    } catch {
-      return;
-    }
-    this.#countCostDrift(row, parsed.upstream_reported_cost);
-    this.#countCapped(row, parsed.uncapped_cost);
-    const attempts = parsed.provider_responses;
-    if (!Array.isArray(attempts)) return;
-    for (const attempt of attempts as Array<{ status?: unknown; provider_name?: unknown }>) {
+    this.#countCostDrift(row, facts.upstreamReportedCost);
+    this.#countCapped(row, facts.uncappedCost);
+    for (const attempt of facts.providerResponses) {
       const provider =
         typeof attempt.provider_name === 'string' ? attempt.provider_name : 'unknown';
       const status = typeof attempt.status === 'number' ? attempt.status : null;
@@ -193,7 +182,7 @@ export class GatewayMetrics {
    * Compares an upstream's own cost report with ours, exactly (both in pico-USD). Only priced
    * records count: an unpriced record has no cost of ours to drift from.
    */
-  #countCostDrift(row: GenerationRow, reported: unknown): void {
+  #countCostDrift(row: GenerationRow, reported: number | null): void {
     if (typeof reported !== 'number' || !Number.isFinite(reported)) return;
     if (row.upstreamCostPico === null) return;
     const provider = row.providerName ?? 'unknown';
@@ -205,7 +194,7 @@ export class GatewayMetrics {
   }
 
   /** Counts a record whose charge was capped at its hold's bound (`uncapped_cost` is then set). */
-  #countCapped(row: GenerationRow, uncapped: unknown): void {
+  #countCapped(row: GenerationRow, uncapped: number | null): void {
     if (typeof uncapped !== 'number' || !Number.isFinite(uncapped)) return;
     const provider = row.providerName ?? 'unknown';
     this.#costCapped.inc({ provider });

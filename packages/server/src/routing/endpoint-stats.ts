@@ -1,3 +1,5 @@
+import { SampleRing } from './sample-ring.js';
+
 /** Live figures of one endpoint, smoothed over recent requests. */
 export interface EndpointSnapshot {
   requests: number;
@@ -13,14 +15,6 @@ export interface EndpointSnapshot {
 const WEIGHT = 0.2;
 const smooth = (previous: number | null, sample: number): number =>
   previous === null ? sample : previous + WEIGHT * (sample - previous);
-
-/** One attempt, kept for the windowed figures of the endpoints listing. */
-interface Sample {
-  atMs: number;
-  ok: boolean;
-  latencyMs: number | null;
-  throughput: number | null;
-}
 
 /** Percentiles of recent samples. */
 export interface Percentiles {
@@ -58,29 +52,26 @@ function percentiles(values: number[]): Percentiles | null {
  */
 export class EndpointStats {
   readonly #byEndpoint = new Map<string, EndpointSnapshot>();
-  readonly #samples = new Map<string, Sample[]>();
+  readonly #samples = new Map<string, SampleRing>();
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
   }
 
-  #sample(endpointId: string, sample: Omit<Sample, 'atMs'>): void {
+  #sample(endpointId: string, ok: boolean, latencyMs: number | null, throughput: number | null) {
     let samples = this.#samples.get(endpointId);
     if (samples === undefined) {
-      samples = [];
+      samples = new SampleRing(MAX_SAMPLES);
       this.#samples.set(endpointId, samples);
     }
-    samples.push({ ...sample, atMs: this.#now() });
-    if (samples.length > MAX_SAMPLES) samples.splice(0, samples.length - MAX_SAMPLES);
+    samples.push(this.#now(), ok, latencyMs, throughput);
   }
 
   /** Uptime (percent of attempts that succeeded) and percentiles over recent windows. */
   windows(endpointId: string): EndpointWindows {
     const nowMs = this.#now();
-    const samples = (this.#samples.get(endpointId) ?? []).filter(
-      (sample) => sample.atMs > nowMs - DAY_MS,
-    );
+    const samples = this.#samples.get(endpointId)?.since(nowMs - DAY_MS) ?? [];
     const uptime = (windowMs: number) => {
       const recent = samples.filter((sample) => sample.atMs > nowMs - windowMs);
       if (recent.length === 0) return null;
@@ -113,7 +104,7 @@ export class EndpointStats {
   recordSuccess(endpointId: string, latencyMs: number | null, throughput: number | null): void {
     const entry = this.#entry(endpointId);
     const usable = throughput !== null && Number.isFinite(throughput) ? throughput : null;
-    this.#sample(endpointId, { ok: true, latencyMs, throughput: usable });
+    this.#sample(endpointId, true, latencyMs, usable);
     entry.requests += 1;
     entry.errorRate = smooth(entry.errorRate, 0);
     if (latencyMs !== null) entry.latencyMs = smooth(entry.latencyMs, latencyMs);
@@ -125,7 +116,7 @@ export class EndpointStats {
   /** A failed attempt. */
   recordFailure(endpointId: string): void {
     const entry = this.#entry(endpointId);
-    this.#sample(endpointId, { ok: false, latencyMs: null, throughput: null });
+    this.#sample(endpointId, false, null, null);
     entry.requests += 1;
     entry.failures += 1;
     entry.errorRate = smooth(entry.errorRate, 1);

@@ -5,10 +5,11 @@ import {
   createPostgresPool,
   withMigrationLock,
 } from './dialects/postgres.js';
-import { createSqliteKysely } from './dialects/sqlite.js';
+import { openSqliteDatabase, sqliteKysely } from './dialects/sqlite.js';
 import { createKyselyStorage, migrateToLatest } from './kysely-storage.js';
 import { withPostgresLookups } from './postgres-generation-lookups.js';
 import { withSqliteLookups } from './sqlite-generation-lookups.js';
+import { createSqliteWriteBatch, type SqliteWriteBatch } from './sqlite-write-batch.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Storage } from './storage.js';
 
@@ -17,7 +18,8 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
   switch (config.kind) {
     case 'sqlite': {
       const options = { path: config.path, durability: config.durability ?? DEFAULTS.durability };
-      const database = createSqliteKysely(options);
+      const connection = openSqliteDatabase(options);
+      const database = sqliteKysely(connection);
       try {
         await migrateToLatest(database);
       } catch (error) {
@@ -25,8 +27,10 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
         throw error;
       }
       const storage = createKyselyStorage(database, 'sqlite');
-      // An in-memory database is private to its connection: no second one can write it.
-      if (config.path === ':memory:') return storage;
+      // An in-memory database is private to its connection: no second one can write it, so its
+      // writes run the writer's prepared statements on this one.
+      if (config.path === ':memory:')
+        return withWriteBatch(storage, createSqliteWriteBatch(connection));
       const writer = new SqliteWriter(options);
       try {
         await writer.ready();
@@ -57,6 +61,24 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
       throw new Error(`unknown storage kind ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** The in-memory SQLite storage with its hot writes run as the writer thread runs them. */
+function withWriteBatch(storage: Storage, batch: SqliteWriteBatch): Storage {
+  const run =
+    <Args extends unknown[]>(write: (...args: Args) => void) =>
+    async (...args: Args): Promise<void> =>
+      write(...args);
+  return {
+    ...storage,
+    generations: { ...storage.generations, insertMany: run(batch.insertGenerations) },
+    inflight: {
+      ...storage.inflight,
+      insertMany: run(batch.insertInflight),
+      deleteMany: run(batch.deleteInflight),
+      checkpoint: run(batch.checkpointInflight),
+    },
+  };
 }
 
 /**

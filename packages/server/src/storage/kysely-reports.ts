@@ -10,6 +10,14 @@ import type {
   UsageMeasures,
   UsageSummaryRow,
 } from './storage.js';
+import {
+  type Bucket,
+  fold,
+  MEASURES,
+  measureValues,
+  ROLLUPS,
+  type Rollup,
+} from './usage-rollups.js';
 
 /** Rollup rows per upsert statement: 12 columns × 1,000 rows stays under SQLite's 32,766. */
 const UPSERT_CHUNK = 1000;
@@ -17,187 +25,36 @@ const UPSERT_CHUNK = 1000;
 const toBigInt = (value: bigint | number | string): bigint =>
   typeof value === 'bigint' ? value : BigInt(value);
 
-interface Bucket {
-  grain: 'd' | 'h';
-  period: string;
-  dimensions: string[];
-  measures: UsageMeasures;
-}
-
-function emptyMeasures(): UsageMeasures {
-  return {
-    usagePico: 0n,
-    byokUsagePico: 0n,
-    requests: 0n,
-    promptTokens: 0n,
-    completionTokens: 0n,
-    reasoningTokens: 0n,
-  };
-}
-
-function addRow(measures: UsageMeasures, row: GenerationRow): void {
-  measures.usagePico += row.usagePico;
-  if (row.isByok && row.upstreamCostPico !== null) measures.byokUsagePico += row.upstreamCostPico;
-  measures.requests += 1n;
-  measures.promptTokens += BigInt(row.promptTokens);
-  measures.completionTokens += BigInt(row.completionTokens);
-  measures.reasoningTokens += BigInt(row.reasoningTokens);
-}
-
 /**
- * Folds a batch of records into rollup buckets (day and hour) in memory, so a group commit of N
- * records costs one upsert per touched bucket, not N; sorted by key so concurrent transactions
- * on PostgreSQL lock shared rows in one order (no deadlock).
- */
-function fold(
-  rows: readonly GenerationRow[],
-  dimensionsOf: (row: GenerationRow) => string[] | null,
-  grains: readonly ('d' | 'h')[] = ['d', 'h'],
-): Bucket[] {
-  const buckets = new Map<string, Bucket>();
-  for (const row of rows) {
-    const dimensions = dimensionsOf(row);
-    if (dimensions === null) continue;
-    for (const grain of grains) {
-      const period = row.createdAt.slice(0, grain === 'd' ? 10 : 13);
-      const key = [grain, period, ...dimensions].join('\u0000');
-      let bucket = buckets.get(key);
-      if (bucket === undefined) {
-        bucket = { grain, period, dimensions, measures: emptyMeasures() };
-        buckets.set(key, bucket);
-      }
-      addRow(bucket.measures, row);
-    }
-  }
-  return [...buckets.entries()]
-    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
-    .map(([, bucket]) => bucket);
-}
-
-function measureColumns(measures: UsageMeasures) {
-  return {
-    usage_pico: measures.usagePico,
-    byok_usage_pico: measures.byokUsagePico,
-    requests: measures.requests,
-    prompt_tokens: measures.promptTokens,
-    completion_tokens: measures.completionTokens,
-    reasoning_tokens: measures.reasoningTokens,
-  };
-}
-
-const MEASURES = [
-  'usage_pico',
-  'byok_usage_pico',
-  'requests',
-  'prompt_tokens',
-  'completion_tokens',
-  'reasoning_tokens',
-] as const;
-
-/**
- * Adds a batch of records to `usage_by_endpoint`, `usage_by_model` and `usage_by_user`, inside the
- * transaction that inserts them: the rollups always equal the committed records exactly.
+ * Adds a batch of records to every rollup table ({@link ROLLUPS}), inside the transaction that
+ * inserts them: the rollups always equal the committed records exactly.
  */
 export async function addToRollups(
   transaction: Transaction<Database>,
   rows: readonly GenerationRow[],
 ): Promise<void> {
-  // Per day only, without the key: what `/activity` reads, however many keys there are.
-  const byEndpoint = fold(
-    rows,
-    (row) => [row.model, row.providerName ?? '', row.endpointId ?? ''],
-    ['d'],
+  for (const rollup of ROLLUPS) {
+    const buckets = fold(rows, rollup);
+    for (let start = 0; start < buckets.length; start += UPSERT_CHUNK) {
+      await upsertBuckets(rollup, buckets.slice(start, start + UPSERT_CHUNK)).execute(transaction);
+    }
+  }
+}
+
+/** One multi-row upsert adding `buckets` to `rollup`'s table (the same SQL on both dialects). */
+function upsertBuckets(rollup: Rollup, buckets: readonly Bucket[]) {
+  const table = sql.table(rollup.table);
+  const key = ['grain', 'period', ...rollup.dimensions].map((column) => sql.ref(column));
+  const columns = [...key, ...MEASURES.map((column) => sql.ref(column))];
+  const values = buckets.map(
+    (bucket) =>
+      sql`(${sql.join([bucket.grain, bucket.period, ...bucket.dimensions, ...measureValues(bucket.measures)])})`,
   );
-  for (let start = 0; start < byEndpoint.length; start += UPSERT_CHUNK) {
-    await transaction
-      .insertInto('usage_by_endpoint')
-      .values(
-        byEndpoint.slice(start, start + UPSERT_CHUNK).map((bucket) => ({
-          grain: bucket.grain,
-          period: bucket.period,
-          model: bucket.dimensions[0] ?? '',
-          provider_name: bucket.dimensions[1] ?? '',
-          endpoint_id: bucket.dimensions[2] ?? '',
-          ...measureColumns(bucket.measures),
-        })),
-      )
-      .onConflict((conflict) =>
-        conflict
-          .columns(['grain', 'period', 'model', 'provider_name', 'endpoint_id'])
-          .doUpdateSet((builder) =>
-            Object.fromEntries(
-              MEASURES.map((column) => [
-                column,
-                builder(`usage_by_endpoint.${column}`, '+', builder.ref(`excluded.${column}`)),
-              ]),
-            ),
-          ),
-      )
-      .execute();
-  }
-  const byModel = fold(rows, (row) => [
-    row.keyHash,
-    row.model,
-    row.providerName ?? '',
-    row.endpointId ?? '',
-  ]);
-  for (let start = 0; start < byModel.length; start += UPSERT_CHUNK) {
-    await transaction
-      .insertInto('usage_by_model')
-      .values(
-        byModel.slice(start, start + UPSERT_CHUNK).map((bucket) => ({
-          grain: bucket.grain,
-          period: bucket.period,
-          key_hash: bucket.dimensions[0] ?? '',
-          model: bucket.dimensions[1] ?? '',
-          provider_name: bucket.dimensions[2] ?? '',
-          endpoint_id: bucket.dimensions[3] ?? '',
-          ...measureColumns(bucket.measures),
-        })),
-      )
-      .onConflict((conflict) =>
-        conflict
-          .columns(['grain', 'period', 'key_hash', 'model', 'provider_name', 'endpoint_id'])
-          .doUpdateSet((builder) =>
-            Object.fromEntries(
-              MEASURES.map((column) => [
-                column,
-                builder(`usage_by_model.${column}`, '+', builder.ref(`excluded.${column}`)),
-              ]),
-            ),
-          ),
-      )
-      .execute();
-  }
-  const byUser = fold(rows, (row) =>
-    row.externalUser === null ? null : [row.keyHash, row.externalUser],
+  const sums = MEASURES.map(
+    (column) => sql`${sql.ref(column)} = ${table}.${sql.ref(column)} + excluded.${sql.ref(column)}`,
   );
-  for (let start = 0; start < byUser.length; start += UPSERT_CHUNK) {
-    await transaction
-      .insertInto('usage_by_user')
-      .values(
-        byUser.slice(start, start + UPSERT_CHUNK).map((bucket) => ({
-          grain: bucket.grain,
-          period: bucket.period,
-          key_hash: bucket.dimensions[0] ?? '',
-          external_user: bucket.dimensions[1] ?? '',
-          ...measureColumns(bucket.measures),
-        })),
-      )
-      .onConflict((conflict) =>
-        conflict
-          .columns(['grain', 'period', 'key_hash', 'external_user'])
-          .doUpdateSet((builder) =>
-            Object.fromEntries(
-              MEASURES.map((column) => [
-                column,
-                builder(`usage_by_user.${column}`, '+', builder.ref(`excluded.${column}`)),
-              ]),
-            ),
-          ),
-      )
-      .execute();
-  }
+  return sql`insert into ${table} (${sql.join(columns)}) values ${sql.join(values)}
+    on conflict (${sql.join(key)}) do update set ${sql.join(sums)}`;
 }
 
 type SumRow = Record<(typeof MEASURES)[number], bigint | number | string | null>;

@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
-import { createSqliteKysely, type SqliteOptions } from './dialects/sqlite.js';
+import { openSqliteDatabase, type SqliteOptions, sqliteKysely } from './dialects/sqlite.js';
 import { createKyselyStorage } from './kysely-storage.js';
+import { createSqliteWriteBatch, type SqliteWriteBatch } from './sqlite-write-batch.js';
 import type { GenerationRow, InflightCheckpoint, InflightRow, Storage } from './storage.js';
 
 /** How a writer's connection opens: the same file and durability as the main connection. */
@@ -31,47 +32,62 @@ export interface WriteReply {
   ids?: string[];
 }
 
-// The SQLite writer thread (sqlite-writer.ts): the same storage code over a second connection to
-// each file, so a commit's fsync blocks this thread, not the event loop that serves HTTP.
+// The SQLite writer thread (sqlite-writer.ts): a second connection to each file, so a commit's
+// fsync blocks this thread, not the event loop that serves HTTP. The hot writes run as prepared
+// statements (sqlite-write-batch.ts); the rare ones (finalize, lease) through the storage code.
 const port = parentPort;
 if (port === null) throw new Error('sqlite-writer-worker must run as a worker thread');
-const storages = new Map<number, Storage>();
 
-function storageOf(request: WriteRequest): Storage {
-  let storage = storages.get(request.writer);
-  if (storage === undefined) {
-    storage = createKyselyStorage(createSqliteKysely(request.options), 'sqlite');
-    storages.set(request.writer, storage);
+interface Connection {
+  batch: SqliteWriteBatch;
+  storage: Storage;
+}
+const connections = new Map<number, Connection>();
+
+function connectionOf(request: WriteRequest): Connection {
+  let connection = connections.get(request.writer);
+  if (connection === undefined) {
+    const database = openSqliteDatabase(request.options);
+    try {
+      connection = {
+        batch: createSqliteWriteBatch(database),
+        storage: createKyselyStorage(sqliteKysely(database), 'sqlite'),
+      };
+    } catch (error) {
+      database.close();
+      throw error;
+    }
+    connections.set(request.writer, connection);
   }
-  return storage;
+  return connection;
 }
 
 async function execute(request: WriteRequest): Promise<string[] | undefined> {
   switch (request.op) {
     case 'generations':
-      await storageOf(request).generations.insertMany(request.rows);
+      connectionOf(request).batch.insertGenerations(request.rows);
       return undefined;
     case 'inflight-insert':
-      await storageOf(request).inflight.insertMany(request.rows);
+      connectionOf(request).batch.insertInflight(request.rows);
       return undefined;
     case 'inflight-delete':
-      await storageOf(request).inflight.deleteMany(request.ids);
+      connectionOf(request).batch.deleteInflight(request.ids);
       return undefined;
     case 'inflight-checkpoint':
-      await storageOf(request).inflight.checkpoint(request.checkpoints);
+      connectionOf(request).batch.checkpointInflight(request.checkpoints);
       return undefined;
     case 'inflight-finalize':
-      return storageOf(request).inflight.finalizeMany(request.rows);
+      return connectionOf(request).storage.inflight.finalizeMany(request.rows);
     case 'lease-renew':
-      await storageOf(request).nodeLeases.renew(request.nodeId, request.expiresAtMs);
+      await connectionOf(request).storage.nodeLeases.renew(request.nodeId, request.expiresAtMs);
       return undefined;
     case 'ready':
-      await storageOf(request).inflight.listByNode('');
+      await connectionOf(request).storage.inflight.listByNode('');
       return undefined;
     case 'close': {
-      const storage = storages.get(request.writer);
-      storages.delete(request.writer);
-      await storage?.close();
+      const connection = connections.get(request.writer);
+      connections.delete(request.writer);
+      await connection?.storage.close();
       return undefined;
     }
   }

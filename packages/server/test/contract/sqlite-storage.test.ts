@@ -15,3 +15,9 @@ describeStorageContract('SQLite', async () => {
     },
   };
 });
+
+// In memory, the same prepared write path runs on the only connection instead of the writer thread.
+describeStorageContract('SQLite in memory', async () => {
+  const storage = await createStorage({ kind: 'sqlite', path: ':memory:' });
+  return { storage, dispose: () => storage.close() };
+});

@@ -168,6 +168,39 @@ describe('createTokenCounter', () => {
     });
   });
 
+  test('counts the same in-process and on the worker', async (t) => {
+    const inProcess = createTokenCounter({ inProcessMaxChars: 100_000 });
+    const onWorker = createTokenCounter({ inProcessMaxChars: 0 });
+    t.after(() => Promise.all([inProcess.close(), onWorker.close()]));
+    await Promise.all([inProcess.ready(), onWorker.ready()]);
+    const texts = [
+      '',
+      'hello world',
+      'Special <|endoftext|> and <|im_start|> text, naïve café 東京 🎉',
+      `${'a'.repeat(1_500)} then words`,
+      `${' '.repeat(700)}\n${'\u3000\n'.repeat(300)}end`,
+      `emoji ${'🎉'.repeat(600)}`,
+      makeWords(3_000, 7),
+    ];
+    const prompt = [
+      { role: 'system', content: 'You are helpful.', name: 'setup' },
+      { role: 'user', content: [{ type: 'text', text: makeWords(900, 3) }, { type: 'image_url' }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ function: { name: 'f', arguments: '{}' } }],
+      },
+    ];
+    const countAll = async (counter: ReturnType<typeof createTokenCounter>) => [
+      ...(await Promise.all(texts.map((text) => counter.countText(text)))),
+      await counter.countTexts(texts.slice(0, 4)),
+      await counter.countPrompt(prompt),
+    ];
+    const [here, there] = await Promise.all([countAll(inProcess), countAll(onWorker)]);
+    assert.deepEqual(here, there);
+    assert.deepEqual(here[1], { tokens: exactCount('hello world'), estimated: false });
+  });
+
   test('rejects a maxChars that is negative or not a number', () => {
     assert.throws(() => createTokenCounter({ maxChars: -1 }), RangeError);
     assert.throws(() => createTokenCounter({ maxChars: Number.NaN }), RangeError);
@@ -208,7 +241,11 @@ describe('createTokenCounter', () => {
 
   test('rejects in-flight counts when the worker crashes and starts a new worker', async (t) => {
     // 16 MB cannot hold the o200k vocabulary, so every worker runs out of memory while loading.
-    const counter = createTokenCounter({ resourceLimits: { maxOldGenerationSizeMb: 16 } });
+    // In-process counts are off: every count goes to the crashing worker.
+    const counter = createTokenCounter({
+      resourceLimits: { maxOldGenerationSizeMb: 16 },
+      inProcessMaxChars: 0,
+    });
     t.after(() => counter.close());
     const first = counter.countText('hello');
     await assert.rejects(first, /worker crashed/);
