@@ -18,7 +18,10 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
   switch (config.kind) {
     case 'sqlite': {
       const options = { path: config.path, durability: config.durability ?? DEFAULTS.durability };
-      const connection = openSqliteDatabase(options);
+      // At `process`, a commit needs no fsync: the hot writes run on this connection, and the
+      // writer thread only checkpoints the WAL (decision 0030).
+      const writesHere = config.path !== ':memory:' && options.durability === 'process';
+      const connection = openSqliteDatabase(options, writesHere ? 'external' : 'on-commit');
       const database = sqliteKysely(connection);
       try {
         await migrateToLatest(database);
@@ -39,7 +42,14 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
         await database.destroy();
         throw error;
       }
-      return withWriterThread(withSqliteLookups(storage, config.path), writer);
+      const withLookups = withSqliteLookups(storage, config.path);
+      if (writesHere) {
+        return withWalCheckpoints(
+          withWriteBatch(withLookups, createSqliteWriteBatch(connection)),
+          writer,
+        );
+      }
+      return withWriterThread(withLookups, writer);
     }
     case 'postgres': {
       const pool = createPostgresPool({
@@ -77,6 +87,42 @@ function withWriteBatch(storage: Storage, batch: SqliteWriteBatch): Storage {
       insertMany: run(batch.insertInflight),
       deleteMany: run(batch.deleteInflight),
       checkpoint: run(batch.checkpointInflight),
+    },
+  };
+}
+
+/** How often the writer thread checkpoints the WAL of a file written on the main connection. */
+const WAL_CHECKPOINT_INTERVAL_MS = 1_000;
+
+/**
+ * The SQLite storage written on its main connection (durability `process`: a commit is a WAL
+ * append, no fsync) while the writer thread checkpoints the WAL every second — PASSIVE, so no
+ * request waits for it — instead of a commit doing it on the event loop.
+ */
+function withWalCheckpoints(storage: Storage, writer: SqliteWriter): Storage {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  const schedule = () => {
+    timer = setTimeout(() => {
+      running = writer
+        .checkpointWal()
+        .catch(() => undefined) // the next interval tries again
+        .finally(() => {
+          running = null;
+          if (timer !== null) schedule();
+        });
+    }, WAL_CHECKPOINT_INTERVAL_MS);
+    timer.unref();
+  };
+  schedule();
+  return {
+    ...storage,
+    async close() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      await running;
+      await writer.close();
+      await storage.close();
     },
   };
 }

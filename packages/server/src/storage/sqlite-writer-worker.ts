@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import type SqliteDatabase from 'better-sqlite3';
 import { openSqliteDatabase, type SqliteOptions, sqliteKysely } from './dialects/sqlite.js';
 import { createKyselyStorage } from './kysely-storage.js';
 import { createSqliteWriteBatch, type SqliteWriteBatch } from './sqlite-write-batch.js';
@@ -18,6 +19,9 @@ export type WriteRequest = { id: number; writer: number; options: SqliteWriterDa
   | { op: 'inflight-checkpoint'; checkpoints: InflightCheckpoint[] }
   | { op: 'inflight-finalize'; rows: GenerationRow[] }
   | { op: 'lease-renew'; nodeId: string; expiresAtMs: number }
+  // Copies committed WAL frames into the database file without blocking anyone (`process`:
+  // commits run on the main connection, which never checkpoints itself).
+  | { op: 'wal-checkpoint' }
   // Opens the connection and runs a read, so the first durable write does not pay for it.
   | { op: 'ready' }
   // Closes the connection (its writer closed; others of the process go on).
@@ -39,6 +43,7 @@ const port = parentPort;
 if (port === null) throw new Error('sqlite-writer-worker must run as a worker thread');
 
 interface Connection {
+  database: SqliteDatabase.Database;
   batch: SqliteWriteBatch;
   storage: Storage;
 }
@@ -50,6 +55,7 @@ function connectionOf(request: WriteRequest): Connection {
     const database = openSqliteDatabase(request.options);
     try {
       connection = {
+        database,
         batch: createSqliteWriteBatch(database),
         storage: createKyselyStorage(sqliteKysely(database), 'sqlite'),
       };
@@ -80,6 +86,9 @@ async function execute(request: WriteRequest): Promise<string[] | undefined> {
       return connectionOf(request).storage.inflight.finalizeMany(request.rows);
     case 'lease-renew':
       await connectionOf(request).storage.nodeLeases.renew(request.nodeId, request.expiresAtMs);
+      return undefined;
+    case 'wal-checkpoint':
+      connectionOf(request).database.pragma('wal_checkpoint(PASSIVE)');
       return undefined;
     case 'ready':
       await connectionOf(request).storage.inflight.listByNode('');

@@ -82,6 +82,11 @@ export class SqliteWriter {
     return (await this.#send({ op: 'inflight-finalize', rows: [...rows] })) ?? [];
   }
 
+  /** Checkpoints the file's WAL on the writer's connection (PASSIVE: blocks no reader or writer). */
+  checkpointWal(): Promise<void> {
+    return this.#send({ op: 'wal-checkpoint' }).then(() => undefined);
+  }
+
   renewLease(nodeId: string, expiresAtMs: number): Promise<void> {
     return this.#send({ op: 'lease-renew', nodeId, expiresAtMs }).then(() => undefined);
   }

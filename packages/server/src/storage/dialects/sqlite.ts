@@ -46,13 +46,22 @@ export function createSqliteKysely(options: SqliteOptions): Kysely<Database> {
   return sqliteKysely(openSqliteDatabase(options));
 }
 
-/** Opens the file of `options` with the settings {@link createSqliteKysely} describes. */
-export function openSqliteDatabase(options: SqliteOptions): SqliteDatabase.Database {
+/**
+ * Opens the file of `options` with the settings {@link createSqliteKysely} describes. `walCheckpoints`
+ * `external`: this connection's commits never checkpoint the WAL (another connection does, off the
+ * event loop: storage/create-storage.ts at durability `process`).
+ */
+export function openSqliteDatabase(
+  options: SqliteOptions,
+  walCheckpoints: 'on-commit' | 'external' = 'on-commit',
+): SqliteDatabase.Database {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const database = new SqliteDatabase(options.path);
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${SYNCHRONOUS[options.durability ?? 'power']}`);
-  database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  database.pragma(
+    `wal_autocheckpoint = ${walCheckpoints === 'external' ? 0 : WAL_AUTOCHECKPOINT_PAGES}`,
+  );
   database.pragma(`cache_size = -${CACHE_KIB}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
