@@ -58,15 +58,6 @@ export function createSseDataSplitter(): SseDataSplitter {
   };
 }
 
-/** Yields the `data` of every SSE event in a byte stream (comments and blank events dropped). */
-export async function* readSseData(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const splitter = createSseDataSplitter();
-  for await (const bytes of body) {
-    yield* splitter.feed(bytes);
-  }
-  yield* splitter.end();
-}
-
 /** Resolves once `response` drains (true) or closes (false), leaving no listener behind. */
 function drained(response: ServerResponse): Promise<boolean> {
   return new Promise((resolve) => {

@@ -5,7 +5,7 @@
  * (data lines only) cannot write.
  */
 import { readFileSync } from 'node:fs';
-import { readSseData } from '../../src/streaming/sse.js';
+import { createSseDataSplitter } from '../../src/streaming/sse.js';
 
 const FIXTURES = new URL('../../src/providers/anthropic/__fixtures__/', import.meta.url);
 
@@ -33,14 +33,13 @@ export function toAnthropicSse(
 
 /** The `data:` payloads of an SSE text, split by the gateway's own SSE reader. */
 export async function sseDataOf(text: string): Promise<string[]> {
-  async function* bytes(): AsyncGenerator<Uint8Array> {
-    // Split mid-line on purpose: the reader must reassemble events across network chunks.
-    const encoded = new TextEncoder().encode(text);
-    for (let offset = 0; offset < encoded.length; offset += 97) {
-      yield encoded.subarray(offset, offset + 97);
-    }
-  }
+  // Split mid-line on purpose: the reader must reassemble events across network chunks.
+  const encoded = new TextEncoder().encode(text);
+  const splitter = createSseDataSplitter();
   const data: string[] = [];
-  for await (const payload of readSseData(bytes())) data.push(payload);
+  for (let offset = 0; offset < encoded.length; offset += 97) {
+    data.push(...splitter.feed(encoded.subarray(offset, offset + 97)));
+  }
+  data.push(...splitter.end());
   return data;
 }

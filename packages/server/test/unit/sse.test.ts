@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { describe, test } from 'node:test';
-import { createSseDataSplitter, readSseData, writeSseEvent } from '../../src/streaming/sse.js';
+import { createSseDataSplitter, writeSseEvent } from '../../src/streaming/sse.js';
 
 const encoder = new TextEncoder();
 
@@ -37,17 +37,6 @@ describe('SSE data splitter', () => {
     }
     const everyByte = Array.from({ length }, (_, index) => index);
     assert.deepEqual(split(stream, everyByte), expected);
-  });
-
-  test('readSseData yields the same events from a body', async () => {
-    async function* body() {
-      const bytes = encoder.encode(stream);
-      yield bytes.subarray(0, 7);
-      yield bytes.subarray(7);
-    }
-    const events: string[] = [];
-    for await (const data of readSseData(body())) events.push(data);
-    assert.deepEqual(events, expected);
   });
 });
 
