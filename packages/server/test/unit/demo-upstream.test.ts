@@ -265,7 +265,7 @@ describe('demo upstream', () => {
   });
 
   test('answers unknown paths with a 404 OpenAI error', async () => {
-    const response = await fetch(`${demo.url}/embeddings`, { method: 'POST', body: '{}' });
+    const response = await fetch(`${demo.url}/images/generations`, { method: 'POST', body: '{}' });
     assert.equal(response.status, 404);
     const body = (await response.json()) as ErrorBody;
     assert.equal(body.error.type, 'invalid_request_error');
@@ -288,5 +288,108 @@ describe('demo upstream', () => {
         // drain until the destroyed socket surfaces as an error
       }
     });
+  });
+});
+
+function post(path: string, body: unknown): Promise<Response> {
+  return fetch(`${demo.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+interface TextCompletionBody {
+  object: string;
+  choices: Array<{ text: string; index: number; finish_reason: string }>;
+  usage: Usage;
+}
+
+describe('demo upstream: legacy completions and embeddings', () => {
+  test('a completion per prompt, each seeded by its prompt, usage summed', async () => {
+    const response = await post('/completions', { model: 'demo-1', prompt: ['one', 'two'] });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as TextCompletionBody;
+    assert.equal(body.object, 'text_completion');
+    assert.deepEqual(
+      body.choices.map((choice) => choice.index),
+      [0, 1],
+    );
+    assert.notEqual(body.choices[0]?.text, body.choices[1]?.text);
+    const single = (await (
+      await post('/completions', { model: 'demo-1', prompt: 'two' })
+    ).json()) as TextCompletionBody;
+    assert.equal(single.choices[0]?.text, body.choices[1]?.text);
+    const completionTokens = body.choices.reduce(
+      (sum, choice) => sum + countDemoTokens(choice.text),
+      0,
+    );
+    assert.deepEqual(body.usage, {
+      prompt_tokens: 2,
+      completion_tokens: completionTokens,
+      total_tokens: 2 + completionTokens,
+    });
+  });
+
+  test('a completion stream joins to the non-stream text and ends with usage, then [DONE]', async () => {
+    const whole = (await (
+      await post('/completions', { prompt: 'gateways', max_tokens: 12 })
+    ).json()) as TextCompletionBody;
+    const response = await post('/completions', {
+      prompt: 'gateways',
+      max_tokens: 12,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const events = await readEvents(response);
+    assert.equal(events.at(-1), '[DONE]');
+    const chunks = events.slice(0, -1).map(
+      (event) =>
+        JSON.parse(event) as {
+          choices: Array<{ text: string; finish_reason: string | null }>;
+          usage: Usage | null;
+        },
+    );
+    const text = chunks.flatMap((chunk) => chunk.choices.map((choice) => choice.text)).join('');
+    assert.equal(text, whole.choices[0]?.text);
+    assert.equal(chunks.at(-2)?.choices[0]?.finish_reason, 'length');
+    assert.deepEqual(chunks.at(-1)?.usage, whole.usage);
+  });
+
+  test('embeddings: one unit vector per input, the same for the same input, base64 = floats', async () => {
+    const response = await post('/embeddings', {
+      model: 'demo-embed-1',
+      input: ['a b', 'c', 'a b'],
+    });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as {
+      data: Array<{ index: number; embedding: number[] }>;
+      usage: { prompt_tokens: number; total_tokens: number };
+    };
+    assert.equal(body.data.length, 3);
+    const [first, second, third] = body.data.map((item) => item.embedding);
+    assert.equal(first?.length, 64);
+    assert.ok(Math.abs(Math.hypot(...(first ?? [])) - 1) < 1e-6);
+    assert.deepEqual(first, third);
+    assert.notDeepEqual(first, second);
+    assert.deepEqual(body.usage, { prompt_tokens: 5, total_tokens: 5 });
+    const encoded = (await (
+      await post('/embeddings', { input: 'a b', encoding_format: 'base64' })
+    ).json()) as { data: Array<{ embedding: string }> };
+    const bytes = Buffer.from(encoded.data[0]?.embedding ?? '', 'base64');
+    const floats = Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, 64));
+    assert.deepEqual(floats, first);
+  });
+
+  test('bad embeddings and completion inputs are 400 OpenAI errors naming the field', async () => {
+    for (const [path, body, param] of [
+      ['/embeddings', { input: [{ text: 'x' }] }, 'input'],
+      ['/embeddings', { input: 'x', encoding_format: 'int8' }, 'encoding_format'],
+      ['/completions', { prompt: 5 }, 'prompt'],
+    ] as const) {
+      const response = await post(path, body);
+      assert.equal(response.status, 400, path);
+      assert.equal(((await response.json()) as ErrorBody).error.param, param);
+    }
   });
 });

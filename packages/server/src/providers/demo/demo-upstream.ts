@@ -26,6 +26,18 @@ export interface DemoUpstreamOptions {
 /** Model id the demo upstream lists under `GET /v1/models`. */
 export const DEMO_UPSTREAM_MODEL_ID = 'demo-1';
 
+/** The demo's embedding model id (`POST /v1/embeddings`). */
+export const DEMO_UPSTREAM_EMBEDDING_MODEL_ID = 'demo-embed-1';
+
+/** Dimensions of the demo's embeddings. */
+export const DEMO_EMBEDDING_DIMENSIONS = 64;
+
+/** Plain description of the demo embedding model. */
+export const DEMO_EMBEDDING_MODEL_DESCRIPTION =
+  "Tollgate's offline demo embeddings: 64 numbers derived from a SHA-256 of each input, unit " +
+  'length. They carry no meaning; they exist so you can try embeddings and their metering without ' +
+  'a provider account.';
+
 /** Plain description of the demo model, shown wherever models are listed. */
 export const DEMO_MODEL_DESCRIPTION =
   "Tollgate's offline demo: a simulator that generates text locally from a small word-level " +
@@ -127,32 +139,48 @@ async function handleRequest(
   if (route === 'GET /v1/models') {
     sendJson(response, 200, {
       object: 'list',
-      data: [
-        {
-          id: DEMO_UPSTREAM_MODEL_ID,
-          object: 'model',
-          created: MODELS_CREATED,
-          owned_by: 'tollgate',
-        },
-      ],
+      data: [DEMO_UPSTREAM_MODEL_ID, DEMO_UPSTREAM_EMBEDDING_MODEL_ID].map((id) => ({
+        id,
+        object: 'model',
+        created: MODELS_CREATED,
+        owned_by: 'tollgate',
+      })),
     });
     return;
   }
-  if (route !== 'POST /v1/chat/completions') {
+  const handler = ROUTES[route];
+  if (handler === undefined) {
     sendError(response, 404, `Invalid URL (${request.method ?? 'GET'} ${pathname})`);
     return;
   }
-  let call: ChatCall;
+  let body: unknown;
   try {
-    call = parseChatCall(await readBody(request));
+    body = await readBody(request);
+    await handler(body, response, chunkDelayMs);
   } catch (error) {
-    if (!(error instanceof InvalidRequest)) throw error;
+    if (!(error instanceof InvalidRequest) || response.headersSent) throw error;
     sendError(response, error.status, error.message, 'invalid_request_error', error.param);
-    return;
   }
-  if (call.stream) await streamReply(response, call, chunkDelayMs);
-  else sendJson(response, 200, toCompletion(call));
 }
+
+type Handler = (body: unknown, response: ServerResponse, chunkDelayMs: number) => Promise<void>;
+
+/** The POST routes of the demo upstream: chat, legacy text completions and embeddings. */
+const ROUTES: Readonly<Record<string, Handler>> = {
+  'POST /v1/chat/completions': async (body, response, chunkDelayMs) => {
+    const call = parseChatCall(body);
+    if (call.stream) await streamEvents(response, toStreamEvents(call), chunkDelayMs);
+    else sendJson(response, 200, toCompletion(call));
+  },
+  'POST /v1/completions': async (body, response, chunkDelayMs) => {
+    const call = parseTextCall(body);
+    if (call.stream) await streamEvents(response, toTextStreamEvents(call), chunkDelayMs);
+    else sendJson(response, 200, toTextCompletion(call));
+  },
+  'POST /v1/embeddings': async (body, response) => {
+    sendJson(response, 200, toEmbeddings(body));
+  },
+};
 
 async function readBody(request: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -373,11 +401,10 @@ function toCompletion(call: ChatCall): object {
 }
 
 /** Splits the reply into deltas of one to three words; joined, they equal the content exactly. */
-function toDeltas(call: ChatCall): string[] {
+function toDeltas(pieces: readonly string[], random: () => number): string[] {
   const deltas: string[] = [];
-  const { pieces } = call.reply;
   for (let index = 0; index < pieces.length; ) {
-    const size = 1 + Math.floor(call.random() * 3);
+    const size = 1 + Math.floor(random() * 3);
     const words = pieces.slice(index, index + size).join(' ');
     deltas.push(index === 0 ? words : ` ${words}`);
     index += size;
@@ -402,7 +429,9 @@ function toStreamEvents(call: ChatCall): string[] {
       ...usageField,
     });
   const events = [chunk({ role: 'assistant', content: '' }, null)];
-  for (const content of toDeltas(call)) events.push(chunk({ content }, null));
+  for (const content of toDeltas(call.reply.pieces, call.random)) {
+    events.push(chunk({ content }, null));
+  }
   events.push(chunk({}, call.reply.finishReason));
   if (call.includeUsage)
     events.push(JSON.stringify({ ...base, choices: [], usage: toUsage(call) }));
@@ -410,9 +439,9 @@ function toStreamEvents(call: ChatCall): string[] {
   return events;
 }
 
-async function streamReply(
+async function streamEvents(
   response: ServerResponse,
-  call: ChatCall,
+  events: readonly string[],
   chunkDelayMs: number,
 ): Promise<void> {
   const disconnected = new AbortController();
@@ -424,7 +453,6 @@ async function streamReply(
     connection: 'keep-alive',
     'x-request-id': `req_${randomBytes(16).toString('hex')}`,
   });
-  const events = toStreamEvents(call);
   for (const [index, event] of events.entries()) {
     if (signal.aborted) return;
     const flushed = response.write(`data: ${event}\n\n`);
@@ -441,8 +469,163 @@ async function streamReply(
   response.end();
 }
 
-function createCompletionId(): string {
-  return `chatcmpl-${randomBytes(12).toString('hex')}`;
+/** One legacy completion per prompt, each seeded by its prompt. */
+interface TextCall {
+  readonly model: string;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  readonly prompts: ReadonlyArray<{ tokens: number; reply: DemoReply; random: () => number }>;
+}
+
+type TextField = 'model' | 'prompt' | 'stream' | 'stream_options' | 'max_tokens';
+
+function parseTextCall(body: unknown): TextCall {
+  const fields = asFields<TextField>(body);
+  if (!fields) throw new InvalidRequest('The request body must be a JSON object.');
+  const prompts = typeof fields.prompt === 'string' ? [fields.prompt] : fields.prompt;
+  if (
+    !Array.isArray(prompts) ||
+    prompts.length === 0 ||
+    !prompts.every((prompt) => typeof prompt === 'string')
+  ) {
+    throw new InvalidRequest(
+      "'prompt' must be a string or a non-empty array of strings.",
+      'prompt',
+    );
+  }
+  const maxTokens = parseMaxTokens(fields);
+  const options = asFields<'include_usage'>(fields.stream_options);
+  return {
+    model: typeof fields.model === 'string' ? fields.model : DEMO_UPSTREAM_MODEL_ID,
+    stream: fields.stream === true,
+    includeUsage: options?.include_usage === true,
+    prompts: (prompts as string[]).map((prompt) => {
+      const random = createRandom(createHash('sha256').update(prompt).digest());
+      return { tokens: countDemoTokens(prompt), reply: composeReply(random, maxTokens), random };
+    }),
+  };
+}
+
+function textUsage(call: TextCall): object {
+  let promptTokens = 0;
+  let completionTokens = 0;
+  for (const prompt of call.prompts) {
+    promptTokens += prompt.tokens;
+    completionTokens += prompt.reply.completionTokens;
+  }
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
+}
+
+function toTextCompletion(call: TextCall): object {
+  return {
+    id: createCompletionId('cmpl'),
+    object: 'text_completion',
+    created: Math.floor(Date.now() / 1000),
+    model: call.model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
+    choices: call.prompts.map(({ reply }, index) => ({
+      text: reply.content,
+      index,
+      logprobs: null,
+      finish_reason: reply.finishReason,
+    })),
+    usage: textUsage(call),
+  };
+}
+
+function toTextStreamEvents(call: TextCall): string[] {
+  const base = {
+    id: createCompletionId('cmpl'),
+    object: 'text_completion',
+    created: Math.floor(Date.now() / 1000),
+    model: call.model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
+  };
+  const chunk = (index: number, text: string, finishReason: FinishReason | null): string =>
+    JSON.stringify({
+      ...base,
+      choices: [{ text, index, logprobs: null, finish_reason: finishReason }],
+      ...(call.includeUsage ? { usage: null } : {}),
+    });
+  const events: string[] = [];
+  for (const [index, prompt] of call.prompts.entries()) {
+    for (const text of toDeltas(prompt.reply.pieces, prompt.random)) {
+      events.push(chunk(index, text, null));
+    }
+    events.push(chunk(index, '', prompt.reply.finishReason));
+  }
+  if (call.includeUsage)
+    events.push(JSON.stringify({ ...base, choices: [], usage: textUsage(call) }));
+  events.push('[DONE]');
+  return events;
+}
+
+/** The inputs of an embeddings request, each embedded on its own: texts or token-id arrays. */
+function embeddingInputs(input: unknown): Array<string | number[]> {
+  if (typeof input === 'string') return [input];
+  if (Array.isArray(input) && input.length > 0) {
+    if (input.every((item) => typeof item === 'number')) return [input as number[]];
+    if (
+      input.every(
+        (item) =>
+          typeof item === 'string' ||
+          (Array.isArray(item) && item.every((id: unknown) => typeof id === 'number')),
+      )
+    ) {
+      return input as Array<string | number[]>;
+    }
+  }
+  throw new InvalidRequest(
+    "'input' must be a string, an array of strings, or token ids (an array of integers, or of such arrays).",
+    'input',
+  );
+}
+
+/** A unit-length vector derived from the input's SHA-256: the same input, the same vector. */
+function demoVector(input: string | number[]): number[] {
+  const random = createRandom(createHash('sha256').update(JSON.stringify(input)).digest());
+  const vector = Array.from({ length: DEMO_EMBEDDING_DIMENSIONS }, () => random() * 2 - 1);
+  const norm = Math.hypot(...vector);
+  // Rounded through float32, as real embeddings are: base64 and float encodings agree exactly.
+  return vector.map((value) => Math.fround(value / norm));
+}
+
+function toEmbeddings(body: unknown): object {
+  const fields = asFields<'model' | 'input' | 'encoding_format'>(body);
+  if (!fields) throw new InvalidRequest('The request body must be a JSON object.');
+  const encoding = fields.encoding_format ?? 'float';
+  if (encoding !== 'float' && encoding !== 'base64') {
+    throw new InvalidRequest("'encoding_format' must be 'float' or 'base64'.", 'encoding_format');
+  }
+  const inputs = embeddingInputs(fields.input);
+  let promptTokens = 0;
+  for (const input of inputs) {
+    promptTokens += typeof input === 'string' ? countDemoTokens(input) : input.length;
+  }
+  return {
+    object: 'list',
+    data: inputs.map((input, index) => {
+      const vector = demoVector(input);
+      return {
+        object: 'embedding',
+        index,
+        embedding:
+          encoding === 'float'
+            ? vector
+            : Buffer.from(new Float32Array(vector).buffer).toString('base64'),
+      };
+    }),
+    model: typeof fields.model === 'string' ? fields.model : DEMO_UPSTREAM_EMBEDDING_MODEL_ID,
+    usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+  };
+}
+
+function createCompletionId(prefix = 'chatcmpl'): string {
+  return `${prefix}-${randomBytes(12).toString('hex')}`;
 }
 
 function sendJson(response: ServerResponse, status: number, body: object): void {
