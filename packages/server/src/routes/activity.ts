@@ -13,6 +13,7 @@ import { replyJson } from '../http/reply-json.js';
 import { validate } from '../http/validate.js';
 import { formatUsd, toUsdNumber } from '../ledger/money.js';
 import type { SummaryQuery, UsageMeasures } from '../storage/storage.js';
+import { addMeasures, emptyMeasures } from '../storage/usage-rollups.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -157,22 +158,8 @@ export function registerActivity(app: FastifyInstance, context: GatewayContext):
       keyHash: caller.key.isManagement ? null : caller.key.hash,
     };
     const rows = await context.storage.reports.summary(summaryQuery);
-    const totals: UsageMeasures = {
-      usagePico: 0n,
-      byokUsagePico: 0n,
-      requests: 0n,
-      promptTokens: 0n,
-      completionTokens: 0n,
-      reasoningTokens: 0n,
-    };
-    for (const row of rows) {
-      totals.usagePico += row.usagePico;
-      totals.byokUsagePico += row.byokUsagePico;
-      totals.requests += row.requests;
-      totals.promptTokens += row.promptTokens;
-      totals.completionTokens += row.completionTokens;
-      totals.reasoningTokens += row.reasoningTokens;
-    }
+    const totals = emptyMeasures();
+    for (const row of rows) addMeasures(totals, row);
     const body: ActivitySummaryResponse = {
       data: rows.map((row) => ({
         period: row.period,

@@ -58,7 +58,8 @@ export interface Bucket {
   measures: UsageMeasures;
 }
 
-function emptyMeasures(): UsageMeasures {
+/** Zero of every measure. */
+export function emptyMeasures(): UsageMeasures {
   return {
     usagePico: 0n,
     byokUsagePico: 0n,
@@ -102,6 +103,16 @@ export function fold(rows: readonly GenerationRow[], rollup: Rollup): Bucket[] {
   return [...buckets.entries()]
     .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
     .map(([, bucket]) => bucket);
+}
+
+/** Adds `more` into `total` (sums of summary rows, e.g. a report's totals). */
+export function addMeasures(total: UsageMeasures, more: UsageMeasures): void {
+  total.usagePico += more.usagePico;
+  total.byokUsagePico += more.byokUsagePico;
+  total.requests += more.requests;
+  total.promptTokens += more.promptTokens;
+  total.completionTokens += more.completionTokens;
+  total.reasoningTokens += more.reasoningTokens;
 }
 
 /** A bucket's measures in {@link MEASURES} order. */

@@ -8,6 +8,7 @@ import type { CostShape } from '../../accounts/max-cost.js';
 import type { CatalogModel } from '../../routing/model-catalog.js';
 import type { GenerationApi } from '../generation-api.js';
 import type { StreamCodec } from '../stream-relay.js';
+import { completionOutcome } from './completion-outcome.js';
 import { countPromptMedia } from './prompt-media.js';
 
 /**
@@ -116,17 +117,12 @@ export const CHAT_API: GenerationApi<ChatCompletionRequest, ChatChunkChoice> = {
   read(json, { endpoint }, _body, storesContent) {
     const { adapter, settings } = endpoint.provider;
     const completion = adapter.parseChatResponse(json, settings);
-    const first = completion.choices[0];
     return {
-      outcome: {
-        upstreamId: completion.upstreamId,
-        finishReason: first?.finish_reason ?? null,
-        nativeFinishReason: first?.native_finish_reason ?? null,
-        usage: completion.usage,
-        completionText: completionText(completion.choices),
-        ...(storesContent ? { output: storedOutput(completion.choices) } : {}),
-        serviceTier: completion.serviceTier,
-      },
+      outcome: completionOutcome(
+        completion,
+        completionText(completion.choices),
+        storesContent ? storedOutput(completion.choices) : undefined,
+      ),
       respond: (served, finished): ChatCompletion => ({
         id: served.id,
         provider: served.provider,

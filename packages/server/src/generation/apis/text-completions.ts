@@ -8,6 +8,7 @@ import type { ModelEndpoint } from '../../routing/model-catalog.js';
 import type { GenerationApi } from '../generation-api.js';
 import type { StreamCodec } from '../stream-relay.js';
 import { producesText } from './chat.js';
+import { completionOutcome } from './completion-outcome.js';
 
 /** The endpoint's legacy-completions support (candidates without it were never selected). */
 function textCompletionsOf(endpoint: ModelEndpoint): TextCompletionSupport {
@@ -68,16 +69,9 @@ export const TEXT_COMPLETIONS_API: GenerationApi<TextCompletionRequest, TextComp
         json,
         endpoint.provider.settings,
       );
-      const first = completion.choices[0];
+      const text = completion.choices.map((choice) => choice.text).join('');
       return {
-        outcome: {
-          upstreamId: completion.upstreamId,
-          finishReason: first?.finish_reason ?? null,
-          nativeFinishReason: first?.native_finish_reason ?? null,
-          usage: completion.usage,
-          completionText: completion.choices.map((choice) => choice.text).join(''),
-          serviceTier: completion.serviceTier,
-        },
+        outcome: completionOutcome(completion, text),
         respond: (served, finished): TextCompletion => ({
           id: served.id,
           object: 'text_completion',
