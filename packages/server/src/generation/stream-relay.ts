@@ -95,7 +95,7 @@ function absorb<Choice extends StreamedChoice>(
 type OnRelayed = (totalBytes: number) => void;
 
 async function pump<Choice extends StreamedChoice>(
-  response: { body: AsyncIterable<Uint8Array> },
+  chunks: AsyncIterator<Uint8Array>,
   parse: StreamParser<Choice>,
   sink: ResponseSink,
   meter: GenerationMeter,
@@ -143,8 +143,13 @@ async function pump<Choice extends StreamedChoice>(
     }
     return true;
   };
-  for await (const bytes of response.body) {
-    if (!(await relayAll(splitter.feed(bytes)))) return;
+  // Not `for await`: leaving that loop at the end marker would destroy the body, which aborts the
+  // upstream request and closes its keep-alive socket (and builds an AbortError, stack included,
+  // per stream). The caller reads what follows the marker through the same iterator.
+  for (;;) {
+    const next = await chunks.next();
+    if (next.done === true) break;
+    if (!(await relayAll(splitter.feed(next.value)))) return;
   }
   // An event the body ended without terminating (no blank line after it).
   if (!(await relayAll(splitter.end()))) return;
@@ -155,6 +160,20 @@ async function pump<Choice extends StreamedChoice>(
       'upstream_error',
       'Upstream stream ended before the generation finished (no finish_reason, no end marker)',
     );
+  }
+}
+
+/** Reads (and drops) what an upstream body sends after its end marker, up to `limit` bytes. */
+async function readPastEnd(chunks: AsyncIterator<Uint8Array>, limit: number): Promise<void> {
+  let bytes = 0;
+  for (;;) {
+    const next = await chunks.next();
+    if (next.done === true) return;
+    bytes += next.value.byteLength;
+    if (bytes > limit) {
+      await chunks.return?.();
+      return;
+    }
   }
 }
 
@@ -245,10 +264,11 @@ async function relay<Choice extends StreamedChoice>(
   });
   const parse = codec.createParser(endpoint);
   let failure: unknown = null;
+  const chunks = response.body[Symbol.asyncIterator]();
   try {
     const onRelayed = (totalBytes: number) => deps.journal.relayed(meter.id, totalBytes);
     const abortUpstream = () => controller.abort();
-    await pump(response, parse, sink, meter, writer, state, codec, abortUpstream, onRelayed);
+    await pump(chunks, parse, sink, meter, writer, state, codec, abortUpstream, onRelayed);
   } catch (error) {
     failure = GatewayError.is(error) ? error : toTransportError(error, endpoint.provider.name);
   }
@@ -262,7 +282,7 @@ async function relay<Choice extends StreamedChoice>(
     // After the end marker the upstream closes its body; reading that end (a few bytes at most)
     // keeps the keep-alive socket reusable, where destroying an unfinished body would cost a new
     // connection per stream. A body that goes on past the marker is cut after 64 KiB.
-    void response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+    void readPastEnd(chunks, 64 * 1024).catch(() => undefined);
   }
   if (failure !== null && !cancelled) state.finishReason = 'error';
   let finished: FinishedGeneration | null = null;

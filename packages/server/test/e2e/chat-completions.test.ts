@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ChatCompletionSchema, GenerationRecordSchema } from '@tollgate/protocol';
+import { createGate } from '../helpers/gate.js';
 import { getGeneration, postJson, readSse } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
@@ -177,6 +178,36 @@ describe('POST /api/v1/chat/completions', () => {
     assert.equal(record['native_tokens_completion'], 3);
     assert.equal(typeof record['latency'], 'number');
     assert.equal(typeof record['generation_time'], 'number');
+  });
+
+  test('reads a stream past its end marker: the upstream response is not cut, its socket stays reusable', async () => {
+    // The upstream sends every event, [DONE] included, and ends its body only once the gate opens
+    // (a real provider's last chunk and the end of its body often come in separate packets).
+    const gate = createGate();
+    harness.upstream.route('/v1/chat/completions', {
+      kind: 'sse',
+      events: openAIStreamEvents({
+        contents: ['Hi'],
+        usage: { prompt_tokens: 2, completion_tokens: 1 },
+      }),
+      gate: gate.opened,
+      gateAfter: Number.POSITIVE_INFINITY,
+    });
+    await harness.upstream.settled();
+    const response = await postJson(harness.apiUrl, '/chat/completions', harness.key, {
+      model: 'test/model',
+      messages,
+      stream: true,
+    });
+    const sse = await readSse(response);
+    assert.equal(sse.done, true);
+    // The client has [DONE] and the record is committed; destroying the upstream body at the
+    // marker would have closed the upstream socket (and aborted this response) long before.
+    assert.equal(harness.upstream.openRequests, 1, 'the upstream response is still being read');
+    const connections = harness.upstream.connections;
+    gate.open();
+    await harness.upstream.settled();
+    assert.equal(harness.upstream.connections, connections);
   });
 
   test('decides streaming from body.stream alone, never from the Accept header', async () => {

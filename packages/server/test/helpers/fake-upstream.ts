@@ -47,6 +47,8 @@ export interface FakeUpstream {
   route(path: string, handler: FakeHandler): void;
   /** Requests whose response is neither finished nor closed. */
   readonly openRequests: number;
+  /** TCP connections accepted so far (a client that reuses keep-alive sockets opens fewer). */
+  readonly connections: number;
   /** Resolves once every request received so far is finished or closed (at once if so). */
   settled(): Promise<void>;
   /** Stops the server and destroys open sockets, hanging requests included. */
@@ -62,6 +64,7 @@ export async function startFakeUpstream(
   const sockets = new Set<Socket>();
   const settledWaiters: Array<() => void> = [];
   let openRequests = 0;
+  let connections = 0;
   const server = createServer((request, response) => {
     openRequests += 1;
     response.once('close', () => {
@@ -88,6 +91,7 @@ export async function startFakeUpstream(
   }
 
   server.on('connection', (socket) => {
+    connections += 1;
     sockets.add(socket);
     socket.once('close', () => {
       sockets.delete(socket);
@@ -107,6 +111,9 @@ export async function startFakeUpstream(
     requests,
     get openRequests() {
       return openRequests;
+    },
+    get connections() {
+      return connections;
     },
     settled() {
       if (openRequests === 0) return Promise.resolve();
