@@ -56,7 +56,10 @@ export function openWalSync(databasePath: string, fdatasync: Fdatasync = fsFdata
       const finish = (error: NodeJS.ErrnoException | null): void => {
         settle(covered, error);
         inFlight = null;
-        if (next.length > 0) start();
+        if (next.length > 0) {
+          if (failure === null) start();
+          else settle(next.splice(0), null);
+        }
         done();
       };
       try {

@@ -176,9 +176,13 @@ test('SQLite at power: a failed fdatasync rejects the commit, and every later on
   const { storage } = await powerStorage(t, sync.fdatasync);
   const commit = watch(storage.generations.insertMany([generationRow()]));
   await sync.called(1);
+  // Committed during the failing sync: it waits for the next one.
+  const waiting = watch(storage.inflight.deleteMany(['gen-waiting']));
+  await nextTurn();
   sync.calls[0]?.finish(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
-  await commit.done;
+  await Promise.all([commit.done, waiting.done]);
   assert.match(String(commit.state.error), /fdatasync of the SQLite WAL failed: EIO/);
+  assert.match(String(waiting.state.error), /fdatasync of the SQLite WAL failed: EIO/);
   // The kernel may have dropped the pages that failed: no later sync can vouch for them.
   await assert.rejects(storage.inflight.deleteMany(['gen-none']), /fdatasync .* failed/);
   assert.equal(sync.calls.length, 1);
