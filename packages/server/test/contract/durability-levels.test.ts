@@ -23,7 +23,7 @@ import type { Storage } from '../../src/storage/storage.js';
 import type { Fdatasync } from '../../src/storage/wal-sync.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
 import { createGate } from '../helpers/gate.js';
-import { generationRow } from './storage-contract.js';
+import { apiKeyRow, generationRow } from './storage-contract.js';
 
 /** SQLite's numeric `synchronous` values. */
 const SQLITE_SYNCHRONOUS = { power: 2n, process: 1n } as const;
@@ -242,4 +242,39 @@ test('SQLite at power: hot batches commit at NORMAL and leave the connection at 
   assert.equal(synchronous(), 2n, 'back to FULL after it');
   assert.throws(() => batch.insertInflight([row]), /UNIQUE/);
   assert.equal(synchronous(), 2n, 'back to FULL after a failed batch too');
+});
+
+test('SQLite: a record committed while an administrative transaction is open survives its rollback', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-walsync-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const files = DURABILITY_LEVELS.map((durability) => ({
+    path: join(dataDir, `${durability}.db`),
+    durability,
+  }));
+  for (const { path, durability } of [
+    ...files,
+    { path: ':memory:', durability: 'power' as const },
+  ]) {
+    const storage = await createStorage({ kind: 'sqlite', path, durability });
+    try {
+      const last = apiKeyRow({ isManagement: true });
+      await storage.apiKeys.insert(last);
+      const rows = Array.from({ length: 20 }, () => generationRow());
+      for (const [depth, row] of rows.entries()) {
+        // Deleting the last management key runs a transaction over several awaits, then rolls
+        // back (409). The record's commit starts `depth` microtasks later: some land inside it.
+        const refused = storage.apiKeys.delete(last.hash);
+        let turn: Promise<void> = Promise.resolve();
+        for (let step = 0; step < depth; step += 1) turn = turn.then(() => undefined);
+        const committed = turn.then(() => storage.generations.insertMany([row]));
+        await assert.rejects(refused, /last enabled management key/);
+        await committed;
+      }
+      for (const row of rows) {
+        assert.ok((await storage.generations.get(row.id)) !== undefined, `${path} ${row.id}`);
+      }
+    } finally {
+      await storage.close();
+    }
+  }
 });
