@@ -1,5 +1,8 @@
+import type SqliteDatabase from 'better-sqlite3';
+import type { Kysely } from 'kysely';
 import { DEFAULTS } from '../config/defaults.js';
 import type { StorageConfig } from '../config/settings.js';
+import type { Database } from './database.js';
 import {
   createPostgresKysely,
   createPostgresPool,
@@ -9,19 +12,29 @@ import { openSqliteDatabase, sqliteKysely } from './dialects/sqlite.js';
 import { createKyselyStorage, migrateToLatest } from './kysely-storage.js';
 import { withPostgresLookups } from './postgres-generation-lookups.js';
 import { withSqliteLookups } from './sqlite-generation-lookups.js';
-import { createSqliteWriteBatch, type SqliteWriteBatch } from './sqlite-write-batch.js';
+import { createSqliteWriteBatch } from './sqlite-write-batch.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Storage } from './storage.js';
+import { type Fdatasync, openWalSync, type WalSync } from './wal-sync.js';
+
+/** What {@link createStorage} takes besides the settings: seams for tests. */
+export interface StorageDependencies {
+  /** How a SQLite file's WAL is synced at durability `power` (default `fs.fdatasync`). */
+  fdatasync?: Fdatasync;
+}
 
 /** Opens the configured storage and migrates it to the latest schema. */
-export async function createStorage(config: StorageConfig): Promise<Storage> {
+export async function createStorage(
+  config: StorageConfig,
+  dependencies: StorageDependencies = {},
+): Promise<Storage> {
   switch (config.kind) {
     case 'sqlite': {
       const options = { path: config.path, durability: config.durability ?? DEFAULTS.durability };
-      // At `process`, a commit needs no fsync: the hot writes run on this connection, and the
-      // writer thread only checkpoints the WAL (decision 0030).
-      const writesHere = config.path !== ':memory:' && options.durability === 'process';
-      const connection = openSqliteDatabase(options, writesHere ? 'external' : 'on-commit');
+      // A file's hot writes run on this connection, which never checkpoints the WAL: the writer
+      // thread does (decision 0030). At `power` each is followed by a sync of the WAL (0031).
+      const inMemory = config.path === ':memory:';
+      const connection = openSqliteDatabase(options, inMemory ? 'on-commit' : 'external');
       const database = sqliteKysely(connection);
       try {
         await migrateToLatest(database);
@@ -32,24 +45,27 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
       const storage = createKyselyStorage(database, 'sqlite');
       // An in-memory database is private to its connection: no second one can write it, so its
       // writes run the writer's prepared statements on this one.
-      if (config.path === ':memory:')
-        return withWriteBatch(storage, createSqliteWriteBatch(connection));
+      if (inMemory) {
+        return withWriteBatch(storage, { connection, database, walSync: null });
+      }
       const writer = new SqliteWriter(options);
+      let walSync: WalSync | null = null;
       try {
         await writer.ready();
+        // The WAL exists now (both connections read the file) and stays while this one is open.
+        if (options.durability === 'power')
+          walSync = openWalSync(config.path, dependencies.fdatasync);
       } catch (error) {
         await writer.close();
         await database.destroy();
         throw error;
       }
       const withLookups = withSqliteLookups(storage, config.path);
-      if (writesHere) {
-        return withWalCheckpoints(
-          withWriteBatch(withLookups, createSqliteWriteBatch(connection)),
-          writer,
-        );
-      }
-      return withWriterThread(withLookups, writer);
+      const main = withWriteBatch(withLookups, { connection, database, walSync });
+      return withWalCheckpoints(walSync === null ? main : withRareWritesOnWriter(main, writer), {
+        writer,
+        walSync,
+      });
     }
     case 'postgres': {
       const pool = createPostgresPool({
@@ -73,12 +89,33 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
   }
 }
 
-/** The in-memory SQLite storage with its hot writes run as the writer thread runs them. */
-function withWriteBatch(storage: Storage, batch: SqliteWriteBatch): Storage {
+/** The main connection's hot writes: its Kysely (for its lock) and, at `power`, the WAL sync. */
+interface MainConnection {
+  connection: SqliteDatabase.Database;
+  database: Kysely<Database>;
+  walSync: WalSync | null;
+}
+
+/**
+ * The SQLite storage with its hot writes (records, in-flight journal) run as the writer's
+ * prepared statements on the main connection, each acknowledged once durable: committed, and at
+ * `power` its WAL frames synced (decision 0031).
+ */
+function withWriteBatch(storage: Storage, main: MainConnection): Storage {
+  const { connection, database, walSync } = main;
+  const batch = createSqliteWriteBatch(connection, { commitWithoutSync: walSync !== null });
+  const commit = async (write: () => void): Promise<void> => {
+    // A Kysely transaction spans awaits: a write run while one is open would become a savepoint
+    // of it, committed only with it and lost with its rollback. Kysely's connection lock waits
+    // for it to end.
+    if (connection.inTransaction) await database.connection().execute(async () => write());
+    else write();
+    if (walSync !== null) await walSync.sync();
+  };
   const run =
     <Args extends unknown[]>(write: (...args: Args) => void) =>
-    async (...args: Args): Promise<void> =>
-      write(...args);
+    (...args: Args): Promise<void> =>
+      commit(() => write(...args));
   return {
     ...storage,
     generations: { ...storage.generations, insertMany: run(batch.insertGenerations) },
@@ -91,15 +128,34 @@ function withWriteBatch(storage: Storage, batch: SqliteWriteBatch): Storage {
   };
 }
 
+/**
+ * At `power`, recovery's finalize and the lease renewal commit on the writer thread (FULL: an
+ * fsync per commit, off the event loop). Both are rare; the main connection's FULL commits are
+ * for administrative writes, whose fsync on the loop is accepted (decision 0031).
+ */
+function withRareWritesOnWriter(storage: Storage, writer: SqliteWriter): Storage {
+  return {
+    ...storage,
+    inflight: { ...storage.inflight, finalizeMany: (rows) => writer.finalizeInflight(rows) },
+    nodeLeases: {
+      ...storage.nodeLeases,
+      renew: (nodeId, expiresAtMs) => writer.renewLease(nodeId, expiresAtMs),
+    },
+  };
+}
+
 /** How often the writer thread checkpoints the WAL of a file written on the main connection. */
 const WAL_CHECKPOINT_INTERVAL_MS = 1_000;
 
 /**
- * The SQLite storage written on its main connection (durability `process`: a commit is a WAL
- * append, no fsync) while the writer thread checkpoints the WAL every second — PASSIVE, so no
- * request waits for it — instead of a commit doing it on the event loop.
+ * The SQLite storage written on its main connection, which never checkpoints, while the writer
+ * thread checkpoints the WAL every second — PASSIVE, so no request waits for it — instead of a
+ * commit doing it on the event loop. Closing waits for the checkpoint and the WAL sync in flight.
  */
-function withWalCheckpoints(storage: Storage, writer: SqliteWriter): Storage {
+function withWalCheckpoints(
+  storage: Storage,
+  { writer, walSync }: { writer: SqliteWriter; walSync: WalSync | null },
+): Storage {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   const schedule = () => {
@@ -122,36 +178,7 @@ function withWalCheckpoints(storage: Storage, writer: SqliteWriter): Storage {
       timer = null;
       await running;
       await writer.close();
-      await storage.close();
-    },
-  };
-}
-
-/**
- * The SQLite storage with its durable writes (records, in-flight journal) moved to a writer
- * thread; reads and the rare administrative writes stay on the main connection.
- */
-function withWriterThread(storage: Storage, writer: SqliteWriter): Storage {
-  return {
-    ...storage,
-    generations: {
-      ...storage.generations,
-      insertMany: (rows) => writer.insertGenerations(rows),
-    },
-    inflight: {
-      ...storage.inflight,
-      insertMany: (rows) => writer.insertInflight(rows),
-      deleteMany: (ids) => writer.deleteInflight(ids),
-      checkpoint: (checkpoints) => writer.checkpointInflight(checkpoints),
-      finalizeMany: (rows) => writer.finalizeInflight(rows),
-    },
-    // The lease is renewed every few seconds: its fsync belongs on the writer thread too.
-    nodeLeases: {
-      ...storage.nodeLeases,
-      renew: (nodeId, expiresAtMs) => writer.renewLease(nodeId, expiresAtMs),
-    },
-    async close() {
-      await writer.close();
+      await walSync?.close();
       await storage.close();
     },
   };

@@ -11,6 +11,17 @@ export interface SqliteWriteBatch {
   checkpointInflight(checkpoints: readonly InflightCheckpoint[]): void;
 }
 
+/** Options of {@link createSqliteWriteBatch}. */
+export interface SqliteWriteBatchOptions {
+  /**
+   * Commit each batch at `synchronous=NORMAL` (a WAL append, no fsync) on a connection otherwise
+   * at `synchronous=FULL`, which is restored after it: the caller syncs the WAL itself, off the
+   * event loop, before acknowledging (durability `power`, storage/wal-sync.ts, decision 0031).
+   * The connection's other writes keep their FULL commits.
+   */
+  commitWithoutSync?: boolean;
+}
+
 const GENERATION_COLUMNS = [
   'id',
   'key_hash',
@@ -74,7 +85,10 @@ function generationValues(row: GenerationRow): unknown[] {
  * thread's CPU. One prepared single-row statement run per row is cheaper than a multi-row
  * statement compiled anew. Kysely keeps the migrations and every read.
  */
-export function createSqliteWriteBatch(database: SqliteDatabase.Database): SqliteWriteBatch {
+export function createSqliteWriteBatch(
+  database: SqliteDatabase.Database,
+  options: SqliteWriteBatchOptions = {},
+): SqliteWriteBatch {
   const insertGeneration = database.prepare(insertSql('generations', GENERATION_COLUMNS));
   const insertContent = database.prepare(insertSql('generation_content', ['id', 'content']));
   const upserts = ROLLUPS.map((rollup) => ({
@@ -138,18 +152,37 @@ export function createSqliteWriteBatch(database: SqliteDatabase.Database): Sqlit
     for (const each of checkpoints) checkpoint.run(each.relayedBytes, each.id);
   });
 
+  const commit = options.commitWithoutSync === true ? withoutSync(database) : runNow;
   return {
     insertGenerations: (rows) => {
-      if (rows.length > 0) insertGenerations(rows);
+      if (rows.length > 0) commit(() => insertGenerations(rows));
     },
     insertInflight: (rows) => {
-      if (rows.length > 0) insertInflight(rows);
+      if (rows.length > 0) commit(() => insertInflight(rows));
     },
     deleteInflight: (ids) => {
-      if (ids.length > 0) deleteInflight(ids);
+      if (ids.length > 0) commit(() => deleteInflight(ids));
     },
     checkpointInflight: (checkpoints) => {
-      if (checkpoints.length > 0) checkpointInflight(checkpoints);
+      if (checkpoints.length > 0) commit(() => checkpointInflight(checkpoints));
     },
+  };
+}
+
+const runNow = (transaction: () => void): void => transaction();
+
+/**
+ * Runs a transaction at `synchronous=NORMAL`, then puts the connection back to FULL (even when
+ * the transaction threw). `database.pragma` prepares the PRAGMA each time: SQLite applies a
+ * `synchronous` assignment when the statement is compiled, so a kept prepared one is unreliable.
+ */
+function withoutSync(database: SqliteDatabase.Database): (transaction: () => void) => void {
+  return (transaction) => {
+    database.pragma('synchronous = NORMAL');
+    try {
+      transaction();
+    } finally {
+      database.pragma('synchronous = FULL');
+    }
   };
 }

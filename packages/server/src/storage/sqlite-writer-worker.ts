@@ -2,8 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import type SqliteDatabase from 'better-sqlite3';
 import { openSqliteDatabase, type SqliteOptions, sqliteKysely } from './dialects/sqlite.js';
 import { createKyselyStorage } from './kysely-storage.js';
-import { createSqliteWriteBatch, type SqliteWriteBatch } from './sqlite-write-batch.js';
-import type { GenerationRow, InflightCheckpoint, InflightRow, Storage } from './storage.js';
+import type { GenerationRow, Storage } from './storage.js';
 
 /** How a writer's connection opens: the same file and durability as the main connection. */
 export type SqliteWriterData = Required<SqliteOptions>;
@@ -13,14 +12,10 @@ export type SqliteWriterData = Required<SqliteOptions>;
  * `writer` (each SqliteWriter has its own, even two on the same file).
  */
 export type WriteRequest = { id: number; writer: number; options: SqliteWriterData } & (
-  | { op: 'generations'; rows: GenerationRow[] }
-  | { op: 'inflight-insert'; rows: InflightRow[] }
-  | { op: 'inflight-delete'; ids: string[] }
-  | { op: 'inflight-checkpoint'; checkpoints: InflightCheckpoint[] }
   | { op: 'inflight-finalize'; rows: GenerationRow[] }
   | { op: 'lease-renew'; nodeId: string; expiresAtMs: number }
-  // Copies committed WAL frames into the database file without blocking anyone (`process`:
-  // commits run on the main connection, which never checkpoints itself).
+  // Copies committed WAL frames into the database file without blocking anyone (the hot
+  // commits run on the main connection, which never checkpoints itself: decisions 0030, 0031).
   | { op: 'wal-checkpoint' }
   // Opens the connection and runs a read, so the first durable write does not pay for it.
   | { op: 'ready' }
@@ -36,15 +31,14 @@ export interface WriteReply {
   ids?: string[];
 }
 
-// The SQLite writer thread (sqlite-writer.ts): a second connection to each file, so a commit's
-// fsync blocks this thread, not the event loop that serves HTTP. The hot writes run as prepared
-// statements (sqlite-write-batch.ts); the rare ones (finalize, lease) through the storage code.
+// The SQLite writer thread (sqlite-writer.ts): a second connection to each file, so a checkpoint's
+// or a rare commit's fsync (finalize, lease renewal, at `power`) blocks this thread, not the
+// event loop that serves HTTP. The hot writes run on the main connection (create-storage.ts).
 const port = parentPort;
 if (port === null) throw new Error('sqlite-writer-worker must run as a worker thread');
 
 interface Connection {
   database: SqliteDatabase.Database;
-  batch: SqliteWriteBatch;
   storage: Storage;
 }
 const connections = new Map<number, Connection>();
@@ -56,7 +50,6 @@ function connectionOf(request: WriteRequest): Connection {
     try {
       connection = {
         database,
-        batch: createSqliteWriteBatch(database),
         storage: createKyselyStorage(sqliteKysely(database), 'sqlite'),
       };
     } catch (error) {
@@ -70,18 +63,6 @@ function connectionOf(request: WriteRequest): Connection {
 
 async function execute(request: WriteRequest): Promise<string[] | undefined> {
   switch (request.op) {
-    case 'generations':
-      connectionOf(request).batch.insertGenerations(request.rows);
-      return undefined;
-    case 'inflight-insert':
-      connectionOf(request).batch.insertInflight(request.rows);
-      return undefined;
-    case 'inflight-delete':
-      connectionOf(request).batch.deleteInflight(request.ids);
-      return undefined;
-    case 'inflight-checkpoint':
-      connectionOf(request).batch.checkpointInflight(request.checkpoints);
-      return undefined;
     case 'inflight-finalize':
       return connectionOf(request).storage.inflight.finalizeMany(request.rows);
     case 'lease-renew':

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { SqliteWriterData, WriteReply, WriteRequest } from './sqlite-writer-worker.js';
-import type { GenerationRow, InflightCheckpoint, InflightRow } from './storage.js';
+import type { GenerationRow } from './storage.js';
 
 type Write = WriteRequest extends infer Each
   ? Each extends WriteRequest
@@ -20,12 +20,11 @@ interface Session {
 }
 
 /**
- * The durable writes of a SQLite file — generation records and the in-flight journal — run on a
- * worker thread with its own connection (docs/decisions/0015-hot-path-costs.md). With
- * `synchronous=FULL` every commit waits for an fsync; on the event loop that wait stalled every
- * other request. WAL lets the main connection read while the writer commits, and a read that
- * starts after a commit returned sees it, so read-your-writes holds. A crashed worker fails its
- * pending writes; the next write starts a new one.
+ * A worker thread with its own connection to a SQLite file, for the work whose fsync must not
+ * stall the event loop (docs/decisions/0015-hot-path-costs.md): the WAL checkpoint every second,
+ * and at `power` recovery's finalize and the lease renewal (FULL commits). The hot writes
+ * (records, in-flight journal) run on the main connection since decisions 0030 and 0031. A
+ * crashed worker fails its pending writes; the next write starts a new one.
  *
  * One thread serves every SqliteWriter of the process, each file on its own connection: a
  * gateway has one, but a test process starts dozens of gateways, and a thread (with its module
@@ -53,28 +52,6 @@ export class SqliteWriter {
    */
   ready(): Promise<void> {
     return this.#send({ op: 'ready' }).then(() => undefined);
-  }
-
-  insertGenerations(rows: readonly GenerationRow[]): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
-    return this.#send({ op: 'generations', rows: [...rows] }).then(() => undefined);
-  }
-
-  insertInflight(rows: readonly InflightRow[]): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
-    return this.#send({ op: 'inflight-insert', rows: [...rows] }).then(() => undefined);
-  }
-
-  deleteInflight(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return Promise.resolve();
-    return this.#send({ op: 'inflight-delete', ids: [...ids] }).then(() => undefined);
-  }
-
-  checkpointInflight(checkpoints: readonly InflightCheckpoint[]): Promise<void> {
-    if (checkpoints.length === 0) return Promise.resolve();
-    return this.#send({ op: 'inflight-checkpoint', checkpoints: [...checkpoints] }).then(
-      () => undefined,
-    );
   }
 
   async finalizeInflight(rows: readonly GenerationRow[]): Promise<string[]> {

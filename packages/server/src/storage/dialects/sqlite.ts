@@ -49,7 +49,7 @@ export function createSqliteKysely(options: SqliteOptions): Kysely<Database> {
 /**
  * Opens the file of `options` with the settings {@link createSqliteKysely} describes. `walCheckpoints`
  * `external`: this connection's commits never checkpoint the WAL (another connection does, off the
- * event loop: storage/create-storage.ts at durability `process`).
+ * event loop: storage/create-storage.ts, for a file at either durability).
  */
 export function openSqliteDatabase(
   options: SqliteOptions,
