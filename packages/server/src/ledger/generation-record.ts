@@ -9,6 +9,7 @@ import type { GenerationRow } from '../storage/storage.js';
 import {
   byokFee,
   type CostBreakdown,
+  type CostOptions,
   completionSideCost,
   computeCost,
   type EndpointPrices,
@@ -87,25 +88,24 @@ export interface FinishedGeneration {
 }
 
 /**
- * Native usage to bill: the upstream's own counts, or — when it sent none — the reference
- * tokenizer's counts, flagged as estimated in the record.
+ * The reference tokenizer's counts as native usage, billed (and flagged as estimated in the record)
+ * when the upstream reported no usage.
  */
-function billableUsage(facts: GenerationFacts): { usage: NativeUsage; estimated: boolean } {
-  if (facts.nativeUsage !== null) return { usage: facts.nativeUsage, estimated: false };
+function estimatedUsage(facts: GenerationFacts): NativeUsage {
   return {
-    estimated: true,
-    usage: {
-      promptTokens: facts.normalizedPromptTokens ?? 0,
-      completionTokens: facts.normalizedCompletionTokens ?? 0,
-      cachedTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
-      completionImageTokens: 0,
-      audioPromptTokens: 0,
-      reportedCostUsd: null,
-    },
+    promptTokens: facts.normalizedPromptTokens ?? 0,
+    completionTokens: facts.normalizedCompletionTokens ?? 0,
+    cachedTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    completionImageTokens: 0,
+    audioPromptTokens: 0,
+    reportedCostUsd: null,
   };
 }
+
+const COMPLETION_KNOWN: CostOptions = { completionUnknown: false };
+const COMPLETION_UNKNOWN: CostOptions = { completionUnknown: true };
 
 function breakdownStrings(cost: CostBreakdown, fee: Pico | null): Record<string, string | null> {
   return {
@@ -136,7 +136,10 @@ function costStatusOf(facts: GenerationFacts, cost: CostBreakdown): CostStatus {
  * (docs/decisions/0006-price-catalog.md).
  */
 export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
-  const { usage: native, estimated } = billableUsage(facts);
+  const reported = facts.nativeUsage;
+  // Native usage to bill: the upstream's own counts, or the reference tokenizer's.
+  const estimated = reported === null;
+  const native = reported ?? estimatedUsage(facts);
   const cost = computeCost(
     {
       promptTokens: native.promptTokens,
@@ -151,7 +154,7 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
     facts.prices,
     facts.finishReason,
     facts.apiType,
-    { completionUnknown: facts.completionUnknown === true },
+    facts.completionUnknown === true ? COMPLETION_UNKNOWN : COMPLETION_KNOWN,
   );
   const costStatus = costStatusOf(facts, cost);
   const priced = costStatus !== 'unpriced';
@@ -164,7 +167,6 @@ export function finishGeneration(facts: GenerationFacts): FinishedGeneration {
   const charged = capped ? cap : uncapped;
   const totalUsd = toUsdNumber(charged);
   const upstreamUsd = toUsdNumber(cost.total);
-  const reported = facts.nativeUsage;
   const committed: CommittedFacts = {
     providerResponses: facts.providerResponses,
     upstreamReportedCost: reported?.reportedCostUsd ?? null,

@@ -40,5 +40,6 @@ export function createRequestId(nowMs: number): string {
 
 /** ISO-8601 with microseconds and an explicit offset, as OpenRouter writes `created_at`. */
 export function toRecordTimestamp(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+  // toISOString ends in `.mmmZ`: the microseconds are `mmm000`, and `Z` becomes `+00:00`.
+  return `${new Date(epochMs).toISOString().slice(0, -1)}000+00:00`;
 }

@@ -7,6 +7,7 @@ export type Pico = bigint;
 const PICO_DIGITS = 12;
 const PICO_PER_USD = 10n ** BigInt(PICO_DIGITS);
 const DECIMAL = /^(\d+)(?:\.(\d{1,12}))?$/;
+const ZERO = 0x30;
 
 /** Parses a plain non-negative USD decimal string (≤ 12 decimals) into pico-USD, exactly. */
 export function parseUsd(value: string): Pico {
@@ -21,12 +22,17 @@ export function parseUsd(value: string): Pico {
 
 /** Formats pico-USD as an exact decimal string without trailing zeros, e.g. `"0.0000015"`. */
 export function formatUsd(amount: Pico): string {
+  // Most of a record's cost components are zero.
+  if (amount === 0n) return '0';
   const negative = amount < 0n;
   const magnitude = negative ? -amount : amount;
-  const whole = magnitude / PICO_PER_USD;
-  const fraction = (magnitude % PICO_PER_USD).toString().padStart(PICO_DIGITS, '0');
-  const trimmed = fraction.replace(/0+$/, '');
-  return `${negative ? '-' : ''}${whole}${trimmed === '' ? '' : `.${trimmed}`}`;
+  const whole = `${negative ? '-' : ''}${magnitude / PICO_PER_USD}`;
+  const picos = magnitude % PICO_PER_USD;
+  if (picos === 0n) return whole;
+  const fraction = picos.toString().padStart(PICO_DIGITS, '0');
+  let end = fraction.length;
+  while (fraction.charCodeAt(end - 1) === ZERO) end -= 1;
+  return `${whole}.${fraction.slice(0, end)}`;
 }
 
 /**

@@ -42,10 +42,21 @@ describe('toRecordTimestamp', () => {
     [Date.UTC(2026, 0, 1, 0, 0, 0, 0), '2026-01-01T00:00:00.000000+00:00'],
     [Date.UTC(2026, 11, 31, 23, 59, 59, 999), '2026-12-31T23:59:59.999000+00:00'],
     [Date.UTC(2026, 5, 1, 12, 0, 0, 7), '2026-06-01T12:00:00.007000+00:00'],
+    [Date.UTC(2026, 5, 1, 12, 0, 0, 70), '2026-06-01T12:00:00.070000+00:00'],
+    [-1, '1969-12-31T23:59:59.999000+00:00'],
+    [Date.UTC(10_000, 0, 1, 0, 0, 0, 5), '+010000-01-01T00:00:00.005000+00:00'],
   ];
   for (const [epochMs, expected] of cases) {
     test(`writes ${epochMs} as ${expected} (microseconds, explicit UTC offset)`, () => {
       assert.equal(toRecordTimestamp(epochMs), expected);
     });
+  }
+});
+
+test('toRecordTimestamp writes what the ISO string with its `.mmmZ` rewritten reads, at any ms', () => {
+  const reference = (epochMs: number) =>
+    new Date(epochMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+  for (let epochMs = NOW_MS - 5_000; epochMs < NOW_MS + 5_000; epochMs += 7) {
+    assert.equal(toRecordTimestamp(epochMs), reference(epochMs));
   }
 });

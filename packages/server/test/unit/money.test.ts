@@ -78,6 +78,12 @@ describe('formatUsd', () => {
     [12_340_000_000_000n, '12.34'],
     [-1_500_000n, '-0.0000015'],
     [-2_000_000_000_000n, '-2'],
+    [-1n, '-0.000000000001'],
+    [100_000_000_000n, '0.1'],
+    [1_000_000_000_001n, '1.000000000001'],
+    [1_010_000_000_000n, '1.01'],
+    [-120_000_000_000_000n, '-120'],
+    [10n ** 30n, '1000000000000000000'],
   ];
   for (const [amount, expected] of formatted) {
     test(`formats ${amount} pico-USD as "${expected}" without trailing zeros`, () => {
@@ -90,6 +96,23 @@ describe('formatUsd', () => {
     for (let index = 0; index < 5000; index++) {
       const amount = randomBigint(next, 128);
       assert.equal(parseUsd(formatUsd(amount)), amount, `amount ${amount}`);
+    }
+  });
+
+  test('writes what a regex trim of the zero-padded fraction writes, for random amounts', () => {
+    // The straightforward formulation, kept as the reference for the hand-trimmed one.
+    const reference = (amount: bigint): string => {
+      const magnitude = amount < 0n ? -amount : amount;
+      const fraction = (magnitude % 10n ** 12n).toString().padStart(12, '0').replace(/0+$/, '');
+      return `${amount < 0n ? '-' : ''}${magnitude / 10n ** 12n}${fraction === '' ? '' : `.${fraction}`}`;
+    };
+    const next = createRandom(0x5eed);
+    for (let index = 0; index < 5000; index++) {
+      // Rounded to a random power of ten too, so fractions with trailing zeros are common.
+      const amount = randomBigint(next, 96) * 10n ** BigInt(next() % 14);
+      for (const signed of [amount, -amount]) {
+        assert.equal(formatUsd(signed), reference(signed), `amount ${signed}`);
+      }
     }
   });
 
