@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { hashKey } from '../../src/accounts/api-keys.js';
-import { openStreamUntil, postJson } from '../helpers/http.js';
+import { createGate } from '../helpers/gate.js';
+import { nextCommit, openStreamUntil, postJson } from '../helpers/http.js';
 import { openAIStreamEvents } from '../helpers/openai-fixtures.js';
-import { startTestGateway } from '../helpers/start-test-gateway.js';
+import { defaultTestConfig, startTestGateway } from '../helpers/start-test-gateway.js';
 
 const STREAMS = 1000;
 const BATCH = 100;
@@ -83,3 +84,81 @@ test('cancelling 1,000 streams leaves 1,000 billed records and leaks no socket, 
     );
   }
 });
+
+/**
+ * Upstream calls time out after 10 minutes here, so only the client's departure can end a hanging
+ * one; the test's own timeout turns a call left running into a failure instead of a hang.
+ */
+const NO_UPSTREAM_TIMEOUT = {
+  config: (upstreamUrl: string) => defaultTestConfig(upstreamUrl, 600_000),
+};
+const GUARD = { timeout: 60_000 };
+
+test(
+  'a non-stream client that hangs up before the upstream answers cancels the upstream call',
+  GUARD,
+  async (t) => {
+    const harness = await startTestGateway(NO_UPSTREAM_TIMEOUT);
+    t.after(() => harness.close());
+    const arrived = createGate();
+    harness.upstream.route('/v1/chat/completions', () => {
+      arrived.open();
+      return { kind: 'hang' };
+    });
+    const client = new AbortController();
+    const response = postJson(
+      harness.apiUrl,
+      '/chat/completions',
+      harness.key,
+      { model: 'test/model', messages: [{ role: 'user', content: 'hi' }] },
+      {},
+      client.signal,
+    );
+    await arrived.opened;
+    const committed = nextCommit(harness.gateway);
+    client.abort();
+    await assert.rejects(response);
+    const row = await committed;
+    assert.equal(row.cancelled, true);
+    const record = JSON.parse(row.record) as Record<string, unknown>;
+    assert.equal(record['cancelled'], true);
+    assert.equal(record['finish_reason'], null);
+    // The upstream request is closed by the gateway: nothing is left hanging on the fake.
+    await harness.upstream.settled();
+    assert.equal(harness.upstream.openRequests, 0);
+  },
+);
+
+test(
+  'a non-stream client that hangs up while the upstream body arrives cancels the upstream call',
+  GUARD,
+  async (t) => {
+    const harness = await startTestGateway(NO_UPSTREAM_TIMEOUT);
+    t.after(() => harness.close());
+    const bodyStarted = createGate();
+    const never = createGate();
+    // Headers and a first piece of the body, then the upstream stalls.
+    harness.upstream.route('/v1/chat/completions', () => {
+      bodyStarted.open();
+      return { kind: 'sse', events: ['{"id":'], gate: never.opened, gateAfter: 1 };
+    });
+    const client = new AbortController();
+    const response = postJson(
+      harness.apiUrl,
+      '/chat/completions',
+      harness.key,
+      { model: 'test/model', messages: [{ role: 'user', content: 'hi' }] },
+      {},
+      client.signal,
+    );
+    await bodyStarted.opened;
+    const committed = nextCommit(harness.gateway);
+    client.abort();
+    await assert.rejects(response);
+    const row = await committed;
+    assert.equal(row.cancelled, true);
+    assert.equal((JSON.parse(row.record) as Record<string, unknown>)['cancelled'], true);
+    await harness.upstream.settled();
+    assert.equal(harness.upstream.openRequests, 0);
+  },
+);
