@@ -295,7 +295,7 @@ async function relay<Choice extends StreamedChoice>(
       nativeFinishReason: state.nativeFinishReason,
       usage: state.usage,
       completionText: state.text,
-      ...(state.stored === null ? {} : { output: state.stored }),
+      output: state.stored ?? undefined,
       cancelled,
       serviceTier: state.serviceTier,
     });

@@ -19,7 +19,7 @@ export interface MeterInit {
   apiType: 'completions' | 'embeddings';
   messages: unknown[];
   /** A prompt that is not chat messages (legacy completions, embeddings). */
-  plainPrompt?: PlainPrompt;
+  plainPrompt?: PlainPrompt | undefined;
   httpReferer: string | null;
   userAgent: string | null;
   externalUser: string | null;
@@ -78,7 +78,7 @@ export interface GenerationOutcome {
    * The output split as stored content shows it, when the route tracks it (only when content is
    * stored); absent: `completionText` is the completion.
    */
-  output?: { completion: string; reasoning: string | null };
+  output?: { completion: string; reasoning: string | null } | undefined;
   cancelled: boolean;
   serviceTier: string | null;
 }

@@ -20,7 +20,7 @@ export function completionOutcome(
     nativeFinishReason: first?.native_finish_reason ?? null,
     usage: completion.usage,
     completionText,
-    ...(output === undefined ? {} : { output }),
+    output,
     serviceTier: completion.serviceTier,
   };
 }
