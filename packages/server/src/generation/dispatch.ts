@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { GatewayError, type UpstreamError } from '../errors/gateway-error.js';
 import type { GenerationMeter } from '../ledger/generation-meter.js';
+import type { CancelSignal } from '../providers/cancel-signal.js';
 import type { UpstreamCall } from '../providers/provider-adapter.js';
 import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
@@ -85,7 +86,7 @@ export async function dispatchWithFallback(
   meter: GenerationMeter,
   plan: RoutePlan,
   buildCall: (candidate: Candidate) => UpstreamCall,
-  signal: AbortSignal,
+  signal: CancelSignal,
   stats: EndpointStats,
 ): Promise<Dispatched> {
   const previous: Array<{ provider: string; status: number | null; message: string }> = [];

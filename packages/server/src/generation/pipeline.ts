@@ -5,6 +5,7 @@ import { toGatewayError } from '../errors/to-error-response.js';
 import { GenerationMeter } from '../ledger/generation-meter.js';
 import type { InflightJournal } from '../ledger/inflight-journal.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { CancelSignal } from '../providers/cancel-signal.js';
 import { toTransportError } from '../providers/upstream-client.js';
 import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { ModelCatalog } from '../routing/model-catalog.js';
@@ -144,7 +145,7 @@ export class GenerationPipeline {
     meter: GenerationMeter,
     plan: RoutePlan,
     held: HeldRequest,
-    signal: AbortSignal,
+    signal: CancelSignal,
   ): Promise<Dispatched> {
     return dispatchWithFallback(meter, plan, held.callOf, signal, this.#deps.endpointStats);
   }
@@ -156,7 +157,7 @@ export class GenerationPipeline {
     meter: GenerationMeter,
     plan: RoutePlan,
     held: HeldRequest,
-    gone: AbortSignal,
+    gone: CancelSignal,
   ): Promise<string> {
     const dispatched = await this.#dispatch(meter, plan, held, gone);
     const { candidate } = dispatched;
@@ -195,7 +196,7 @@ export class GenerationPipeline {
 async function readUpstream(
   meter: GenerationMeter,
   dispatched: Dispatched,
-  signal: AbortSignal,
+  signal: CancelSignal,
   read: (json: unknown) => ReadResponse,
 ): Promise<ReadResponse> {
   const { response, candidate } = dispatched;

@@ -1,3 +1,5 @@
+import type { CancelSignal } from '../providers/cancel-signal.js';
+
 /**
  * Where the pipeline writes a generation's response: one JSON body, or an SSE stream. The pipeline
  * knows nothing of the HTTP framework serving it; the HTTP layer adapts its reply to this (see
@@ -6,7 +8,7 @@
  */
 export interface ResponseSink {
   /** Aborted when the client goes away before the response is complete. */
-  readonly gone: AbortSignal;
+  readonly gone: CancelSignal;
   /** The generation id, exposed before any byte of the body (`x-generation-id`). */
   exposeId(id: string): void;
   /** Sends a complete JSON body with status 200. */

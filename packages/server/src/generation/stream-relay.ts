@@ -4,6 +4,7 @@ import { toStreamError } from '../errors/to-error-response.js';
 import type { GenerationMeter } from '../ledger/generation-meter.js';
 import type { FinishedGeneration } from '../ledger/generation-record.js';
 import type { InflightJournal } from '../ledger/inflight-journal.js';
+import { CancelSignal } from '../providers/cancel-signal.js';
 import type { NativeUsage, StreamParser, UpstreamChunk } from '../providers/provider-adapter.js';
 import { toTransportError } from '../providers/upstream-client.js';
 import type { EndpointStats } from '../routing/endpoint-stats.js';
@@ -211,16 +212,16 @@ export async function relayStream<Choice extends StreamedChoice>(
   meter: GenerationMeter,
   sink: ResponseSink,
   codec: StreamCodec<Choice>,
-  dispatch: (signal: AbortSignal) => Promise<Dispatched>,
+  dispatch: (signal: CancelSignal) => Promise<Dispatched>,
 ): Promise<void> {
   // One signal for the upstream request: the client leaving aborts it, and so does the relay
   // when it stops reading (client gone mid-write, upstream failure).
-  const upstream = new AbortController();
+  const upstream = new CancelSignal();
   const abortUpstream = () => upstream.abort();
   if (sink.gone.aborted) upstream.abort();
-  else sink.gone.addEventListener('abort', abortUpstream, { once: true });
+  else sink.gone.once('abort', abortUpstream);
   try {
-    const dispatched = await dispatch(upstream.signal);
+    const dispatched = await dispatch(upstream);
     await journalBeforeExposing(deps, meter, dispatched, abortUpstream);
     try {
       await relay(deps, meter, sink, codec, dispatched, upstream);
@@ -228,7 +229,7 @@ export async function relayStream<Choice extends StreamedChoice>(
       deps.journal.done(meter.id);
     }
   } finally {
-    sink.gone.removeEventListener('abort', abortUpstream);
+    sink.gone.off('abort', abortUpstream);
   }
 }
 
@@ -239,7 +240,7 @@ async function relay<Choice extends StreamedChoice>(
   sink: ResponseSink,
   codec: StreamCodec<Choice>,
   { response, candidate }: Dispatched,
-  controller: AbortController,
+  upstream: CancelSignal,
 ): Promise<void> {
   const { endpoint } = candidate;
   sink.openStream();
@@ -267,16 +268,16 @@ async function relay<Choice extends StreamedChoice>(
   const chunks = response.body[Symbol.asyncIterator]();
   try {
     const onRelayed = (totalBytes: number) => deps.journal.relayed(meter.id, totalBytes);
-    const abortUpstream = () => controller.abort();
+    const abortUpstream = () => upstream.abort();
     await pump(chunks, parse, sink, meter, writer, state, codec, abortUpstream, onRelayed);
   } catch (error) {
     failure = GatewayError.is(error) ? error : toTransportError(error, endpoint.provider.name);
   }
-  const cancelled = controller.signal.aborted || sink.destroyed;
+  const cancelled = upstream.aborted || sink.destroyed;
   // Abort (not just destroy) the upstream request: undici drains a merely destroyed body to reuse
   // the socket, which keeps a stalled upstream generating (and its socket open) for nothing.
   if (cancelled || failure !== null) {
-    controller.abort();
+    upstream.abort();
     response.body.destroy();
   } else {
     // After the end marker the upstream closes its body; reading that end (a few bytes at most)

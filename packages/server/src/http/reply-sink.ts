@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { ResponseSink } from '../generation/response-sink.js';
+import { CancelSignal } from '../providers/cancel-signal.js';
 import { SSE_HEADERS, writeSseEvent } from '../streaming/sse.js';
 
 /**
@@ -8,18 +9,18 @@ import { SSE_HEADERS, writeSseEvent } from '../streaming/sse.js';
  * the client half-closing it (a FIN: fetch's abort, curl's Ctrl-C), which Node's HTTP server
  * alone would leave open until the response ends.
  */
-function abortOnClientClose(response: ServerResponse): AbortSignal {
-  const controller = new AbortController();
+function abortOnClientClose(response: ServerResponse): CancelSignal {
+  const gone = new CancelSignal();
   const socket = response.socket;
   const onGone = () => {
-    if (!response.writableFinished) controller.abort();
+    if (!response.writableFinished) gone.abort();
   };
   response.once('close', onGone);
   if (socket !== null) {
     socket.once('end', onGone);
     response.once('finish', () => socket.off('end', onGone));
   }
-  return controller.signal;
+  return gone;
 }
 
 /**

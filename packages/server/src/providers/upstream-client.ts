@@ -1,5 +1,6 @@
 import { type Dispatcher, Pool } from 'undici';
 import { UpstreamError } from '../errors/gateway-error.js';
+import type { CancelSignal } from './cancel-signal.js';
 import type { UpstreamCall } from './provider-adapter.js';
 
 /** Options of an {@link UpstreamClient}. */
@@ -57,7 +58,7 @@ export class UpstreamClient {
   }
 
   /** Sends a POST upstream; transport failures become UpstreamErrors, aborts propagate. */
-  async send(call: UpstreamCall, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  async send(call: UpstreamCall, signal: CancelSignal): Promise<Dispatcher.ResponseData> {
     try {
       return await this.#pool.request({
         method: 'POST',

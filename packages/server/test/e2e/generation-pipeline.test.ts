@@ -5,6 +5,7 @@ import { GatewayError } from '../../src/errors/gateway-error.js';
 import { CHAT_API } from '../../src/generation/apis/chat.js';
 import { GenerationPipeline, type GenerationRequest } from '../../src/generation/pipeline.js';
 import type { ResponseSink } from '../../src/generation/response-sink.js';
+import { CancelSignal } from '../../src/providers/cancel-signal.js';
 import type { ApiKeyRow } from '../../src/storage/storage.js';
 import { getGeneration } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
@@ -28,7 +29,7 @@ function memorySink(acceptEvents = Number.POSITIVE_INFINITY): {
   sink: ResponseSink;
   captured: Captured;
 } {
-  const gone = new AbortController();
+  const gone = new CancelSignal();
   const captured: Captured = {
     id: null,
     json: null,
@@ -38,7 +39,7 @@ function memorySink(acceptEvents = Number.POSITIVE_INFINITY): {
     destroyed: false,
   };
   const sink: ResponseSink = {
-    gone: gone.signal,
+    gone,
     exposeId: (id) => {
       captured.id = id;
     },
