@@ -2,7 +2,9 @@
 // tight loop, in µs per operation (median of several timed rounds after a warm-up).
 //
 //   node --import tsx bench/component-costs.ts [--rounds N] [--ms N] [--json] [--server DIR]
+//     [--only TEXT]
 //
+// --only TEXT runs only the rows whose component name contains TEXT (e.g. `--only meter`).
 // --server DIR measures another checkout's server (its packages/server directory), e.g. main's
 // before a change: `--server /path/to/main/packages/server`. Default: this tree's.
 //
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     ms: { type: 'string', default: '200' },
     json: { type: 'boolean', default: false },
     server: { type: 'string' },
+    only: { type: 'string' },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -265,6 +268,114 @@ const COMPONENTS: Array<{ component: string; how: string; measure: () => Promise
       return time(() => JSON.stringify(finish(facts).record));
     },
   },
+  {
+    component: 'meter: ids, one attempt, finish (facts + finishGeneration + commit)',
+    how: 'GenerationMeter of a non-stream chat generation; counts and the commit answered at once',
+    async measure() {
+      const meters = await load(['ledger/generation-meter']);
+      const Meter = meters['GenerationMeter'] as new (
+        init: unknown,
+        ledger: unknown,
+      ) => {
+        dispatched(): void;
+        attempted(candidate: unknown, status: number | null, upstreamId: string | null): void;
+        firstToken(): void;
+        finish(outcome: unknown): Promise<unknown>;
+      };
+      if (typeof Meter !== 'function') throw new Error('GenerationMeter missing');
+      const prices = await pricesOf();
+      const endpoint = {
+        id: 'Bench/bench-1',
+        provider: { name: 'Bench' },
+        prices,
+        priceVersion: 'config:bench',
+        byok: null,
+      };
+      const candidate = { model: { id: 'bench/model' }, endpoint };
+      const counted = (tokens: number) => Promise.resolve({ tokens, estimated: false });
+      // The meter's ledger, injected: token counts known, the commit durable at once.
+      const ledger = {
+        countPrompt: () => counted(45),
+        countTexts: () => counted(45),
+        countCompletion: () => counted(61),
+        commit: () => Promise.resolve(),
+      };
+      const settlement = { settle() {}, release() {} };
+      const messages = [{ role: 'user', content: PROMPT }];
+      const outcome = {
+        model: 'bench/model',
+        endpoint,
+        upstreamId: 'chatcmpl-bench',
+        finishReason: 'stop',
+        nativeFinishReason: 'stop',
+        usage: (factsFor('', prices) as { nativeUsage: unknown }).nativeUsage,
+        completionText: PROMPT,
+        cancelled: false,
+        serviceTier: null,
+      };
+      return time(async () => {
+        const meter = new Meter(
+          {
+            keyHash: 'a'.repeat(64),
+            workspaceId: 'default',
+            model: 'bench/model',
+            streamed: false,
+            apiType: 'completions',
+            messages,
+            httpReferer: null,
+            userAgent: 'bench',
+            externalUser: null,
+            sessionId: null,
+            dataRegion: 'global',
+            numMediaPrompt: 0,
+            numPromptImages: 0,
+            numInputAudioPrompt: 0,
+            nowMs: Date.now(),
+            settlement,
+            storeContent: false,
+            chargeCap: () => null,
+          },
+          ledger,
+        );
+        meter.dispatched();
+        meter.attempted(candidate, 200, null);
+        meter.firstToken();
+        await meter.finish(outcome);
+      });
+    },
+  },
+  {
+    component: 'cancel signal: AbortController + the listener undici adds and removes',
+    how: 'what each metered request made for the client leaving (and a stream for its upstream)',
+    async measure() {
+      const listener = () => undefined;
+      return time(() => {
+        const controller = new AbortController();
+        controller.signal.addEventListener('abort', listener, { once: true });
+        controller.signal.removeEventListener('abort', listener);
+        return controller.signal.aborted;
+      });
+    },
+  },
+  {
+    component: 'cancel signal: CancelSignal + the listener undici adds and removes',
+    how: 'providers/cancel-signal.ts, the emitter that replaces it',
+    async measure() {
+      const CancelSignal = (await load(['providers/cancel-signal']))['CancelSignal'] as new () => {
+        once(event: 'abort', listener: () => void): unknown;
+        removeListener(event: 'abort', listener: () => void): unknown;
+        readonly aborted: boolean;
+      };
+      if (typeof CancelSignal !== 'function') throw new Error('CancelSignal missing');
+      const listener = () => undefined;
+      return time(() => {
+        const signal = new CancelSignal();
+        signal.once('abort', listener);
+        signal.removeListener('abort', listener);
+        return signal.aborted;
+      });
+    },
+  },
   ...(['power', 'process'] as const).map((durability) => ({
     component: `SQLite commit per row, batches of 64 (${durability})`,
     how: 'storage.generations.insertMany of 64 finished rows ÷ 64 (wall time, writer thread)',
@@ -378,6 +489,7 @@ const COMPONENTS: Array<{ component: string; how: string; measure: () => Promise
 
 const rows: Row[] = [];
 for (const { component, how, measure } of COMPONENTS) {
+  if (values.only !== undefined && !component.includes(values.only)) continue;
   try {
     rows.push({ component, microseconds: await measure(), how });
   } catch (failure) {
