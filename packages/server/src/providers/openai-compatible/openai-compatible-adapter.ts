@@ -58,8 +58,8 @@ function buildOpenAICall(
   settings: AdapterSettings,
 ): UpstreamCall {
   const body: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(request)) {
-    if (!DROPPED.has(key)) body[key] = value;
+  for (const key of Object.keys(request)) {
+    if (!DROPPED.has(key)) body[key] = request[key];
   }
   body['model'] = upstreamModel;
   if (request.stream === true) {
