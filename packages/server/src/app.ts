@@ -22,7 +22,7 @@ import { registerConsentPage } from './routes/consent-page.js';
 import { registerConsole } from './routes/console.js';
 import { registerDocs } from './routes/docs.js';
 import { registerEmbeddings } from './routes/embeddings.js';
-import { registerGeneration } from './routes/generation.js';
+import { createLookupLane, registerGeneration } from './routes/generation.js';
 import { registerGenerations } from './routes/generations.js';
 import { registerHealth, registerReady } from './routes/health.js';
 import { registerKeys } from './routes/keys.js';
@@ -94,7 +94,10 @@ function installJsonBodyParser(app: FastifyInstance): void {
 
 /** Builds the gateway's Fastify app from its dependencies. Never listens by itself. */
 export function createApp(context: GatewayContext, options: AppOptions = {}): FastifyInstance {
-  const httpServer = createGatewayHttpServer(options.httpLimits ?? DEFAULTS.http);
+  const httpServer = createGatewayHttpServer(
+    options.httpLimits ?? DEFAULTS.http,
+    createLookupLane(context, options),
+  );
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
     logger: false,

@@ -22,6 +22,17 @@ const RETRY_AFTER_SECONDS = '1';
 const OVER_LIMIT = Symbol('tollgate.overLimit');
 type CountedSocket = Socket & { [OVER_LIMIT]?: true };
 
+/**
+ * Answers a request before Fastify sees it, or declines (false) and leaves it to Fastify. A lane
+ * that accepted may still hand the request on later with `fallback` (Fastify's handler), as long
+ * as it has written nothing and the request has had no side effect yet.
+ */
+export type FastLane = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  fallback: RequestListener,
+) => boolean;
+
 /** The HTTP server under Fastify, and the switch that turns new requests away during a drain. */
 export interface GatewayHttpServer {
   /** Fastify's `serverFactory`. */
@@ -71,7 +82,10 @@ function countConnections(server: Server, max: number): void {
  * request once the node drains (503). Timeouts are checked by Node's one connection sweep, not
  * by a timer per request; what expires is answered 408 by `handleClientError`.
  */
-export function createGatewayHttpServer(limits: HttpLimits): GatewayHttpServer {
+export function createGatewayHttpServer(
+  limits: HttpLimits,
+  fastLane: FastLane | null = null,
+): GatewayHttpServer {
   let draining = false;
   const draining503 = () =>
     new GatewayError(
@@ -108,6 +122,7 @@ export function createGatewayHttpServer(limits: HttpLimits): GatewayHttpServer {
             new GatewayError('invalid_request', 'Missing Host header (required by HTTP/1.1)'),
           );
         }
+        if (fastLane?.(request, response, handler) === true) return;
         handler(request, response);
       },
     );

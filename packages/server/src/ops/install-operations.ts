@@ -61,6 +61,34 @@ interface AccessLine {
   aborted?: true;
 }
 
+/** What the access log and the request metrics keep of one answered request. */
+export interface AccessFacts {
+  requestId: string;
+  generationId: string | null;
+  method: string;
+  /** The route pattern, never the URL (a query string may carry secrets). */
+  route: string;
+  status: number;
+  seconds: number;
+  /** The connection closed before the response was complete. */
+  aborted: boolean;
+}
+
+/** Counts a request and writes its one access-log line: every path that answers calls this. */
+export function logAccess(logger: Logger, metrics: GatewayMetrics, facts: AccessFacts): void {
+  metrics.observeHttp(facts.method, facts.route, facts.status, facts.seconds);
+  const line: AccessLine = {
+    request_id: facts.requestId,
+    generation_id: facts.generationId,
+    method: facts.method,
+    route: facts.route,
+    status: facts.status,
+    duration_ms: Math.round(facts.seconds * 1e6) / 1e3,
+  };
+  if (facts.aborted) line.aborted = true;
+  logger.info(line, 'request');
+}
+
 /**
  * Counts and logs every request once its response has ended or its connection closed (streams
  * included): one JSON access-log line with request id, generation id, method, route pattern,
@@ -77,17 +105,15 @@ function installAccessObserver(app: FastifyInstance, logger: Logger, metrics: Ga
     const seconds = Number(process.hrtime.bigint() - entry.started) / 1e9;
     const route = request.routeOptions.url ?? 'unmatched';
     const status = this.statusCode;
-    metrics.observeHttp(request.method, route, status, seconds);
-    const line: AccessLine = {
-      request_id: request.id,
-      generation_id: generationIdOf(reply),
+    logAccess(logger, metrics, {
+      requestId: request.id,
+      generationId: generationIdOf(reply),
       method: request.method,
       route,
       status,
-      duration_ms: Math.round(seconds * 1e6) / 1e3,
-    };
-    if (!this.writableFinished) line.aborted = true;
-    logger.info(line, 'request');
+      seconds,
+      aborted: !this.writableFinished,
+    });
   }
   app.addHook('onRequest', (request, reply, done) => {
     const raw = reply.raw as ObservedResponse;

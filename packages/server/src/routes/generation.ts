@@ -1,11 +1,34 @@
+import type { ServerResponse } from 'node:http';
 import { GetGenerationContentQuerySchema, GetGenerationQuerySchema } from '@tollgate/protocol';
 import type { FastifyInstance } from 'fastify';
+import type { Caller } from '../accounts/api-keys.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { authorize } from '../http/authorize.js';
+import { createCorsHeaders } from '../http/cors.js';
+import type { FastLane } from '../http/http-server.js';
 import { validate } from '../http/validate.js';
 import { awaitInflightRecord } from '../ledger/await-inflight-record.js';
 import { unpackContent } from '../ledger/generation-content.js';
+import { createRequestId } from '../ledger/ids.js';
+import { logAccess, type Operations } from '../ops/install-operations.js';
+import type { StoredGeneration } from '../storage/storage.js';
+
+const LOOKUP_ROUTE = '/api/v1/generation';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Another key's generation is answered exactly like a missing one; management keys read all. */
+function readableBy(
+  stored: StoredGeneration | undefined,
+  caller: Caller,
+): stored is StoredGeneration {
+  return stored !== undefined && (stored.keyHash === caller.key.hash || caller.key.isManagement);
+}
+
+/** The lookup's body: the stored record, byte for byte as committed. */
+function lookupBody(stored: StoredGeneration): string {
+  return `{"data":${stored.record}}`;
+}
 
 /**
  * `GET /api/v1/generation?id=`: the stored record, byte for byte as committed; an id still in
@@ -13,7 +36,7 @@ import { unpackContent } from '../ledger/generation-content.js';
  * generation is answered exactly like a missing one (404); management keys read all.
  */
 export function registerGeneration(app: FastifyInstance, context: GatewayContext): void {
-  app.get('/api/v1/generation', async (request, reply) => {
+  app.get(LOOKUP_ROUTE, async (request, reply) => {
     const caller = await authorize(context, request);
     const { id } = validate(GetGenerationQuerySchema, request.query, 'query');
     let stored = id.length > 128 ? undefined : await context.storage.generations.get(id);
@@ -23,10 +46,10 @@ export function registerGeneration(app: FastifyInstance, context: GatewayContext
       const keyHash = caller.key.isManagement ? null : caller.key.hash;
       stored = await awaitInflightRecord(context.inflightLookup, id, keyHash);
     }
-    if (stored === undefined || (stored.keyHash !== caller.key.hash && !caller.key.isManagement)) {
+    if (!readableBy(stored, caller)) {
       throw new GatewayError('not_found', `Generation ${id.slice(0, 128)} not found`);
     }
-    return reply.type('application/json; charset=utf-8').send(`{"data":${stored.record}}`);
+    return reply.type(JSON_TYPE).send(lookupBody(stored));
   });
 
   // The prompt and output, when `store_content` kept them (403 otherwise, as OpenRouter does).
@@ -34,7 +57,7 @@ export function registerGeneration(app: FastifyInstance, context: GatewayContext
     const caller = await authorize(context, request);
     const { id } = validate(GetGenerationContentQuerySchema, request.query, 'query');
     const stored = id.length > 128 ? undefined : await context.storage.generations.get(id);
-    if (stored === undefined || (stored.keyHash !== caller.key.hash && !caller.key.isManagement)) {
+    if (!readableBy(stored, caller)) {
       throw new GatewayError('not_found', `Generation ${id.slice(0, 128)} not found`);
     }
     const content = await context.storage.generations.getContent(id);
@@ -44,6 +67,106 @@ export function registerGeneration(app: FastifyInstance, context: GatewayContext
       });
     }
     const json = await unpackContent(content);
-    return reply.type('application/json; charset=utf-8').send(`{"data":${json}}`);
+    return reply.type(JSON_TYPE).send(`{"data":${json}}`);
+  });
+}
+
+/** `GET /api/v1/generation?id=` with nothing else in the query: all the fast lane takes. */
+const LOOKUP_PREFIX = `${LOOKUP_ROUTE}?id=`;
+
+/**
+ * Ids the fast lane reads as they are: what Tollgate and OpenRouter hand out (`gen-…`), nothing a
+ * query-string parser would decode differently. Anything else goes through Fastify's route.
+ */
+const PLAIN_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** What the fast lane needs besides the gateway's context. */
+export interface LookupLaneOptions {
+  operations?: Operations | undefined;
+  corsOrigins?: readonly string[] | undefined;
+}
+
+/**
+ * `GET /api/v1/generation?id=` answered before Fastify when the record is there to read: the
+ * hottest read of the API, where Fastify's request lifecycle cost more than the read itself
+ * (docs/decisions/0033-lookup-fast-lane.md). The lane answers only one outcome — 200 with the
+ * record, the same bytes and headers as the route above — and hands every other request to
+ * Fastify untouched: a key it cannot authenticate, a rate-limited key (its request is counted
+ * once, there), an id that is missing, in flight or another key's, any other query, a body. A
+ * request it answers is logged and counted like any other.
+ */
+export function createLookupLane(context: GatewayContext, options: LookupLaneOptions): FastLane {
+  const corsHeaders = createCorsHeaders(options.corsOrigins);
+  const operations = options.operations;
+  return (request, response, fallback) => {
+    const url = request.url;
+    if (request.method !== 'GET' || url === undefined || !url.startsWith(LOOKUP_PREFIX)) {
+      return false;
+    }
+    const id = url.slice(LOOKUP_PREFIX.length);
+    const { headers } = request;
+    const authorization = headers.authorization;
+    if (
+      authorization === undefined ||
+      !PLAIN_ID.test(id) ||
+      headers['transfer-encoding'] !== undefined ||
+      (headers['content-length'] ?? '0') !== '0'
+    ) {
+      return false;
+    }
+    const started = process.hrtime.bigint();
+    const requestId = createRequestId(Date.now());
+    readOwnRecord(context, authorization, id).then(
+      (body) => {
+        if (body === null) {
+          fallback(request, response);
+          return;
+        }
+        if (operations !== undefined) logOnClose(response, operations, requestId, started);
+        const cors = corsHeaders(headers.origin);
+        const type = { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) };
+        response.writeHead(200, cors === null ? type : { ...cors, ...type });
+        response.end(body);
+      },
+      // A failed read is answered by the route, which logs it and sends the envelope.
+      () => fallback(request, response),
+    );
+    return true;
+  };
+}
+
+/** The record's body when `authorization`'s key may read `id` with no side effect; else null. */
+async function readOwnRecord(
+  context: GatewayContext,
+  authorization: string,
+  id: string,
+): Promise<string | null> {
+  let caller: Caller;
+  try {
+    caller = await context.authenticator.authenticate(authorization);
+  } catch {
+    return null;
+  }
+  if ((caller.key.rateLimit ?? context.defaultRateLimit) !== null) return null;
+  const stored = await context.storage.generations.get(id);
+  return readableBy(stored, caller) ? lookupBody(stored) : null;
+}
+
+function logOnClose(
+  response: ServerResponse,
+  operations: Operations,
+  requestId: string,
+  started: bigint,
+): void {
+  response.once('close', () => {
+    logAccess(operations.accessLogger, operations.metrics, {
+      requestId,
+      generationId: null,
+      method: 'GET',
+      route: LOOKUP_ROUTE,
+      status: response.statusCode,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      aborted: !response.writableFinished,
+    });
   });
 }

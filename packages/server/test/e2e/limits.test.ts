@@ -4,7 +4,7 @@ import { CurrentKeySchema, GenerationRecordSchema } from '@tollgate/protocol';
 import { z } from 'zod';
 import { parseUsd } from '../../src/ledger/money.js';
 import { holdUntilAllDecided } from '../helpers/gate.js';
-import { getGeneration, postJson } from '../helpers/http.js';
+import { createKey, getGeneration, postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
 import { defaultTestConfig, startTestGateway } from '../helpers/start-test-gateway.js';
 
@@ -12,12 +12,6 @@ const messages = [{ role: 'user', content: 'count to three' }];
 const RecordWithBreakdown = GenerationRecordSchema.extend({
   cost_breakdown: z.object({ total: z.string() }),
 });
-
-async function createKey(apiUrl: string, managementKey: string, body: object): Promise<string> {
-  const response = await postJson(apiUrl, '/keys', managementKey, body);
-  assert.equal(response.status, 201);
-  return ((await response.json()) as { key: string }).key;
-}
 
 test('a limited key is refused with 402 before it can overspend, under 200 concurrent requests', async (t) => {
   const harness = await startTestGateway();

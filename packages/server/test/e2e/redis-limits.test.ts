@@ -13,7 +13,7 @@ import { type RunningGateway, startGateway } from '../../src/start-gateway.js';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
 import { holdUntilAllDecided } from '../helpers/gate.js';
-import { postJson } from '../helpers/http.js';
+import { createKey, postJson } from '../helpers/http.js';
 import { journaledStreamFacts, leaveJournaledStream } from '../helpers/journaled-stream.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
 import { freshRedisPrefix, TEST_REDIS_URL } from '../helpers/redis-prefix.js';
@@ -81,12 +81,6 @@ async function startNodes(
     );
   }
   return { nodes, upstream, adminKey, api: (index) => `${nodes[index]?.url}/api/v1` };
-}
-
-async function createKey(apiUrl: string, adminKey: string, body: object): Promise<string> {
-  const response = await postJson(apiUrl, '/keys', adminKey, body);
-  assert.equal(response.status, 201);
-  return ((await response.json()) as { key: string }).key;
 }
 
 /** The worst-case cost a {@link chat} request holds, as a refusal reports it (pico-USD). */

@@ -22,6 +22,19 @@ export function postJson(
   });
 }
 
+/** Creates an API key through `POST /keys` (201 asserted); resolves with the new key. */
+export async function createKey(
+  apiUrl: string,
+  managementKey: string,
+  body: object,
+): Promise<string> {
+  const response = await postJson(apiUrl, '/keys', managementKey, body);
+  if (response.status !== 201) {
+    throw new Error(`POST /keys answered ${response.status}: ${await response.text()}`);
+  }
+  return ((await response.json()) as { key: string }).key;
+}
+
 /** `GET /generation?id=` with a bearer key. */
 export function getGeneration(apiUrl: string, key: string, id: string): Promise<Response> {
   return fetch(`${apiUrl}/generation?id=${encodeURIComponent(id)}`, {
