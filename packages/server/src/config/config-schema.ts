@@ -189,6 +189,11 @@ export const ConfigFileSchema = z
       .optional(),
     /** PostgreSQL connections per node (env DATABASE_POOL_SIZE wins; default 10). */
     database_pool_size: z.int().positive().max(1000).optional(),
+    /**
+     * The hottest PostgreSQL read as a named prepared statement (default true); false behind a
+     * pooler in transaction mode (env DATABASE_PREPARED_STATEMENTS wins; decision 0032).
+     */
+    database_prepared_statements: z.boolean({ error: 'must be true or false' }).optional(),
     /** What a committed record survives: power (default) or process (env TOLLGATE_DURABILITY wins). */
     durability: z.enum(DURABILITY_LEVELS).optional(),
     /** Days generation records are kept (usage survives in daily rollups); null/absent = forever. */

@@ -19,6 +19,11 @@ export const DEFAULTS = {
   durability: 'power',
   /** `DATABASE_POOL_SIZE` / `database_pool_size`: PostgreSQL connections per node. */
   postgresPoolSize: 10,
+  /**
+   * `DATABASE_PREPARED_STATEMENTS` / `database_prepared_statements`: the hottest PostgreSQL read
+   * runs as a named prepared statement (off behind a transaction-mode pooler; decision 0032).
+   */
+  postgresPreparedStatements: true,
   /** `redis_key_prefix` and `redis_failure` (decision 0008). */
   redis: { keyPrefix: 'tollgate:', failure: 'closed' },
   /** `TOLLGATE_*_MS` / `inflight:` (decision 0017): checkpoint every 1 s, lease 30 s, wait 2 s. */

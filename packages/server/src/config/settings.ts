@@ -23,12 +23,23 @@ export type StorageConfig =
       url: string;
       /** Connections per node (default 10). */
       poolSize?: number;
+      /**
+       * Run the hottest read as a named prepared statement (default true); false behind a pooler
+       * in transaction mode, such as PgBouncer, which loses named statements between transactions.
+       */
+      preparedStatements?: boolean;
     };
 
 /** {@link StorageConfig} with every field set. */
 export type StorageSettings =
   | { kind: 'sqlite'; path: string; durability: Durability }
-  | { kind: 'postgres'; url: string; poolSize: number; durability: Durability };
+  | {
+      kind: 'postgres';
+      url: string;
+      poolSize: number;
+      durability: Durability;
+      preparedStatements: boolean;
+    };
 
 /** Redis shared by every node for rate limits and credit holds (decision 0008). */
 export interface RedisSettings {
@@ -181,6 +192,12 @@ function oneOf<Choice extends string>(
   return choice;
 }
 
+/** A `true` or `false` variable, or undefined when unset. */
+function flag(environment: Environment, name: string): boolean | undefined {
+  const value = oneOf(environment, name, ['true', 'false']);
+  return value === undefined ? undefined : value === 'true';
+}
+
 /** A URL variable; the error never echoes the value, which may carry a password. */
 function url(environment: Environment, name: string, pattern: RegExp, schemes: string) {
   const value = text(environment, name);
@@ -242,7 +259,12 @@ function resolveStorage(
     override?.durability ?? fromEnvironment.durability ?? config?.durability ?? DEFAULTS.durability;
   if (override?.kind === 'sqlite') return { ...override, durability };
   if (override?.kind === 'postgres') {
-    return { ...override, poolSize: override.poolSize ?? DEFAULTS.postgresPoolSize, durability };
+    return {
+      ...override,
+      poolSize: override.poolSize ?? DEFAULTS.postgresPoolSize,
+      durability,
+      preparedStatements: override.preparedStatements ?? DEFAULTS.postgresPreparedStatements,
+    };
   }
   const url = fromEnvironment.databaseUrl ?? config?.database_url;
   if (url === undefined) return { kind: 'sqlite', path: join(dataDir, 'tollgate.db'), durability };
@@ -251,7 +273,11 @@ function resolveStorage(
     integer(environment, 'DATABASE_POOL_SIZE', 1, 1000) ??
     config?.database_pool_size ??
     DEFAULTS.postgresPoolSize;
-  return { kind: 'postgres', url, poolSize, durability };
+  const preparedStatements =
+    flag(environment, 'DATABASE_PREPARED_STATEMENTS') ??
+    config?.database_prepared_statements ??
+    DEFAULTS.postgresPreparedStatements;
+  return { kind: 'postgres', url, poolSize, durability, preparedStatements };
 }
 
 /** Redis when a URL is set (env `REDIS_URL` wins over `redis_url`), else null. */
@@ -320,6 +346,7 @@ function fromConfigFile(config: ConfigFile | null) {
  * | `TOLLGATE_NODE_ID`                | host + storage hash | owner of the in-flight journal rows    |
  * | `DATABASE_URL`                    | — (SQLite)          | `database_url`                         |
  * | `DATABASE_POOL_SIZE`              | `10`                | `database_pool_size` (PostgreSQL only) |
+ * | `DATABASE_PREPARED_STATEMENTS`    | `true`              | `database_prepared_statements` (PG)    |
  * | `TOLLGATE_DURABILITY`             | `power`             | `durability`                           |
  * | `REDIS_URL`                       | — (in memory)       | `redis_url`                            |
  * | `TOLLGATE_CHECKPOINT_INTERVAL_MS` | `1000`              | `inflight.checkpoint_interval_ms`      |

@@ -80,7 +80,9 @@ export async function createStorage(
         await database.destroy();
         throw error;
       }
-      return withPostgresLookups(createKyselyStorage(database, 'postgres'), pool);
+      return withPostgresLookups(createKyselyStorage(database, 'postgres'), pool, {
+        preparedStatements: config.preparedStatements ?? DEFAULTS.postgresPreparedStatements,
+      });
     }
     default: {
       const unknown: never = config;

@@ -273,6 +273,11 @@ describe('parseConfig errors', () => {
       }),
       line: 'oauth_callback_origins[1]: must be an origin: scheme://host[:port], no path (e.g. https://app.example.com)',
     },
+    {
+      title: 'a prepared-statements switch given as a string',
+      edit: (document) => ({ ...document, database_prepared_statements: 'off' }),
+      line: 'database_prepared_statements: must be true or false',
+    },
   ];
 
   for (const { title, edit, line } of cases) {

@@ -41,6 +41,7 @@ describe('resolveSettings: storage', () => {
       url: URL_B,
       poolSize: 4,
       durability: 'power',
+      preparedStatements: true,
     });
   });
 
@@ -50,13 +51,14 @@ describe('resolveSettings: storage', () => {
         { DATABASE_URL: URL_A, DATABASE_POOL_SIZE: '25' },
         { database_url: URL_B, database_pool_size: 4 },
       ),
-      { kind: 'postgres', url: URL_A, poolSize: 25, durability: 'power' },
+      { kind: 'postgres', url: URL_A, poolSize: 25, durability: 'power', preparedStatements: true },
     );
     assert.deepEqual(storageOf({ DATABASE_URL: URL_A }), {
       kind: 'postgres',
       url: URL_A,
       poolSize: DEFAULTS.postgresPoolSize,
       durability: 'power',
+      preparedStatements: DEFAULTS.postgresPreparedStatements,
     });
   });
 
@@ -91,6 +93,57 @@ describe('resolveSettings: storage', () => {
       /TOLLGATE_DURABILITY must be one of power, process, got "disk"/,
     );
     assert.throws(() => parseConfig({ durability: 'fsync' }, {}), /durability/);
+  });
+
+  test('takes the prepared-statements switch from DATABASE_PREPARED_STATEMENTS, else the config file, else true', () => {
+    const prepared = (environment: Record<string, string>, document?: unknown) => {
+      const storage = storageOf({ DATABASE_URL: URL_A, ...environment }, document);
+      assert.equal(storage.kind, 'postgres');
+      return storage.kind === 'postgres' ? storage.preparedStatements : undefined;
+    };
+    assert.equal(DEFAULTS.postgresPreparedStatements, true);
+    assert.equal(prepared({}), true);
+    assert.equal(prepared({}, { database_prepared_statements: false }), false);
+    assert.equal(prepared({ DATABASE_PREPARED_STATEMENTS: 'false' }), false);
+    assert.equal(
+      prepared({ DATABASE_PREPARED_STATEMENTS: 'true' }, { database_prepared_statements: false }),
+      true,
+    );
+    assert.equal(
+      prepared({ DATABASE_PREPARED_STATEMENTS: 'false' }, { database_prepared_statements: true }),
+      false,
+    );
+    // An empty value counts as unset, as for every variable.
+    assert.equal(prepared({ DATABASE_PREPARED_STATEMENTS: '' }), true);
+    // A program's own storage option is taken whole, as for the pool size: unset, it defaults.
+    const chosen = (option: { preparedStatements?: boolean }) =>
+      resolveSettings({ DATABASE_PREPARED_STATEMENTS: 'true' }, null, {
+        storage: { kind: 'postgres', url: URL_A, ...option },
+      }).storage;
+    const expected = { kind: 'postgres', url: URL_A, poolSize: 10, durability: 'power' };
+    assert.deepEqual(chosen({ preparedStatements: false }), {
+      ...expected,
+      preparedStatements: false,
+    });
+    assert.deepEqual(chosen({}), { ...expected, preparedStatements: true });
+  });
+
+  test('refuses a prepared-statements switch that is not true or false', () => {
+    for (const value of ['0', 'no', 'TRUE', 'off']) {
+      assert.throws(
+        () => storageOf({ DATABASE_URL: URL_A, DATABASE_PREPARED_STATEMENTS: value }),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          error.message ===
+            `DATABASE_PREPARED_STATEMENTS must be one of true, false, got "${value}"`,
+      );
+    }
+    assert.throws(
+      () => parseConfig({ database_prepared_statements: 'false' }, {}),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /database_prepared_statements: must be true or false/.test(error.message),
+    );
   });
 });
 
@@ -233,6 +286,7 @@ describe('resolveSettings: the process and its limits', () => {
       url: URL_A,
       poolSize: 10,
       durability: 'power',
+      preparedStatements: true,
     });
     // Without TOLLGATE_NODE_ID, the node id follows the storage the program chose.
     const chosen = resolveSettings({}, null, { storage: { kind: 'postgres', url: URL_A } });
