@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { createStorage } from '../../src/storage/create-storage.js';
+import { createPostgresPool, withMigrationLock } from '../../src/storage/dialects/postgres.js';
 import { migrationProvider } from '../../src/storage/migrations/index.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
 
@@ -36,5 +38,31 @@ test('several nodes starting at once on a fresh PostgreSQL database migrate it e
     for (const storage of storages) assert.equal(await storage.generations.count(), 0);
   } finally {
     await Promise.all(storages.map((storage) => storage.close()));
+  }
+});
+
+test('a migration whose connection dies mid-way fails its start with an error, not the process', async (t) => {
+  const database = await createFreshPostgresDatabase();
+  t.after(() => database.drop());
+  const pool = createPostgresPool({ url: database.url, poolSize: 2 });
+  const killer = new pg.Client({ connectionString: database.url });
+  await killer.connect();
+  try {
+    // The server ends the migrating session (a restart, a failover, a pooler dropping it): the
+    // checked-out client emits 'error', which with no listener would crash the whole process.
+    await assert.rejects(
+      withMigrationLock(pool, async (kysely) => {
+        const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(kysely);
+        await killer.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+        await sql`SELECT 1`.execute(kysely);
+      }),
+    );
+    // The pool still serves: the dead connection was discarded.
+    const { rows } = await pool.query<{ one: number }>('SELECT 1 AS one');
+    assert.equal(rows[0]?.one, 1);
+  } finally {
+    // Both end before the database is dropped (which would terminate their sessions).
+    await killer.end();
+    await pool.end();
   }
 });

@@ -68,6 +68,12 @@ export async function withMigrationLock(
 ): Promise<void> {
   const client = await pool.connect();
   let broken: unknown;
+  // A checked-out client reports a dead connection (the server restarting, a pooler dropping it)
+  // as an 'error' event besides failing its query: unheard, that event would crash the process.
+  const onError = (error: Error) => {
+    broken ??= error;
+  };
+  client.on('error', onError);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
     // Kysely releases a connection after each use; this one stays ours until the lock is released.
@@ -85,6 +91,8 @@ export async function withMigrationLock(
     throw error;
   } finally {
     // A connection whose unlock may not have run is discarded, which ends its session and lock.
-    client.release(broken instanceof Error ? broken : undefined);
+    // A broken client is discarded but may still report its socket's end: it keeps the listener.
+    if (broken === undefined) client.off('error', onError);
+    client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
   }
 }
