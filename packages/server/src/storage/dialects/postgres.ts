@@ -44,6 +44,13 @@ export function createPostgresPool(options: PostgresOptions): pg.Pool {
   // An idle client whose server connection dies emits 'error' on the pool; without a listener
   // that would crash the process. The next query gets a fresh connection.
   pool.on('error', () => undefined);
+  // A checked-out client (a Kysely transaction between two queries, the migration lock's session)
+  // emits it on itself, where the pool listens only while the client is idle: every client gets
+  // a listener for life. Its query fails on its own, and the pool discards the dead client when
+  // it comes back.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 
@@ -68,12 +75,6 @@ export async function withMigrationLock(
 ): Promise<void> {
   const client = await pool.connect();
   let broken: unknown;
-  // A checked-out client reports a dead connection (the server restarting, a pooler dropping it)
-  // as an 'error' event besides failing its query: unheard, that event would crash the process.
-  const onError = (error: Error) => {
-    broken ??= error;
-  };
-  client.on('error', onError);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
     // Kysely releases a connection after each use; this one stays ours until the lock is released.
@@ -91,8 +92,6 @@ export async function withMigrationLock(
     throw error;
   } finally {
     // A connection whose unlock may not have run is discarded, which ends its session and lock.
-    // A broken client is discarded but may still report its socket's end: it keeps the listener.
-    if (broken === undefined) client.off('error', onError);
     client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
   }
 }
