@@ -25,14 +25,19 @@ async function probe(work: () => Promise<unknown>): Promise<CheckState> {
   }
 }
 
-/** Builds the readiness probe: storage answers a lookup, Redis (when configured) a PING. */
+/**
+ * Builds the readiness probe: storage answers a lookup and still acknowledges writes (a failed
+ * WAL sync stops them until a restart), Redis (when configured) a PING.
+ */
 export function createReadinessCheck(
   storage: Storage,
   redis: RedisConnection | null,
 ): ReadinessCheck {
   return async () => {
     const [storageState, redisState] = await Promise.all([
-      probe(() => storage.generations.get(PROBE_ID)),
+      storage.writeFailure() === null
+        ? probe(() => storage.generations.get(PROBE_ID))
+        : Promise.resolve<CheckState>('unavailable'),
       redis === null ? Promise.resolve<CheckState>('not_configured') : probe(() => redis.ping()),
     ]);
     return {

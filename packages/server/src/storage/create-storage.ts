@@ -120,6 +120,7 @@ function withWriteBatch(storage: Storage, main: MainConnection): Storage {
       commit(() => write(...args));
   return {
     ...storage,
+    writeFailure: () => walSync?.failure() ?? storage.writeFailure(),
     generations: { ...storage.generations, insertMany: run(batch.insertGenerations) },
     inflight: {
       ...storage.inflight,

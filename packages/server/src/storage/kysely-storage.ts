@@ -386,6 +386,7 @@ export function createKyselyStorage(
     retention: createRetentionStore(database, dialect),
     reports: createReportStore(database),
     authCodes: createAuthCodeStore(database),
+    writeFailure: () => null,
     close: () => database.destroy(),
   };
 }

@@ -348,5 +348,10 @@ export interface Storage {
   readonly retention: RetentionStore;
   readonly reports: ReportStore;
   readonly authCodes: AuthCodeStore;
+  /**
+   * Why durable writes stopped for good — a failed fdatasync of the SQLite WAL, after which no
+   * later write is acknowledged until a restart (decision 0031) — or null. `GET /ready` reports it.
+   */
+  writeFailure(): Error | null;
   close(): Promise<void>;
 }

@@ -13,6 +13,8 @@ export interface WalSync {
    * commit returned. Rejects when the fdatasync that would cover it failed.
    */
   sync(): Promise<void>;
+  /** The failure that stopped every sync for good, or null. */
+  failure(): Error | null;
   /** Waits for the sync in flight, then closes the file descriptor. */
   close(): Promise<void>;
 }
@@ -80,6 +82,7 @@ export function openWalSync(databasePath: string, fdatasync: Fdatasync = fsFdata
         if (inFlight === null) start();
       });
     },
+    failure: () => failure,
     async close() {
       if (closed) return;
       closed = true;

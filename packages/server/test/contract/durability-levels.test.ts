@@ -13,6 +13,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { DURABILITY_LEVELS } from '../../src/config/durability.js';
+import { createReadinessCheck } from '../../src/ops/readiness.js';
 import { createStorage } from '../../src/storage/create-storage.js';
 import { createPostgresKysely, createPostgresPool } from '../../src/storage/dialects/postgres.js';
 import { createSqliteKysely, openSqliteDatabase } from '../../src/storage/dialects/sqlite.js';
@@ -186,6 +187,26 @@ test('SQLite at power: a failed fdatasync rejects the commit, and every later on
   // The kernel may have dropped the pages that failed: no later sync can vouch for them.
   await assert.rejects(storage.inflight.deleteMany(['gen-none']), /fdatasync .* failed/);
   assert.equal(sync.calls.length, 1);
+});
+
+test('SQLite at power: after a failed fdatasync the node reports itself not ready (GET /ready)', async (t) => {
+  const sync = gatedFdatasync();
+  const { storage } = await powerStorage(t, sync.fdatasync);
+  const ready = createReadinessCheck(storage, null);
+  assert.deepEqual(await ready(), {
+    ready: true,
+    checks: { storage: 'ok', redis: 'not_configured' },
+  });
+  const commit = watch(storage.generations.insertMany([generationRow()]));
+  await sync.called(1);
+  sync.calls[0]?.finish(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+  await commit.done;
+  assert.match(String(storage.writeFailure()), /fdatasync of the SQLite WAL failed: EIO/);
+  // Reads still work, but every write fails until a restart: a load balancer must route away.
+  assert.deepEqual(await ready(), {
+    ready: false,
+    checks: { storage: 'unavailable', redis: 'not_configured' },
+  });
 });
 
 test('SQLite at power: commits made during a sync share the next one (group fdatasync)', async (t) => {
