@@ -4,7 +4,12 @@ import { ChatCompletionSchema, GenerationRecordSchema } from '@tollgate/protocol
 import { createGate } from '../helpers/gate.js';
 import { getGeneration, postJson, readSse } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
-import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
+import {
+  defaultTestConfig,
+  startTestGateway,
+  startTestGatewayFor,
+  type TestGateway,
+} from '../helpers/start-test-gateway.js';
 
 const GENERATION_ID = /^gen-\d{10}-[A-Za-z0-9]{20}$/;
 const messages = [{ role: 'user', content: 'Say hello' }];
@@ -208,6 +213,41 @@ describe('POST /api/v1/chat/completions', () => {
     gate.open();
     await harness.upstream.settled();
     assert.equal(harness.upstream.connections, connections);
+  });
+
+  // The guard: without the cut, the upstream request would stay open for the whole timeout.
+  test('an upstream that goes on sending after its end marker is cut off after 64 KiB more', {
+    timeout: 60_000,
+  }, async (t) => {
+    // A timeout far longer than the test: only the 64 KiB cut can close the upstream request.
+    const own = await startTestGatewayFor(t, {
+      config: (url) => defaultTestConfig(url, 10 * 60_000),
+    });
+    const never = createGate();
+    t.after(() => never.open());
+    own.upstream.route('/v1/chat/completions', {
+      kind: 'sse',
+      events: [
+        ...openAIStreamEvents({
+          contents: ['Hi'],
+          usage: { prompt_tokens: 2, completion_tokens: 1 },
+        }),
+        // 256 KiB of whatever after [DONE], then the body stays open.
+        ...Array.from({ length: 4 }, () => 'x'.repeat(64 * 1024)),
+      ],
+      gate: never.opened,
+      gateAfter: Number.POSITIVE_INFINITY,
+    });
+    const response = await postJson(own.apiUrl, '/chat/completions', own.key, {
+      model: 'test/model',
+      messages,
+      stream: true,
+    });
+    assert.equal((await readSse(response)).done, true);
+    // The gateway stops reading past 64 KiB and closes that upstream request: it settles although
+    // the upstream never ends it.
+    await own.upstream.settled();
+    assert.equal(own.upstream.openRequests, 0);
   });
 
   test('decides streaming from body.stream alone, never from the Accept header', async () => {
