@@ -138,6 +138,41 @@ export const GetGenerationContentQuerySchema = z.object({
   }),
 });
 
+/** One upstream attempt that failed before the error a generation returned. */
+export const GenerationContentErrorAttemptSchema = z.object({
+  code: z
+    .int()
+    .describe(
+      "HTTP status the attempt returned; for an attempt that got no response (unreachable, timed out), the gateway's status for that failure.",
+    ),
+  message: z.string().describe('Error message of the attempt.'),
+  provider_name: z.string().nullable().describe('Provider that served the attempt.'),
+  raw: z
+    .string()
+    .nullable()
+    .describe("The provider's raw error body, cut to 4 KiB, when the error carried one."),
+});
+
+/** The stored failure of a generation: the error its client received, and what came before. */
+export const GenerationContentErrorSchema = z.object({
+  message: z.string().nullable().describe('Error message returned to the client.'),
+  status: z
+    .int()
+    .nullable()
+    .describe("Status returned to the client (a stream's error chunk `code` once it had started)."),
+  provider_name: z
+    .string()
+    .nullable()
+    .describe('Provider whose error was returned; null when the gateway itself failed it.'),
+  raw: z
+    .string()
+    .nullable()
+    .describe("The provider's raw error body, cut to 4 KiB, when the error carried one."),
+  previous_errors: z
+    .array(GenerationContentErrorAttemptSchema)
+    .describe('Every upstream attempt that failed before the returned error, in attempt order.'),
+});
+
 /** `GET /api/v1/generation/content` response: what was sent and produced, when stored. */
 export const GenerationContentResponseSchema = z.object({
   data: z.object({
@@ -148,6 +183,11 @@ export const GenerationContentResponseSchema = z.object({
       completion: z.string().describe('Content and tool calls.'),
       reasoning: z.string().nullable(),
     }),
-    error: z.string().nullable(),
+    error: GenerationContentErrorSchema.nullable().describe(
+      'The stored failure of a failed generation; null when it succeeded (fallbacks included) or the client left.',
+    ),
   }),
 });
+
+/** The stored failure of a generation (`error` of `GET /api/v1/generation/content`). */
+export type GenerationContentError = z.infer<typeof GenerationContentErrorSchema>;

@@ -60,6 +60,8 @@ export async function recordFailure(
     completionText: '',
     cancelled,
     serviceTier: null,
+    // An error names the provider it came from (UpstreamError); one that does not is the gateway's.
+    failure: cancelled ? undefined : { error, providerName: null },
   });
   throw error;
 }
@@ -112,6 +114,7 @@ export async function dispatchWithFallback(
       if (signal.aborted) return recordFailure(meter, candidate, clientGone(), true);
       stats.recordFailure(endpoint.id);
       lastError = markByok(error, endpoint);
+      meter.attemptFailed(candidate, null, lastError);
       previous.push({
         provider: endpoint.provider.name,
         status: null,
@@ -124,6 +127,7 @@ export async function dispatchWithFallback(
     if (response.statusCode < 400) return { response, candidate };
     const error = await readUpstreamError(endpoint, response);
     stats.recordFailure(endpoint.id);
+    meter.attemptFailed(candidate, response.statusCode, error);
     lastError = error;
     previous.push({
       provider: endpoint.provider.name,

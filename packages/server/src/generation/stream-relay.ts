@@ -285,7 +285,9 @@ async function relay<Choice extends StreamedChoice>(
     // connection per stream. A body that goes on past the marker is cut after 64 KiB.
     void readPastEnd(chunks, 64 * 1024).catch(() => undefined);
   }
-  if (failure !== null && !cancelled) state.finishReason = 'error';
+  // The error the client is about to see in the stream's error chunk (stored content only).
+  const failed = failure !== null && !cancelled;
+  if (failed) state.finishReason = 'error';
   let finished: FinishedGeneration | null = null;
   try {
     finished = await meter.finish({
@@ -299,6 +301,7 @@ async function relay<Choice extends StreamedChoice>(
       output: state.stored ?? undefined,
       cancelled,
       serviceTier: state.serviceTier,
+      failure: failed ? { error: failure, providerName: endpoint.provider.name } : undefined,
     });
   } catch (error) {
     deps.logger.error({ err: error, generationId: meter.id }, 'generation commit failed');

@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw } from 'node:zlib';
+import type { GenerationContentError } from '@tollgate/protocol';
 
 const deflate = promisify(deflateRaw);
 const inflate = promisify(inflateRaw);
@@ -8,7 +9,8 @@ const inflate = promisify(inflateRaw);
 export interface GenerationContent {
   input: { messages: unknown[] } | { prompt: unknown };
   output: { completion: string; reasoning: string | null };
-  error: string | null;
+  /** The failure of a failed generation (to-content-error.ts); null when it succeeded. */
+  error: GenerationContentError | null;
 }
 
 /**

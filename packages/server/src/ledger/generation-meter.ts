@@ -9,6 +9,7 @@ import type { PendingFacts } from './inflight-journal.js';
 import type { Ledger } from './ledger.js';
 import type { MeteredEndpoint } from './metered-endpoint.js';
 import type { Pico } from './money.js';
+import { type FailedAttempt, type ReturnedFailure, toContentError } from './to-content-error.js';
 
 /** What is known about a generation when its request arrives. */
 export interface MeterInit {
@@ -81,6 +82,11 @@ export interface GenerationOutcome {
   output?: { completion: string; reasoning: string | null } | undefined;
   cancelled: boolean;
   serviceTier: string | null;
+  /**
+   * The error a failed generation returned to its client (stored content only; absent when it
+   * succeeded or nobody was left to see it).
+   */
+  failure?: ReturnedFailure | undefined;
 }
 
 const elapsed = (from: number | null, to: number | null): number | null =>
@@ -98,6 +104,8 @@ export class GenerationMeter {
   readonly #ledger: Ledger;
   readonly #receivedAt = performance.now();
   readonly #attempts: ProviderResponse[] = [];
+  /** Failed upstream attempts, kept only when content is stored (its `previous_errors`). */
+  readonly #failures: FailedAttempt[] = [];
   readonly #promptTokens: Promise<TokenCount | null>;
   #dispatchedAt: number | null = null;
   #firstTokenAt: number | null = null;
@@ -141,6 +149,20 @@ export class GenerationMeter {
     const latency = elapsed(this.#dispatchedAt, performance.now());
     if (latency !== null) attempt.latency = latency;
     this.#attempts.push(attempt);
+  }
+
+  /**
+   * An upstream attempt failed with `error` (`status`: the HTTP status it returned, null when none
+   * came back). Only stored content reads it; the record's `provider_responses` come from
+   * {@link attempted}.
+   */
+  attemptFailed(
+    candidate: { endpoint: MeteredEndpoint },
+    status: number | null,
+    error: unknown,
+  ): void {
+    if (!this.#init.storeContent) return;
+    this.#failures.push({ error, status, providerName: candidate.endpoint.provider.name });
   }
 
   /** The first token arrived (idempotent). */
@@ -189,8 +211,8 @@ export class GenerationMeter {
           : // Token-id prompts are not kept by the meter: unknown, so null.
             { prompt: 'texts' in prompt ? prompt.texts : null },
       output: outcome.output ?? { completion: outcome.completionText, reasoning: null },
-      // The record keeps no error message (only finish_reason `error`).
-      error: null,
+      // Content only: the record itself keeps no error message (only finish_reason `error`).
+      error: outcome.failure === undefined ? null : toContentError(outcome.failure, this.#failures),
     });
   }
 
