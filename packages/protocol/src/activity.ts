@@ -177,7 +177,21 @@ export const GenerationContentErrorSchema = z.object({
 export const GenerationContentResponseSchema = z.object({
   data: z.object({
     input: z
-      .union([z.object({ messages: z.array(z.unknown()) }), z.object({ prompt: z.unknown() })])
+      .union([
+        z.object({ messages: z.array(z.unknown()) }),
+        z.object({
+          prompt: z
+            .string()
+            .nullable()
+            .describe(
+              'The prompt as one string (several texts joined by a newline); null for token ids.',
+            ),
+          prompts: z
+            .array(z.string())
+            .optional()
+            .describe('Tollgate: each text of a request that sent several, exactly.'),
+        }),
+      ])
       .describe('Chat `messages`, or the `prompt` of legacy completions and embeddings.'),
     output: z.object({
       completion: z.string().describe('Content and tool calls.'),

@@ -51,6 +51,16 @@ export interface MeterInit {
  */
 export type PlainPrompt = { texts: readonly string[] } | { tokenIds: number };
 
+/**
+ * The stored input of a legacy completion or an embedding: `prompt` is one string, as strict
+ * clients read it (`@openrouter/sdk` requires a string); a request of several texts keeps them
+ * joined by a newline there, and each of them, exactly, in `prompts` (Tollgate's extension).
+ */
+function promptContent(texts: readonly string[]): { prompt: string; prompts?: readonly string[] } {
+  if (texts.length === 1) return { prompt: texts[0] as string };
+  return { prompt: texts.join('\n'), prompts: texts };
+}
+
 function countPromptOf(init: MeterInit, ledger: Ledger): Promise<TokenCount | null> {
   const prompt = init.plainPrompt;
   if (prompt === undefined) return ledger.countPrompt(init.messages);
@@ -209,7 +219,9 @@ export class GenerationMeter {
         prompt === undefined
           ? { messages: this.#init.messages }
           : // Token-id prompts are not kept by the meter: unknown, so null.
-            { prompt: 'texts' in prompt ? prompt.texts : null },
+            'texts' in prompt
+            ? promptContent(prompt.texts)
+            : { prompt: null },
       output: outcome.output ?? { completion: outcome.completionText, reasoning: null },
       // Content only: the record itself keeps no error message (only finish_reason `error`).
       error: outcome.failure === undefined ? null : toContentError(outcome.failure, this.#failures),

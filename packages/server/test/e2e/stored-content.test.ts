@@ -4,6 +4,7 @@ import { ErrorEnvelopeSchema, GenerationContentResponseSchema } from '@tollgate/
 import { captureLogs } from '../helpers/captured-logs.js';
 import { postJson, readSse } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
+import { openRouterSdk } from '../helpers/openrouter-clients.js';
 import { defaultTestConfig, startTestGatewayFor } from '../helpers/start-test-gateway.js';
 
 const messages = [{ role: 'user', content: 'What is on my invoice?' }];
@@ -137,5 +138,66 @@ test('stored content never reaches the logs, even at trace level', async (t) => 
   assert.ok(logs.lines.length > 0, 'the gateway logged at trace level');
   for (const line of logs.lines) {
     assert.doesNotMatch(line, /quetzal-prompt-marker|zanzibar-completion-marker/);
+  }
+});
+
+test('the stored input of legacy completions and embeddings is one prompt string, as the strict SDK reads it', async (t) => {
+  const harness = await startTestGatewayFor(t);
+  harness.upstream.route('/v1/completions', {
+    kind: 'json',
+    body: {
+      id: 'cmpl-1',
+      object: 'text_completion',
+      created: 1_700_000_000,
+      model: 'upstream-model-1',
+      choices: [
+        { index: 0, text: 'one', logprobs: null, finish_reason: 'stop' },
+        { index: 1, text: 'two', logprobs: null, finish_reason: 'stop' },
+      ],
+      usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 },
+    },
+  });
+  harness.upstream.route('/v1/embeddings', {
+    kind: 'json',
+    body: {
+      object: 'list',
+      data: [{ object: 'embedding', index: 0, embedding: [0.5, -0.25] }],
+      model: 'upstream-model-1',
+      usage: { prompt_tokens: 3, total_tokens: 3 },
+    },
+  });
+  const storing = (
+    (await (
+      await postJson(harness.apiUrl, '/keys', harness.key, { name: 'storing', store_content: true })
+    ).json()) as { key: string }
+  ).key;
+  const sdk = openRouterSdk(harness, storing);
+  const cases: Array<[string, object, object]> = [
+    ['/completions', { prompt: 'Say one' }, { prompt: 'Say one' }],
+    [
+      '/completions',
+      { prompt: ['Say one', 'Say two'] },
+      { prompt: 'Say one\nSay two', prompts: ['Say one', 'Say two'] },
+    ],
+    ['/embeddings', { input: 'an invoice' }, { prompt: 'an invoice' }],
+  ];
+  for (const [path, request, input] of cases) {
+    const response = await postJson(harness.apiUrl, path, storing, {
+      model: 'test/model',
+      ...request,
+    });
+    assert.equal(response.status, 200, path);
+    const id = response.headers.get('x-generation-id') ?? '';
+    const answer = await content(harness.apiUrl, storing, id);
+    assert.deepEqual(
+      (GenerationContentResponseSchema.parse(answer.body).data as { input: object }).input,
+      input,
+    );
+    // The strict SDK accepts it (it requires `prompt` to be a string).
+    const read = await sdk.generations.listGenerationContent({ id });
+    assert.equal(
+      (read.data.input as { prompt: string }).prompt,
+      (input as { prompt: string }).prompt,
+    );
   }
 });
