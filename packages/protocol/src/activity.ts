@@ -182,9 +182,8 @@ export const GenerationContentResponseSchema = z.object({
         z.object({
           prompt: z
             .string()
-            .nullable()
             .describe(
-              'The prompt as one string (several texts joined by a newline); null for token ids.',
+              'The prompt as one string: several texts joined by a newline; token ids as the JSON of the list (or lists) sent.',
             ),
           prompts: z
             .array(z.string())

@@ -49,7 +49,10 @@ export interface MeterInit {
  * overhead. Token ids already are tokens — the model's, not the reference tokenizer's — so their
  * number is the normalized count, flagged as estimated.
  */
-export type PlainPrompt = { texts: readonly string[] } | { tokenIds: number };
+export type PlainPrompt =
+  | { texts: readonly string[] }
+  /** `tokenIds` counts them all; `ids` are the request's lists, kept for stored content. */
+  | { tokenIds: number; ids: readonly (readonly number[])[] };
 
 /**
  * The stored input of a legacy completion or an embedding: `prompt` is one string, as strict
@@ -59,6 +62,11 @@ export type PlainPrompt = { texts: readonly string[] } | { tokenIds: number };
 function promptContent(texts: readonly string[]): { prompt: string; prompts?: readonly string[] } {
   if (texts.length === 1) return { prompt: texts[0] as string };
   return { prompt: texts.join('\n'), prompts: texts };
+}
+
+/** Token ids as the stored prompt string: their JSON, one list or the list of lists sent. */
+function tokenIdsContent(ids: readonly (readonly number[])[]): { prompt: string } {
+  return { prompt: JSON.stringify(ids.length === 1 ? ids[0] : ids) };
 }
 
 function countPromptOf(init: MeterInit, ledger: Ledger): Promise<TokenCount | null> {
@@ -218,10 +226,9 @@ export class GenerationMeter {
       input:
         prompt === undefined
           ? { messages: this.#init.messages }
-          : // Token-id prompts are not kept by the meter: unknown, so null.
-            'texts' in prompt
+          : 'texts' in prompt
             ? promptContent(prompt.texts)
-            : { prompt: null },
+            : tokenIdsContent(prompt.ids),
       output: outcome.output ?? { completion: outcome.completionText, reasoning: null },
       // Content only: the record itself keeps no error message (only finish_reason `error`).
       error: outcome.failure === undefined ? null : toContentError(outcome.failure, this.#failures),

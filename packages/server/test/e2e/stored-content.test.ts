@@ -157,14 +157,23 @@ test('the stored input of legacy completions and embeddings is one prompt string
       usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 },
     },
   });
-  harness.upstream.route('/v1/embeddings', {
-    kind: 'json',
-    body: {
-      object: 'list',
-      data: [{ object: 'embedding', index: 0, embedding: [0.5, -0.25] }],
-      model: 'upstream-model-1',
-      usage: { prompt_tokens: 3, total_tokens: 3 },
-    },
+  // One embedding per input item (a string, one token-id list, or each of a list of either).
+  harness.upstream.route('/v1/embeddings', (request) => {
+    const { input } = request.body as { input: unknown };
+    const items = Array.isArray(input) && typeof input[0] !== 'number' ? input.length : 1;
+    return {
+      kind: 'json',
+      body: {
+        object: 'list',
+        data: Array.from({ length: items }, (_, index) => ({
+          object: 'embedding',
+          index,
+          embedding: [0.5, -0.25],
+        })),
+        model: 'upstream-model-1',
+        usage: { prompt_tokens: 3, total_tokens: 3 },
+      },
+    };
   });
   const storing = (
     (await (
@@ -180,6 +189,8 @@ test('the stored input of legacy completions and embeddings is one prompt string
       { prompt: 'Say one\nSay two', prompts: ['Say one', 'Say two'] },
     ],
     ['/embeddings', { input: 'an invoice' }, { prompt: 'an invoice' }],
+    ['/embeddings', { input: [101, 2023, 102] }, { prompt: '[101,2023,102]' }],
+    ['/embeddings', { input: [[1, 2], [3]] }, { prompt: '[[1,2],[3]]' }],
   ];
   for (const [path, request, input] of cases) {
     const response = await postJson(harness.apiUrl, path, storing, {

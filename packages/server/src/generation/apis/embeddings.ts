@@ -37,7 +37,7 @@ function plainPromptOf(items: string[] | number[][]): PlainPrompt {
   }
   let tokenIds = 0;
   for (const item of items as number[][]) tokenIds += item.length;
-  return { tokenIds };
+  return { tokenIds, ids: items as number[][] };
 }
 
 /** Embeddings produce nothing: the cost is the upstream body's prompt, at most. */
