@@ -115,14 +115,15 @@ export function createLookupLane(context: GatewayContext, options: LookupLaneOpt
       return false;
     }
     const started = process.hrtime.bigint();
-    const requestId = createRequestId(Date.now());
     readOwnRecord(context, authorization, id).then(
       (body) => {
         if (body === null) {
           fallback(request, response);
           return;
         }
-        if (operations !== undefined) logOnClose(response, operations, requestId, started);
+        if (operations !== undefined) {
+          logOnClose(response, operations, createRequestId(Date.now()), started);
+        }
         const cors = corsHeaders(headers.origin);
         const type = { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) };
         response.writeHead(200, cors === null ? type : { ...cors, ...type });

@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { hashKey } from '../../src/accounts/api-keys.js';
+import type { GenerationRow } from '../../src/storage/storage.js';
 import { createGate } from '../helpers/gate.js';
 import { nextCommit, openStreamUntil, postJson } from '../helpers/http.js';
 import { openAIStreamEvents } from '../helpers/openai-fixtures.js';
-import { defaultTestConfig, startTestGateway } from '../helpers/start-test-gateway.js';
+import {
+  defaultTestConfig,
+  startTestGateway,
+  type TestGateway,
+} from '../helpers/start-test-gateway.js';
 
 const STREAMS = 1000;
 const BATCH = 100;
@@ -94,6 +99,31 @@ const NO_UPSTREAM_TIMEOUT = {
 };
 const GUARD = { timeout: 60_000 };
 
+/**
+ * Sends a non-stream chat, hangs up once `reached` (the upstream got as far as the test wants),
+ * and resolves with the committed row once the gateway has closed the upstream request too.
+ */
+async function hangUpWhen(harness: TestGateway, reached: Promise<void>): Promise<GenerationRow> {
+  const client = new AbortController();
+  const response = postJson(
+    harness.apiUrl,
+    '/chat/completions',
+    harness.key,
+    { model: 'test/model', messages: [{ role: 'user', content: 'hi' }] },
+    {},
+    client.signal,
+  );
+  await reached;
+  const committed = nextCommit(harness.gateway);
+  client.abort();
+  await assert.rejects(response);
+  const row = await committed;
+  // The upstream request is closed by the gateway: nothing is left hanging on the fake.
+  await harness.upstream.settled();
+  assert.equal(harness.upstream.openRequests, 0);
+  return row;
+}
+
 test(
   'a non-stream client that hangs up before the upstream answers cancels the upstream call',
   GUARD,
@@ -105,27 +135,11 @@ test(
       arrived.open();
       return { kind: 'hang' };
     });
-    const client = new AbortController();
-    const response = postJson(
-      harness.apiUrl,
-      '/chat/completions',
-      harness.key,
-      { model: 'test/model', messages: [{ role: 'user', content: 'hi' }] },
-      {},
-      client.signal,
-    );
-    await arrived.opened;
-    const committed = nextCommit(harness.gateway);
-    client.abort();
-    await assert.rejects(response);
-    const row = await committed;
+    const row = await hangUpWhen(harness, arrived.opened);
     assert.equal(row.cancelled, true);
     const record = JSON.parse(row.record) as Record<string, unknown>;
     assert.equal(record['cancelled'], true);
     assert.equal(record['finish_reason'], null);
-    // The upstream request is closed by the gateway: nothing is left hanging on the fake.
-    await harness.upstream.settled();
-    assert.equal(harness.upstream.openRequests, 0);
   },
 );
 
@@ -142,23 +156,8 @@ test(
       bodyStarted.open();
       return { kind: 'sse', events: ['{"id":'], gate: never.opened, gateAfter: 1 };
     });
-    const client = new AbortController();
-    const response = postJson(
-      harness.apiUrl,
-      '/chat/completions',
-      harness.key,
-      { model: 'test/model', messages: [{ role: 'user', content: 'hi' }] },
-      {},
-      client.signal,
-    );
-    await bodyStarted.opened;
-    const committed = nextCommit(harness.gateway);
-    client.abort();
-    await assert.rejects(response);
-    const row = await committed;
+    const row = await hangUpWhen(harness, bodyStarted.opened);
     assert.equal(row.cancelled, true);
     assert.equal((JSON.parse(row.record) as Record<string, unknown>)['cancelled'], true);
-    await harness.upstream.settled();
-    assert.equal(harness.upstream.openRequests, 0);
   },
 );
