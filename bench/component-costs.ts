@@ -190,8 +190,18 @@ async function pricesOf(): Promise<unknown> {
 }
 
 let sequence = 0;
+/**
+ * The server's own ids when it has createGenerationId (they decide where rows land in every index
+ * keyed by id), else random ones in the same form.
+ */
+const createGenerationId = await fn<(nowMs: number) => string>(
+  ['ledger/ids'],
+  'createGenerationId',
+).catch(() => null);
 const nextId = () =>
-  `gen-1795000000-${randomBytes(6).toString('hex')}${String(sequence++).padStart(8, '0')}`;
+  createGenerationId !== null
+    ? createGenerationId(Date.now())
+    : `gen-1795000000-${randomBytes(6).toString('hex')}${String(sequence++).padStart(8, '0')}`;
 
 interface Storage {
   generations: {
