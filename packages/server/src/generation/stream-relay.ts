@@ -6,6 +6,7 @@ import type { FinishedGeneration } from '../ledger/generation-record.js';
 import type { InflightJournal } from '../ledger/inflight-journal.js';
 import { CancelSignal } from '../providers/cancel-signal.js';
 import type { NativeUsage, StreamParser, UpstreamChunk } from '../providers/provider-adapter.js';
+import { redactUpstreamError } from '../providers/redact-provider-key.js';
 import { toTransportError } from '../providers/upstream-client.js';
 import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
@@ -271,7 +272,11 @@ async function relay<Choice extends StreamedChoice>(
     const abortUpstream = () => upstream.abort();
     await pump(chunks, parse, sink, meter, writer, state, codec, abortUpstream, onRelayed);
   } catch (error) {
-    failure = GatewayError.is(error) ? error : toTransportError(error, endpoint.provider.name);
+    // An upstream error event goes to the client and into stored content: the provider key is
+    // cut out of it, as out of an HTTP error body (dispatch.ts).
+    failure = GatewayError.is(error)
+      ? redactUpstreamError(error, endpoint.provider.settings)
+      : toTransportError(error, endpoint.provider.name);
   }
   const cancelled = upstream.aborted || sink.destroyed;
   // Abort (not just destroy) the upstream request: undici drains a merely destroyed body to reuse
