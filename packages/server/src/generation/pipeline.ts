@@ -177,6 +177,8 @@ export class GenerationPipeline {
       output: outcome.output,
       cancelled: gone.aborted,
       serviceTier: outcome.serviceTier,
+      // Finish_reason `error` (stored content only); nobody sees it once the client has left.
+      failure: gone.aborted ? undefined : outcome.failure,
     });
     recordServed(this.#deps.endpointStats, candidate, finished);
     const served = {

@@ -62,3 +62,16 @@ export function redactUpstreamError<Failure>(error: Failure, settings: KeySettin
   }
   return error;
 }
+
+/**
+ * The `error` a choice that finished with `error` carries (OpenRouter's `choices[].error`), or
+ * null, with the provider key cut out of it — in the choice itself too, which the client is sent
+ * as it is. Error paths only (a choice whose finish_reason is `error`).
+ */
+export function redactChoiceError(choice: { error?: unknown }, settings: KeySettings): unknown {
+  const error = choice.error;
+  if (error === undefined || error === null) return null;
+  const redacted = redactProviderKeyIn(error, settings);
+  if (redacted !== error) choice.error = redacted;
+  return redacted;
+}
