@@ -155,11 +155,18 @@ export const GenerationContentErrorAttemptSchema = z.object({
 
 /** The stored failure of a generation: the error its client received, and what came before. */
 export const GenerationContentErrorSchema = z.object({
-  message: z.string().nullable().describe('Error message returned to the client.'),
+  message: z
+    .string()
+    .nullable()
+    .describe(
+      "Error message returned to the client; for finish_reason `error`, the choice error's message, or a message naming the finish reason.",
+    ),
   status: z
     .int()
     .nullable()
-    .describe("Status returned to the client (a stream's error chunk `code` once it had started)."),
+    .describe(
+      "Status returned to the client (a stream's error chunk `code` once it had started); for a generation the provider ended with finish_reason `error`, its choice error's `code`, or null when it sent none.",
+    ),
   provider_name: z
     .string()
     .nullable()

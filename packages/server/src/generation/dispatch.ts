@@ -3,6 +3,7 @@ import { GatewayError, type UpstreamError } from '../errors/gateway-error.js';
 import type { GenerationMeter } from '../ledger/generation-meter.js';
 import type { CancelSignal } from '../providers/cancel-signal.js';
 import type { UpstreamCall } from '../providers/provider-adapter.js';
+import { redactProviderKey } from '../providers/redact-provider-key.js';
 import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
 import type { Candidate, RoutePlan } from '../routing/select-candidates.js';
@@ -19,13 +20,14 @@ export async function readUpstreamError(
     // A body that fails to arrive still leaves the status to report.
   }
   const { adapter, settings } = endpoint.provider;
-  // An upstream may quote the credential it was sent ("Incorrect API key provided: …"): the
-  // error goes to the client and into the record, so the key is cut out first.
-  if (settings.apiKey !== undefined && settings.apiKey.length >= 8) {
-    text = text.replaceAll(settings.apiKey, '[redacted]');
-  }
+  // The error goes to the client and into stored content: the provider key is cut out first.
   return markByok(
-    adapter.toUpstreamError(response.statusCode, text, response.headers, settings),
+    adapter.toUpstreamError(
+      response.statusCode,
+      redactProviderKey(text, settings),
+      response.headers,
+      settings,
+    ),
     endpoint,
   );
 }

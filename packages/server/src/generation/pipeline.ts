@@ -6,6 +6,7 @@ import { GenerationMeter } from '../ledger/generation-meter.js';
 import type { InflightJournal } from '../ledger/inflight-journal.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { CancelSignal } from '../providers/cancel-signal.js';
+import { redactUpstreamError } from '../providers/redact-provider-key.js';
 import { toTransportError } from '../providers/upstream-client.js';
 import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { ModelCatalog } from '../routing/model-catalog.js';
@@ -176,6 +177,8 @@ export class GenerationPipeline {
       output: outcome.output,
       cancelled: gone.aborted,
       serviceTier: outcome.serviceTier,
+      // Finish_reason `error` (stored content only); nobody sees it once the client has left.
+      failure: gone.aborted ? undefined : outcome.failure,
     });
     recordServed(this.#deps.endpointStats, candidate, finished);
     const served = {
@@ -216,6 +219,10 @@ async function readUpstream(
     return read(json);
   } catch (error) {
     const cancelled = signal.aborted;
-    return recordFailure(meter, candidate, cancelled ? clientGone() : error, cancelled);
+    if (cancelled) return recordFailure(meter, candidate, clientGone(), true);
+    // A 200 body that is no completion (an error envelope) is quoted in `metadata.raw`: the
+    // provider key is cut out of it, as out of an HTTP error body (dispatch.ts).
+    const settings = candidate.endpoint.provider.settings;
+    return recordFailure(meter, candidate, redactUpstreamError(error, settings), false);
   }
 }

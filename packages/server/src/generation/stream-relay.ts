@@ -4,8 +4,15 @@ import { toStreamError } from '../errors/to-error-response.js';
 import type { GenerationMeter } from '../ledger/generation-meter.js';
 import type { FinishedGeneration } from '../ledger/generation-record.js';
 import type { InflightJournal } from '../ledger/inflight-journal.js';
+import { finishReasonFailure } from '../ledger/to-content-error.js';
 import { CancelSignal } from '../providers/cancel-signal.js';
-import type { NativeUsage, StreamParser, UpstreamChunk } from '../providers/provider-adapter.js';
+import type {
+  AdapterSettings,
+  NativeUsage,
+  StreamParser,
+  UpstreamChunk,
+} from '../providers/provider-adapter.js';
+import { redactChoiceError, redactUpstreamError } from '../providers/redact-provider-key.js';
 import { toTransportError } from '../providers/upstream-client.js';
 import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
@@ -26,6 +33,8 @@ export interface StreamRelayDeps {
 export interface StreamedChoice {
   finish_reason: string | null;
   native_finish_reason?: string | null | undefined;
+  /** OpenRouter's `choices[].error`, on a choice that finished with `error`. */
+  error?: unknown;
 }
 
 /** How one API's stream (chat, legacy text completions) is read upstream and written out. */
@@ -58,6 +67,10 @@ interface StreamState {
   usage: NativeUsage | null;
   serviceTier: string | null;
   systemFingerprint: string | null;
+  /** The `error` of the choice that finished last, when it finished with `error` (else null). */
+  finishError: unknown;
+  /** The serving provider's settings: its key is cut out of a choice's `error`. */
+  settings: AdapterSettings;
 }
 
 /** Absorbs a chunk into the state; returns the UTF-8 bytes of completion text it carries. */
@@ -87,6 +100,9 @@ function absorb<Choice extends StreamedChoice>(
     if (choice.finish_reason !== null) {
       state.finishReason = choice.finish_reason;
       state.nativeFinishReason = choice.native_finish_reason ?? null;
+      // Before the chunk is written: the client is sent the choice's error without the key.
+      state.finishError =
+        choice.finish_reason === 'error' ? redactChoiceError(choice, state.settings) : null;
     }
   }
   return produced;
@@ -254,6 +270,8 @@ async function relay<Choice extends StreamedChoice>(
     usage: null,
     serviceTier: null,
     systemFingerprint: null,
+    finishError: null,
+    settings: endpoint.provider.settings,
   };
   // The envelope (id, provider, model, object, created) is serialized once for the stream.
   const writer = createChunkWriter({
@@ -271,7 +289,11 @@ async function relay<Choice extends StreamedChoice>(
     const abortUpstream = () => upstream.abort();
     await pump(chunks, parse, sink, meter, writer, state, codec, abortUpstream, onRelayed);
   } catch (error) {
-    failure = GatewayError.is(error) ? error : toTransportError(error, endpoint.provider.name);
+    // An upstream error event goes to the client and into stored content: the provider key is
+    // cut out of it, as out of an HTTP error body (dispatch.ts).
+    failure = GatewayError.is(error)
+      ? redactUpstreamError(error, endpoint.provider.settings)
+      : toTransportError(error, endpoint.provider.name);
   }
   const cancelled = upstream.aborted || sink.destroyed;
   // Abort (not just destroy) the upstream request: undici drains a merely destroyed body to reuse
@@ -301,7 +323,11 @@ async function relay<Choice extends StreamedChoice>(
       output: state.stored ?? undefined,
       cancelled,
       serviceTier: state.serviceTier,
-      failure: failed ? { error: failure, providerName: endpoint.provider.name } : undefined,
+      failure: failed
+        ? { error: failure, providerName: endpoint.provider.name }
+        : !cancelled && state.finishReason === 'error'
+          ? finishReasonFailure(state.finishError, state.nativeFinishReason, endpoint.provider.name)
+          : undefined,
     });
   } catch (error) {
     deps.logger.error({ err: error, generationId: meter.id }, 'generation commit failed');

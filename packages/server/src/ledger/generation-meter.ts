@@ -101,8 +101,10 @@ export interface GenerationOutcome {
   cancelled: boolean;
   serviceTier: string | null;
   /**
-   * The error a failed generation returned to its client (stored content only; absent when it
-   * succeeded or nobody was left to see it).
+   * The error a failed generation returned to its client, or for one the upstream ended with
+   * finish_reason `error`, what it said of it (stored content only; absent when it succeeded or
+   * nobody was left to see it). Stored content's `error` is set exactly when the record's
+   * finish_reason is `error` (docs/decisions/0037-stored-error-follows-finish-reason.md).
    */
   failure?: ReturnedFailure | undefined;
 }

@@ -1,5 +1,5 @@
 import type { GenerationContentError } from '@tollgate/protocol';
-import type { GatewayError } from '../errors/gateway-error.js';
+import { type GatewayError, UpstreamError } from '../errors/gateway-error.js';
 import { toGatewayError } from '../errors/to-error-response.js';
 
 /** An upstream attempt that failed, as the meter keeps it for stored content. */
@@ -18,6 +18,45 @@ export interface ReturnedFailure {
    * cut short); null when the gateway itself failed the request.
    */
   providerName: string | null;
+  /**
+   * The status the client was given when it is not the error's own: for a generation the upstream
+   * ended with finish_reason `error`, the `code` its choice's `error` carried, else null (the
+   * client got a 200 and no error code). Absent: the error's status.
+   */
+  status?: number | null | undefined;
+}
+
+/**
+ * The failure of a generation that ended normally but with finish_reason `error` (no error event,
+ * nothing thrown): what the upstream said of it in the choice's `error` (OpenRouter's
+ * `choices[].error: {code, message, metadata}`, the provider key already cut out), else a message
+ * naming the native finish reason. Only ever built on that path.
+ */
+export function finishReasonFailure(
+  choiceError: unknown,
+  nativeFinishReason: string | null,
+  providerName: string,
+): ReturnedFailure {
+  const detail =
+    typeof choiceError === 'object' && choiceError !== null
+      ? (choiceError as { message?: unknown; code?: unknown })
+      : {};
+  const native =
+    nativeFinishReason === null || nativeFinishReason === 'error'
+      ? ''
+      : ` (native_finish_reason "${nativeFinishReason}")`;
+  const message =
+    typeof detail.message === 'string' && detail.message !== ''
+      ? detail.message
+      : `The provider ended the generation with finish_reason "error"${native}`;
+  const error = new UpstreamError(
+    'upstream_error',
+    message,
+    { provider_name: providerName, raw: choiceError },
+    { retryable: false },
+  );
+  const code = detail.code;
+  return { error, providerName, status: Number.isSafeInteger(code) ? (code as number) : null };
 }
 
 /** The most of a raw upstream error body stored with the content (UTF-8 bytes). */
@@ -72,7 +111,7 @@ export function toContentError(
   }
   return {
     message: error.message,
-    status: error.status,
+    status: returned.status === undefined ? error.status : returned.status,
     provider_name: providerOf(error) ?? returned.providerName,
     raw: rawOf(error),
     previous_errors: previous,

@@ -121,6 +121,7 @@ export const CHAT_API: GenerationApi<ChatCompletionRequest, ChatChunkChoice> = {
       outcome: completionOutcome(
         completion,
         completionText(completion.choices),
+        endpoint,
         storesContent ? storedOutput(completion.choices) : undefined,
       ),
       respond: (served, finished): ChatCompletion => ({

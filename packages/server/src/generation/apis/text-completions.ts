@@ -71,7 +71,7 @@ export const TEXT_COMPLETIONS_API: GenerationApi<TextCompletionRequest, TextComp
       );
       const text = completion.choices.map((choice) => choice.text).join('');
       return {
-        outcome: completionOutcome(completion, text),
+        outcome: completionOutcome(completion, text, endpoint),
         respond: (served, finished): TextCompletion => ({
           id: served.id,
           object: 'text_completion',
