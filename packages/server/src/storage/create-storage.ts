@@ -75,7 +75,7 @@ export async function createStorage(
       });
       const database = createPostgresKysely(pool);
       try {
-        await withMigrationLock(pool, migrateToLatest);
+        await withMigrationLock(pool, (locked) => migrateToLatest(locked, { inTransaction: true }));
       } catch (error) {
         await database.destroy();
         throw error;

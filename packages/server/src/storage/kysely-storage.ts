@@ -361,9 +361,25 @@ function createCreditStore(database: Kysely<Database>): CreditStore {
   };
 }
 
+/** How {@link migrateToLatest} runs. */
+export interface MigrateOptions {
+  /**
+   * The caller already runs `database` inside a transaction (PostgreSQL's `withMigrationLock`):
+   * the migrator must not open its own, whose commit would end the caller's.
+   */
+  inTransaction?: boolean;
+}
+
 /** Runs pending migrations; throws with the failing migration's name. */
-export async function migrateToLatest(database: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db: database, provider: migrationProvider });
+export async function migrateToLatest(
+  database: Kysely<Database>,
+  options: MigrateOptions = {},
+): Promise<void> {
+  const migrator = new Migrator({
+    db: database,
+    provider: migrationProvider,
+    disableTransactions: options.inTransaction ?? false,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { type DialectAdapter, Kysely, PostgresAdapter, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DEFAULTS } from '../../config/defaults.js';
 import type { Durability } from '../../config/durability.js';
@@ -59,15 +59,45 @@ export function createPostgresKysely(pool: pg.Pool): Kysely<Database> {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
-/** `pg_advisory_lock` key of the migrator: the ASCII bytes of "tollgate" as an int8. */
+/** `pg_advisory_xact_lock` key of the migrations: the ASCII bytes of "tollgate" as an int8. */
 export const MIGRATION_LOCK_KEY = 8390043843661231205n;
 
 /**
- * Runs `work` holding the session-level advisory lock {@link MIGRATION_LOCK_KEY} on one dedicated
- * connection, with a Kysely bound to that same connection (so a pool of size 1 cannot deadlock).
- * Nodes starting at once queue on the lock: the first migrates, the others then find nothing to do.
- * Kysely's own transaction-level lock does not cover creating its bookkeeping tables, which two
- * concurrent `CREATE TABLE IF NOT EXISTS` can race on.
+ * Kysely's PostgreSQL adapter with its migration lock scoped to the transaction it runs in
+ * (`pg_advisory_xact_lock`, released by the commit or rollback). Kysely 0.28's own is a
+ * session-level `pg_advisory_lock` and `pg_advisory_unlock` around its transaction, which a
+ * transaction-mode pooler (PgBouncer) may run on two different server connections, leaving the
+ * lock held on a pooled one for good (decision 0035).
+ */
+class TransactionLockAdapter extends PostgresAdapter {
+  override async acquireMigrationLock(database: Kysely<unknown>): Promise<void> {
+    // Taken again (it is re-entrant): the migrator runs inside withMigrationLock's transaction.
+    await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`.execute(
+      database,
+    );
+  }
+
+  override async releaseMigrationLock(): Promise<void> {
+    // The transaction's end releases it.
+  }
+}
+
+/** The PostgreSQL dialect with {@link TransactionLockAdapter}. */
+class TransactionLockDialect extends PostgresDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionLockAdapter();
+  }
+}
+
+/**
+ * Runs `work` in one transaction (READ COMMITTED) that first takes the transaction-level advisory
+ * lock {@link MIGRATION_LOCK_KEY}, with a Kysely bound to that transaction's connection (so a pool
+ * of size 1 cannot deadlock), and commits it; any error rolls it back. Nodes starting at once
+ * queue on the lock: the first migrates, and the others, each statement seeing what committed
+ * before it, then find nothing to do. The lock also covers Kysely creating its bookkeeping tables,
+ * which two concurrent `CREATE TABLE IF NOT EXISTS` race on. Nothing outlives the transaction, so
+ * it works the same directly and through a transaction-mode pooler. `work` must not open
+ * transactions of its own (the migrator runs with `disableTransactions`).
  */
 export async function withMigrationLock(
   pool: pg.Pool,
@@ -76,22 +106,28 @@ export async function withMigrationLock(
   const client = await pool.connect();
   let broken: unknown;
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
-    // Kysely releases a connection after each use; this one stays ours until the lock is released.
-    const single = { connect: async () => ({ query: client.query.bind(client), release() {} }) };
-    const database = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: single as unknown as pg.Pool }),
-    });
+    // READ COMMITTED whatever the server's default: under REPEATABLE READ the snapshot would be
+    // the lock statement's, taken before the node that held the lock committed its migrations.
+    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
     try {
-      await work(database);
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+      // Kysely releases a connection after each use; this one stays ours until the commit.
+      const single = { connect: async () => ({ query: client.query.bind(client), release() {} }) };
+      await work(
+        new Kysely<Database>({
+          dialect: new TransactionLockDialect({ pool: single as unknown as pg.Pool }),
+        }),
+      );
+      await client.query('COMMIT');
+    } catch (error) {
+      // Best effort: the connection is discarded below anyway, which ends the transaction.
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
     }
   } catch (error) {
     broken = error;
     throw error;
   } finally {
-    // A connection whose unlock may not have run is discarded, which ends its session and lock.
     client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
   }
 }
