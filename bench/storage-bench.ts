@@ -16,6 +16,7 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { pino } from 'pino';
 import type { StorageConfig } from '../packages/server/src/config/settings.js';
+import { createGenerationId } from '../packages/server/src/ledger/ids.js';
 import { type CommittedFacts, Ledger } from '../packages/server/src/ledger/ledger.js';
 import { createStorage } from '../packages/server/src/storage/create-storage.js';
 import type { GenerationRow, Storage } from '../packages/server/src/storage/storage.js';
@@ -140,8 +141,9 @@ function fillId(index: number): string {
   return `gen-${1_795_000_000 + Math.floor(index / 1000)}-${createHash('md5').update(String(index)).digest('hex').slice(0, 20)}`;
 }
 
+/** A written row's id is the gateway's own (its shape decides where rows land in the indexes). */
 function writeRow(index: number): GenerationRow {
-  const id = `gen-w-${index}-${randomBytes(6).toString('hex')}`;
+  const id = createGenerationId(Date.now());
   return {
     id,
     keyHash: createHash('sha256')
