@@ -1,15 +1,16 @@
 /**
  * An upstream that quotes the provider key it was sent inside a 200 — a stream's error event, a
- * non-stream body that is an error envelope — has the key cut out as from an HTTP error body:
- * it reaches neither the client, nor stored content, nor the logs.
+ * non-stream body that is an error envelope, the `error` of any choice that finished with `error`
+ * — has the key cut out as from an HTTP error body: it reaches neither the client, nor stored
+ * content, nor the logs.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { GenerationContentResponseSchema } from '@tollgate/protocol';
 import { type CapturedLogs, captureLogs } from '../helpers/captured-logs.js';
 import { postJson, readSse } from '../helpers/http.js';
-import { openAIStreamEvents } from '../helpers/openai-fixtures.js';
-import { openRouterSdk } from '../helpers/openrouter-clients.js';
+import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
+import { fetchRecord, openRouterSdk } from '../helpers/openrouter-clients.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 
 const PROVIDER_KEY = 'sk-live-provider-7f3a9c2e41d8b6';
@@ -21,6 +22,15 @@ const quotingError = {
   code: 'invalid_api_key',
   param: { sent: `Bearer ${PROVIDER_KEY}` },
 };
+/** {@link quotingError} as the client and stored content are to see it. */
+const redactedQuotingError = {
+  ...quotingError,
+  message: 'Incorrect API key provided: [redacted]. Rotate it.',
+  param: { sent: 'Bearer [redacted]' },
+};
+/** OpenRouter's `choices[].error` of a choice that failed, quoting the key. */
+const quotingChoiceError = { code: 502, message: `Upstream refused ${PROVIDER_KEY}` };
+const redactedChoiceError = { code: 502, message: 'Upstream refused [redacted]' };
 
 describe('a provider key quoted by an upstream inside a 200 is cut out', () => {
   let harness: TestGateway;
@@ -44,8 +54,8 @@ describe('a provider key quoted by an upstream inside a 200 is cut out', () => {
     assert.equal(logs.lines.join('').includes(PROVIDER_KEY), false, 'the key reached the logs');
   });
 
-  /** The stored content's error, read with plain fetch and through the strict SDK. */
-  async function storedError(id: string): Promise<{ message: string | null; raw: string | null }> {
+  /** Stored content, read with plain fetch and through the strict SDK: neither holds the key. */
+  async function storedContent(id: string) {
     const response = await fetch(`${harness.apiUrl}/generation/content?id=${id}`, {
       headers: { authorization: `Bearer ${harness.key}` },
     });
@@ -54,9 +64,17 @@ describe('a provider key quoted by an upstream inside a 200 is cut out', () => {
     assert.equal(text.includes(PROVIDER_KEY), false, `stored content holds the key: ${text}`);
     const { data } = GenerationContentResponseSchema.parse(JSON.parse(text));
     const sdk = await openRouterSdk(harness).generations.listGenerationContent({ id });
+    assert.equal(JSON.stringify(sdk).includes(PROVIDER_KEY), false, 'the SDK read the key');
     assert.equal(sdk.data.error?.raw, data.error?.raw);
-    assert.ok(data.error !== null, 'a failed generation keeps its error');
-    return data.error;
+    assert.equal(sdk.data.output.completion, data.output.completion);
+    return data;
+  }
+
+  /** The stored content's error, which a failed generation keeps. */
+  async function storedError(id: string): Promise<{ message: string | null; raw: string | null }> {
+    const { error } = await storedContent(id);
+    assert.ok(error !== null, 'a failed generation keeps its error');
+    return error;
   }
 
   for (const [path, events] of [
@@ -93,11 +111,7 @@ describe('a provider key quoted by an upstream inside a 200 is cut out', () => {
       };
       assert.equal(last.error.message, 'Incorrect API key provided: [redacted]. Rotate it.');
       // The raw event keeps its shape, the key cut out wherever it was.
-      assert.deepEqual(last.error.metadata.raw, {
-        ...quotingError,
-        message: 'Incorrect API key provided: [redacted]. Rotate it.',
-        param: { sent: 'Bearer [redacted]' },
-      });
+      assert.deepEqual(last.error.metadata.raw, redactedQuotingError);
 
       const error = await storedError(id);
       assert.equal(error.message, last.error.message);
@@ -118,5 +132,74 @@ describe('a provider key quoted by an upstream inside a 200 is cut out', () => {
     assert.match(text, /Bearer \[redacted\]/);
     const error = await storedError(id);
     assert.match(error.raw ?? '', /Incorrect API key provided: \[redacted\]/);
+  });
+
+  test('chat, non-stream, two choices: the error of the second, quoting the key, is answered without it', async () => {
+    // The gateway accepts only `n: 1`; an upstream may still send more than one choice.
+    const body = openAIChatCompletion({ content: 'First' });
+    const first = body.choices[0];
+    assert.ok(first !== undefined);
+    harness.upstream.route('/v1/chat/completions', {
+      kind: 'json',
+      body: {
+        ...body,
+        choices: [
+          first,
+          {
+            ...first,
+            index: 1,
+            message: { ...first.message, content: 'Sec' },
+            finish_reason: 'error',
+            error: quotingChoiceError,
+          },
+        ],
+      },
+    });
+    const response = await postJson(harness.apiUrl, '/chat/completions', harness.key, {
+      model: 'test/model',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.equal(text.includes(PROVIDER_KEY), false, `the answer holds the key: ${text}`);
+    const answer = JSON.parse(text) as { id: string; choices: Array<{ error?: unknown }> };
+    assert.equal(answer.choices[0]?.error, undefined);
+    assert.deepEqual(answer.choices[1]?.error, redactedChoiceError);
+    // The record follows the first choice, which finished normally: no stored error.
+    assert.equal((await fetchRecord(harness, answer.id)).finish_reason, 'stop');
+    const stored = await storedContent(answer.id);
+    assert.equal(stored.output.completion, 'FirstSec');
+    assert.equal(stored.error, null);
+  });
+
+  test('legacy completions, two prompts, both failing: the error of every choice is answered without the key, the first stored', async () => {
+    harness.upstream.route('/v1/completions', {
+      kind: 'json',
+      body: {
+        id: 'cmpl-2',
+        object: 'text_completion',
+        created: 1_700_000_000,
+        model: 'm-1',
+        choices: [
+          { index: 0, text: 'One', finish_reason: 'error', error: quotingError },
+          { index: 1, text: 'Two', finish_reason: 'error', error: quotingChoiceError },
+        ],
+      },
+    });
+    const response = await postJson(harness.apiUrl, '/completions', harness.key, {
+      model: 'test/model',
+      prompt: ['first', 'second'],
+    });
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.equal(text.includes(PROVIDER_KEY), false, `the answer holds the key: ${text}`);
+    const answer = JSON.parse(text) as { id: string; choices: Array<{ error?: unknown }> };
+    assert.deepEqual(
+      answer.choices.map((choice) => choice.error),
+      [redactedQuotingError, redactedChoiceError],
+    );
+    const error = await storedError(answer.id);
+    assert.equal(error.message, redactedQuotingError.message);
+    assert.equal(error.raw, JSON.stringify(redactedQuotingError));
   });
 });

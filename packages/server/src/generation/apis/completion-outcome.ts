@@ -8,7 +8,8 @@ import type { ReadOutcome } from '../generation-api.js';
  * What a non-stream completion (chat or legacy text) tells the record: the upstream id, the first
  * choice's finish reasons, usage and service tier, with the completion text the route read. A
  * first choice that finished with `error` is the generation's failure, as stored content shows
- * it; the provider key is cut out of its `error`, which the client is sent as it is.
+ * it. The provider key is cut out of the `error` of every choice that finished with `error` (a
+ * legacy completion has one choice per prompt), since the client is sent the choices as they are.
  */
 export function completionOutcome(
   completion: UpstreamCompletion<{
@@ -20,9 +21,16 @@ export function completionOutcome(
   endpoint: ModelEndpoint,
   output?: ReadOutcome['output'],
 ): ReadOutcome {
-  const first = completion.choices[0];
+  const { choices } = completion;
+  const first = choices[0];
   const finishReason = first?.finish_reason ?? null;
   const nativeFinishReason = first?.native_finish_reason ?? null;
+  const { settings } = endpoint.provider;
+  // The first choice's error is cut below, with the failure it makes; the others' here.
+  for (let position = 1; position < choices.length; position += 1) {
+    const choice = choices[position] as (typeof choices)[number];
+    if (choice.finish_reason === 'error') redactChoiceError(choice, settings);
+  }
   return {
     upstreamId: completion.upstreamId,
     finishReason,
@@ -34,7 +42,7 @@ export function completionOutcome(
     failure:
       first !== undefined && finishReason === 'error'
         ? finishReasonFailure(
-            redactChoiceError(first, endpoint.provider.settings),
+            redactChoiceError(first, settings),
             nativeFinishReason,
             endpoint.provider.name,
           )
