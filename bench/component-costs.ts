@@ -117,6 +117,40 @@ const CHUNK = JSON.stringify({
   choices: [{ index: 0, delta: { content: ' token' }, finish_reason: null }],
 });
 const SMALL_TEXT = `${PROMPT.slice(0, 100)} ${PROMPT.slice(0, 100)}`;
+/** 20 KB of varied words (deterministic): one long message of a resent chat history. */
+const LONG_TEXT = (() => {
+  let state = 1;
+  const words: string[] = [];
+  for (let length = 0; length < 20_480; ) {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    const word = PROMPT.slice(state % 150, (state % 150) + 2 + (state % 9)).trim() || 'a';
+    words.push(state % 13 === 0 ? `${word}.\n` : word);
+    length += word.length + 1;
+  }
+  return words.join(' ').slice(0, 20_480);
+})();
+
+interface BenchTokenCounter {
+  ready(): Promise<void>;
+  countText(text: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** µs per awaited `countText(text)` of a fresh counter built with `options`, once warm. */
+async function timeCountText(text: string, options: Record<string, unknown>): Promise<number> {
+  const createTokenCounter = await fn<(options: Record<string, unknown>) => BenchTokenCounter>(
+    ['ledger/count-tokens'],
+    'createTokenCounter',
+  );
+  const counter = createTokenCounter(options);
+  try {
+    await counter.ready();
+    await counter.countText(text);
+    return await time(() => counter.countText(text));
+  } finally {
+    await counter.close();
+  }
+}
 
 /** A finished generation's facts, as the request path has them (see ledger/generation-record.ts). */
 function factsFor(id: string, prices: unknown): Record<string, unknown> {
@@ -449,6 +483,22 @@ const COMPONENTS: Array<{ component: string; how: string; measure: () => Promise
       } finally {
         await counter.close();
       }
+    },
+  },
+  {
+    component: 'tokens: 20 KB text via the worker, uncached (round trip)',
+    how: `TokenCounter.countText of ${LONG_TEXT.length} chars, the same text each time, no cache`,
+    measure: () => timeCountText(LONG_TEXT, { cache: null }),
+  },
+  {
+    component: 'tokens: 20 KB text, token-count cache hit',
+    how: `the same, answered by the cache (SHA-256 of ${LONG_TEXT.length} chars + Map lookup)`,
+    async measure() {
+      const TokenCountCache = await fn<new () => unknown>(
+        ['ledger/token-count-cache'],
+        'TokenCountCache',
+      );
+      return timeCountText(LONG_TEXT, { cache: new TokenCountCache() });
     },
   },
   {

@@ -33,9 +33,14 @@ export interface TextsCount {
 
 /**
  * Counts `texts`, summed, exactly; above `maxChars` characters in all, `ceil(utf8Bytes / 4)`
- * instead, flagged as estimated.
+ * instead, flagged as estimated. When `perText` is given and the texts are counted exactly, each
+ * text's count is appended to it, in order (what the main thread's token-count cache stores).
  */
-export function countTexts(texts: readonly string[], maxChars: number): TextsCount {
+export function countTexts(
+  texts: readonly string[],
+  maxChars: number,
+  perText?: number[],
+): TextsCount {
   let characters = 0;
   for (const text of texts) characters += text.length;
   if (characters > maxChars) {
@@ -44,7 +49,11 @@ export function countTexts(texts: readonly string[], maxChars: number): TextsCou
     return { tokens: Math.ceil(bytes / 4), estimated: true };
   }
   let tokens = 0;
-  for (const text of texts) tokens += countBounded(text);
+  for (const text of texts) {
+    const count = countBounded(text);
+    tokens += count;
+    perText?.push(count);
+  }
   return { tokens, estimated: false };
 }
 

@@ -7,12 +7,14 @@ import { countTexts, warmUpCounting } from './count-texts.js';
 export interface CountRequest {
   id: number;
   texts: string[];
+  /** Also reply with each text's count (for the main thread's token-count cache). */
+  perText: boolean;
 }
 
 /** A message from the worker: startup done, a count, or a count that threw. */
 export type CountReply =
   | { kind: 'ready' }
-  | { kind: 'result'; id: number; tokens: number; estimated: boolean }
+  | { kind: 'result'; id: number; tokens: number; estimated: boolean; perText?: number[] }
   | { kind: 'failure'; id: number; message: string };
 
 /** The `workerData` the main thread starts the worker with. */
@@ -31,7 +33,12 @@ const maxChars = readMaxChars(workerData);
 port.on('message', (batch: CountRequest[]) => {
   const replies = batch.map((request): CountReply => {
     try {
-      return { kind: 'result', id: request.id, ...countTexts(request.texts, maxChars) };
+      if (!request.perText) {
+        return { kind: 'result', id: request.id, ...countTexts(request.texts, maxChars) };
+      }
+      const perText: number[] = [];
+      const count = countTexts(request.texts, maxChars, perText);
+      return { kind: 'result', id: request.id, ...count, perText };
     } catch (error) {
       return { kind: 'failure', id: request.id, message: String(error) };
     }

@@ -1,5 +1,6 @@
 import { type ResourceLimits, Worker, type WorkerOptions } from 'node:worker_threads';
 import type { CountReply, CountRequest, CountWorkerData } from './count-tokens-worker.js';
+import { CACHED_TEXT_MIN_CHARS, TokenCountCache } from './token-count-cache.js';
 
 /** Package, exact version and encoding behind every normalized count; store it with the counts. */
 export const TOKENIZER_ID = 'gpt-tokenizer@4.0.0/o200k_base';
@@ -26,11 +27,17 @@ export interface TokenCounterOptions {
    * to the worker, so the event loop is never blocked long. 0 sends every count to the worker.
    */
   inProcessMaxChars?: number;
+  /**
+   * Where counts of long texts are remembered, so resent chat history is tokenized once (default:
+   * a new {@link TokenCountCache} with its default bound); null counts every text every time.
+   */
+  cache?: TokenCountCache | null;
 }
 
 /**
  * Counts tokens with the reference tokenizer ({@link TOKENIZER_ID}): small texts on the calling
- * thread, large ones in a worker thread, with identical results.
+ * thread, large ones in a worker thread, with identical results. The counts of long texts are
+ * remembered (token-count-cache.ts), so a chat history resent every turn is tokenized once.
  */
 export interface TokenCounter {
   /**
@@ -89,13 +96,18 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
     maxChars,
     options.inProcessMaxChars ?? DEFAULT_IN_PROCESS_MAX_CHARS,
   );
-  return new WorkerTokenCounter(maxChars, inProcessMaxChars, options.resourceLimits);
+  const cache = options.cache === undefined ? new TokenCountCache() : options.cache;
+  return new WorkerTokenCounter(maxChars, inProcessMaxChars, options.resourceLimits, cache);
 }
 
-type CountTexts = (texts: readonly string[], maxChars: number) => TokenCount;
+type CountTexts = (texts: readonly string[], maxChars: number, perText?: number[]) => TokenCount;
+
+/** The cache keys of a count's texts (see TokenCountCache.lookup), undefined when none is cached. */
+type CacheKeys = (string | undefined)[] | undefined;
 
 interface PendingCount {
   overhead: number;
+  keys: CacheKeys;
   resolve: (count: TokenCount) => void;
   reject: (error: Error) => void;
 }
@@ -107,12 +119,15 @@ interface WorkerSession {
   outbox: CountRequest[];
   ready: Promise<void>;
   settleReady: (error?: Error) => void;
+  /** Where the worker's per-text counts of long texts go. */
+  cache: TokenCountCache | null;
 }
 
 class WorkerTokenCounter implements TokenCounter {
   readonly #maxChars: number;
   readonly #inProcessMaxChars: number;
   readonly #resourceLimits: ResourceLimits | undefined;
+  readonly #cache: TokenCountCache | null;
   #session: WorkerSession | undefined;
   /** This thread's tokenizer, once `ready()` has loaded it. */
   #inProcess: CountTexts | undefined;
@@ -123,10 +138,12 @@ class WorkerTokenCounter implements TokenCounter {
     maxChars: number,
     inProcessMaxChars: number,
     resourceLimits: ResourceLimits | undefined,
+    cache: TokenCountCache | null,
   ) {
     this.#maxChars = maxChars;
     this.#inProcessMaxChars = inProcessMaxChars;
     this.#resourceLimits = resourceLimits;
+    this.#cache = cache;
   }
 
   async ready(): Promise<void> {
@@ -175,10 +192,41 @@ class WorkerTokenCounter implements TokenCounter {
 
   #count(texts: string[], overhead: number, onWorker = false): Promise<TokenCount> {
     if (this.#closed) return Promise.reject(closedError());
+    const characters = totalLength(texts);
+    const cache = this.#cache;
+    // Under CACHED_TEXT_MIN_CHARS in all, no text is long enough to be cached: one comparison.
+    // Above maxChars the texts are estimated, as without a cache, so the cache is not asked.
+    if (
+      cache === null ||
+      onWorker ||
+      characters < CACHED_TEXT_MIN_CHARS ||
+      characters > this.#maxChars
+    ) {
+      return this.#countUncached(texts, characters, overhead, undefined, onWorker);
+    }
+    const { cachedTokens, uncounted, keys } = cache.lookup(texts);
+    if (uncounted.length === 0) {
+      return Promise.resolve({ tokens: cachedTokens + overhead, estimated: false });
+    }
+    // What is left is counted where its own size says: a hit can spare the worker round trip.
+    const left = uncounted.length === texts.length ? characters : totalLength(uncounted);
+    return this.#countUncached(uncounted, left, cachedTokens + overhead, keys, false);
+  }
+
+  /** Counts `texts` on this thread or the worker; `keys` name the per-text counts to cache. */
+  #countUncached(
+    texts: string[],
+    characters: number,
+    overhead: number,
+    keys: CacheKeys,
+    onWorker: boolean,
+  ): Promise<TokenCount> {
     const inProcess = this.#inProcess;
-    if (inProcess !== undefined && !onWorker && totalLength(texts) <= this.#inProcessMaxChars) {
+    if (inProcess !== undefined && !onWorker && characters <= this.#inProcessMaxChars) {
       try {
-        const count = inProcess(texts, this.#maxChars);
+        const perText = keys === undefined ? undefined : [];
+        const count = inProcess(texts, this.#maxChars, perText);
+        if (keys !== undefined && perText !== undefined) this.#cache?.store(keys, perText);
         return Promise.resolve({ tokens: count.tokens + overhead, estimated: count.estimated });
       } catch (error) {
         return Promise.reject(new Error(`Token counting failed: ${String(error)}`));
@@ -187,11 +235,11 @@ class WorkerTokenCounter implements TokenCounter {
     const session = this.#open();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      session.pending.set(id, { overhead, resolve, reject });
+      session.pending.set(id, { overhead, keys, resolve, reject });
       // Referenced only while a count is in flight: an idle counter never keeps the process alive,
       // but an awaited count is not cut short by the event loop emptying.
       if (session.pending.size === 1) session.worker.ref();
-      session.outbox.push({ id, texts });
+      session.outbox.push({ id, texts, perText: keys !== undefined });
       // One postMessage per turn of the event loop carries every count asked for in it.
       if (session.outbox.length === 1) {
         setImmediate(() => {
@@ -209,7 +257,7 @@ class WorkerTokenCounter implements TokenCounter {
     const workerOptions: WorkerOptions = { workerData, eval: script.eval };
     if (this.#resourceLimits !== undefined) workerOptions.resourceLimits = this.#resourceLimits;
     const worker = new Worker(script.source, workerOptions);
-    const session = createSession(worker);
+    const session = createSession(worker, this.#cache);
     this.#session = session;
     // The worker starts referenced so an awaited ready() completes; handleReply unrefs it once
     // the tokenizer is loaded and no count is in flight.
@@ -242,14 +290,14 @@ function totalLength(texts: readonly string[]): number {
   return length;
 }
 
-function createSession(worker: Worker): WorkerSession {
+function createSession(worker: Worker, cache: TokenCountCache | null): WorkerSession {
   let settleReady: (error?: Error) => void = () => {};
   const ready = new Promise<void>((resolve, reject) => {
     settleReady = (error) => (error === undefined ? resolve() : reject(error));
   });
   // ready() callers still see the rejection; this only stops an unawaited one from crashing.
   ready.catch(() => {});
-  return { worker, pending: new Map(), outbox: [], ready, settleReady };
+  return { worker, pending: new Map(), outbox: [], ready, settleReady, cache };
 }
 
 function handleReply(session: WorkerSession, reply: CountReply): void {
@@ -263,6 +311,9 @@ function handleReply(session: WorkerSession, reply: CountReply): void {
   session.pending.delete(reply.id);
   if (session.pending.size === 0) session.worker.unref();
   if (reply.kind === 'result') {
+    if (pending.keys !== undefined && reply.perText !== undefined) {
+      session.cache?.store(pending.keys, reply.perText);
+    }
     pending.resolve({ tokens: reply.tokens + pending.overhead, estimated: reply.estimated });
   } else {
     pending.reject(new Error(`Token counting failed: ${reply.message}`));

@@ -32,6 +32,8 @@ export interface TestGatewayOptions {
   /** Use the built-in demo instead of a fake upstream. */
   demo?: boolean;
   countTokens?: boolean;
+  /** The gateway's token counter (default: {@link testTokenCounter}); not closed with it. */
+  tokenCounter?: TokenCounter;
   bodyLimit?: number;
   /** Wall clock for the gateway (ms since epoch). */
   now?: () => number;
@@ -108,7 +110,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     adminKey: key,
     ...(options.countTokens === false
       ? { countTokens: false }
-      : { tokenCounter: testTokenCounter() }),
+      : { tokenCounter: options.tokenCounter ?? testTokenCounter() }),
     ...(config === undefined ? {} : { config }),
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
     ...(options.now === undefined ? {} : { now: options.now }),
