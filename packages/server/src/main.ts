@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { runCommand } from './cli.js';
 import { ConfigError } from './config/load-config.js';
 import { loadSettings } from './config/settings.js';
-import { LOG_REDACT_PATHS } from './logging.js';
+import { createLogDestination, LOG_REDACT_PATHS } from './logging.js';
 import { startGateway } from './start-gateway.js';
 
 /**
@@ -31,10 +31,20 @@ async function main(): Promise<void> {
   const settings = await loadSettings(process.env);
   const level = settings.logLevel;
   // Asynchronous writes: a log line never blocks the event loop on a slow stdout (a pipe, a
-  // terminal); flushed before every exit below.
-  const destination = pino.destination({ dest: 1, sync: false });
+  // terminal); flushed before every exit below. Access-log lines go out in batches, the
+  // gateway's own lines at once (logging.ts).
+  const { destination, writeSoon } = createLogDestination();
   const logger = pino(
-    { level, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
+    {
+      level,
+      redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args);
+          writeSoon();
+        },
+      },
+    },
     destination,
   );
   // Access-log lines carry only fixed fields (ids, route pattern, status, duration): no redaction.
