@@ -4,6 +4,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import type { StorageConfig } from '../config/settings.js';
 import type { Database } from './database.js';
 import {
+  createAsyncCommitKysely,
   createPostgresKysely,
   createPostgresPool,
   withMigrationLock,
@@ -71,7 +72,6 @@ export async function createStorage(
       const pool = createPostgresPool({
         url: config.url,
         ...(config.poolSize === undefined ? {} : { poolSize: config.poolSize }),
-        ...(config.durability === undefined ? {} : { durability: config.durability }),
       });
       const database = createPostgresKysely(pool);
       try {
@@ -80,7 +80,16 @@ export async function createStorage(
         await database.destroy();
         throw error;
       }
-      return withPostgresLookups(createKyselyStorage(database, 'postgres'), pool, {
+      const storage = createKyselyStorage(database, 'postgres');
+      const durability = config.durability ?? DEFAULTS.durability;
+      const committed =
+        durability === 'process'
+          ? withHotWritesFrom(
+              storage,
+              createKyselyStorage(createAsyncCommitKysely(pool), 'postgres'),
+            )
+          : storage;
+      return withPostgresLookups(committed, pool, {
         preparedStatements: config.preparedStatements ?? DEFAULTS.postgresPreparedStatements,
       });
     }
@@ -89,6 +98,27 @@ export async function createStorage(
       throw new Error(`unknown storage kind ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/**
+ * `storage` with its hot writes — records (with their rollups and journal deletes), the in-flight
+ * journal's inserts, deletes and checkpoints, recovery's finalize — taken from `hot`, a storage on
+ * the same pool whose transactions commit with `synchronous_commit=off` (PostgreSQL at durability
+ * `process`, decision 0038). Administrative writes (keys, credits, leases, retention, migrations)
+ * keep committing synchronously.
+ */
+function withHotWritesFrom(storage: Storage, hot: Storage): Storage {
+  return {
+    ...storage,
+    generations: { ...storage.generations, insertMany: hot.generations.insertMany },
+    inflight: {
+      ...storage.inflight,
+      insertMany: hot.inflight.insertMany,
+      deleteMany: hot.inflight.deleteMany,
+      checkpoint: hot.inflight.checkpoint,
+      finalizeMany: hot.inflight.finalizeMany,
+    },
+  };
 }
 
 /** The main connection's hot writes: its Kysely (for its lock) and, at `power`, the WAL sync. */

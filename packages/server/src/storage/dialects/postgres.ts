@@ -1,7 +1,18 @@
-import { type DialectAdapter, Kysely, PostgresAdapter, PostgresDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type DialectAdapter,
+  type Driver,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  type PostgresDialectConfig,
+  PostgresDriver,
+  sql,
+  type TransactionSettings,
+} from 'kysely';
 import pg from 'pg';
 import { DEFAULTS } from '../../config/defaults.js';
-import type { Durability } from '../../config/durability.js';
 import type { Database } from '../database.js';
 
 /** Options of the PostgreSQL dialect. */
@@ -10,12 +21,6 @@ export interface PostgresOptions {
   url: string;
   /** Connections per gateway node (default 10). */
   poolSize?: number;
-  /**
-   * `power` (default): a commit returns once PostgreSQL has flushed its WAL (`synchronous_commit`
-   * on). `process`: once PostgreSQL has it (`synchronous_commit=off`): a crash of the gateway loses
-   * nothing, a crash of the database server may lose its last ~0.6 s of commits.
-   */
-  durability?: Durability;
 }
 
 /** PostgreSQL type OIDs whose text form we parse ourselves. */
@@ -33,13 +38,16 @@ const TYPES = {
   },
 } as pg.CustomTypesConfig;
 
-/** Opens a `pg` pool whose commits are as durable as `options.durability` asks. */
+/**
+ * Opens a `pg` pool. Its sessions keep the server's `synchronous_commit`: the durability level
+ * `process` is applied per transaction ({@link createAsyncCommitKysely}), not by a startup option,
+ * which PgBouncer refuses (decision 0038).
+ */
 export function createPostgresPool(options: PostgresOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? DEFAULTS.postgresPoolSize,
     types: TYPES,
-    ...(options.durability === 'process' ? { options: '-c synchronous_commit=off' } : {}),
   });
   // An idle client whose server connection dies emits 'error' on the pool; without a listener
   // that would crash the process. The next query gets a fresh connection.
@@ -57,6 +65,59 @@ export function createPostgresPool(options: PostgresOptions): pg.Pool {
 /** Kysely over a `pg` pool; `destroy()` ends the pool. */
 export function createPostgresKysely(pool: pg.Pool): Kysely<Database> {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Makes the commit of the transaction it runs in skip the WAL flush; ends with the transaction. */
+const ASYNC_COMMIT = 'set local synchronous_commit = off';
+
+/**
+ * Kysely's PostgreSQL driver whose transactions commit with `synchronous_commit=off`: `BEGIN` and
+ * `SET LOCAL` go out as one simple-protocol query (no parameters: node-postgres sends it as one
+ * Query message), so it costs no round trip more than a plain `BEGIN`. Being `LOCAL`, the setting
+ * never outlives the transaction, so a pooler's server connection goes back to its next client as
+ * it came. It does not own the pool: `destroy()` leaves it open.
+ */
+class AsyncCommitDriver extends PostgresDriver {
+  override async beginTransaction(
+    connection: DatabaseConnection,
+    settings: TransactionSettings,
+  ): Promise<void> {
+    if (settings.isolationLevel === undefined && settings.accessMode === undefined) {
+      await connection.executeQuery(CompiledQuery.raw(`begin; ${ASYNC_COMMIT}`));
+      return;
+    }
+    await super.beginTransaction(connection, settings);
+    await connection.executeQuery(CompiledQuery.raw(ASYNC_COMMIT));
+  }
+
+  override async destroy(): Promise<void> {
+    // The pool belongs to the storage's main Kysely, whose destroy() ends it.
+  }
+}
+
+/** The PostgreSQL dialect with {@link AsyncCommitDriver}. */
+class AsyncCommitDialect extends PostgresDialect {
+  readonly #config: PostgresDialectConfig;
+
+  constructor(config: PostgresDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new AsyncCommitDriver(this.#config);
+  }
+}
+
+/**
+ * Kysely over `pool` (shared with the storage's main Kysely) whose every transaction commits with
+ * `synchronous_commit=off`: the hot writes at durability `process`. A returned commit is on the
+ * server, in its WAL buffers; a crash of the database server may lose its last ~0.6 s of commits
+ * (3 × `wal_writer_delay`), a crash of the gateway nothing (decisions 0023, 0038). Statements run
+ * outside a transaction commit as the session's setting says. Never end the pool through it.
+ */
+export function createAsyncCommitKysely(pool: pg.Pool): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new AsyncCommitDialect({ pool }) });
 }
 
 /** `pg_advisory_xact_lock` key of the migrations: the ASCII bytes of "tollgate" as an int8. */
