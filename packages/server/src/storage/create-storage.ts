@@ -1,5 +1,6 @@
 import type SqliteDatabase from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import { DEFAULTS } from '../config/defaults.js';
 import type { StorageConfig } from '../config/settings.js';
 import type { Database } from './database.js';
@@ -82,6 +83,14 @@ export async function createStorage(
       }
       const storage = createKyselyStorage(database, 'postgres');
       const durability = config.durability ?? DEFAULTS.durability;
+      if (durability === 'power') {
+        try {
+          await requireSynchronousCommit(pool);
+        } catch (error) {
+          await database.destroy();
+          throw error;
+        }
+      }
       const committed =
         durability === 'process'
           ? withHotWritesFrom(
@@ -215,4 +224,24 @@ function withWalCheckpoints(
       await storage.close();
     },
   };
+}
+
+/**
+ * At `power` a returned commit must be on disk; the gateway leaves PostgreSQL's
+ * `synchronous_commit` as the server, database or role set it (a startup option would be refused
+ * by PgBouncer, decision 0038), so a setting of `off` there would silently make every commit a
+ * `process` one. Such a database is refused at start, saying what to change.
+ */
+async function requireSynchronousCommit(pool: pg.Pool): Promise<void> {
+  const { rows } = await pool.query<{ synchronous_commit: string }>('show synchronous_commit');
+  const setting = rows[0]?.synchronous_commit;
+  if (setting === 'off') {
+    throw new Error(
+      'durability power needs PostgreSQL to flush each commit, but its synchronous_commit is off ' +
+        '(set for the server, this database or this role): set it back to on ' +
+        '(ALTER DATABASE … RESET synchronous_commit / ALTER ROLE … RESET synchronous_commit), ' +
+        'or choose durability process (TOLLGATE_DURABILITY=process), whose commits survive a ' +
+        'crash of the gateway but not of the database server',
+    );
+  }
 }

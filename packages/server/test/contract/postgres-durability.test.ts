@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import pg from 'pg';
 import { DURABILITY_LEVELS, type Durability } from '../../src/config/durability.js';
 import { createStorage } from '../../src/storage/create-storage.js';
 import type { InflightRow, Storage } from '../../src/storage/storage.js';
@@ -114,4 +115,31 @@ test('PostgreSQL behind PgBouncer in transaction mode: process starts, its hot w
   assert.deepEqual(await readCommitSettings(database.url), expected('process'));
   // A session-level SET would stay on the server connection for the pooler's next client.
   assert.equal(await sessionSynchronousCommit(url), 'on');
+});
+
+test('PostgreSQL at power refuses a database whose synchronous_commit is off (its commits would not be flushed); process starts on it', async (t) => {
+  const database = await createFreshPostgresDatabase();
+  t.after(() => database.drop());
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER DATABASE ${database.name} SET synchronous_commit = off`);
+  } finally {
+    await admin.end();
+  }
+  const open = (durability: Durability) =>
+    createStorage({ kind: 'postgres', url: database.url, poolSize: 2, durability });
+  await assert.rejects(open('power'), (error: Error) => {
+    assert.match(error.message, /durability power needs PostgreSQL to flush each commit/);
+    assert.match(error.message, /synchronous_commit is off/);
+    assert.match(error.message, /TOLLGATE_DURABILITY=process/);
+    return true;
+  });
+  const storage = await open('process');
+  try {
+    await storage.generations.insertMany([generationRow({ id: 'gen-a' })]);
+    assert.equal((await storage.generations.get('gen-a'))?.keyHash, 'a'.repeat(64));
+  } finally {
+    await storage.close();
+  }
 });
