@@ -55,11 +55,14 @@ export interface TokenCounter {
    * Entries that are not objects are skipped. Above `maxChars`, the text part becomes
    * `ceil(utf8Bytes / 4)` over all those texts, plus the same overhead, flagged as estimated.
    */
-  countPrompt(messages: unknown[]): Promise<TokenCount>;
+  countPrompt(messages: unknown[], scope?: string): Promise<TokenCount>;
   /** Counts plain text, such as a completion, with no chat overhead. */
-  countText(text: string): Promise<TokenCount>;
-  /** Counts several plain texts (embeddings inputs, legacy prompts), summed, with no overhead. */
-  countTexts(texts: readonly string[]): Promise<TokenCount>;
+  countText(text: string, scope?: string): Promise<TokenCount>;
+  /**
+   * Counts several plain texts (embeddings inputs, legacy prompts), summed, with no overhead.
+   * `scope` (every method's last argument: the caller's key hash) keeps cached counts per key.
+   */
+  countTexts(texts: readonly string[], scope?: string): Promise<TokenCount>;
   /** Terminates the worker; counts still pending reject. Later counts reject too. */
   close(): Promise<void>;
 }
@@ -168,17 +171,17 @@ class WorkerTokenCounter implements TokenCounter {
     this.#inProcess = countTexts;
   }
 
-  countPrompt(messages: unknown[]): Promise<TokenCount> {
+  countPrompt(messages: unknown[], scope?: string): Promise<TokenCount> {
     const { texts, overhead } = extractPromptTexts(messages);
-    return this.#count(texts, overhead);
+    return this.#count(texts, overhead, false, scope);
   }
 
-  countText(text: string): Promise<TokenCount> {
-    return this.#count([text], 0);
+  countText(text: string, scope?: string): Promise<TokenCount> {
+    return this.#count([text], 0, false, scope);
   }
 
-  countTexts(texts: readonly string[]): Promise<TokenCount> {
-    return this.#count([...texts], 0);
+  countTexts(texts: readonly string[], scope?: string): Promise<TokenCount> {
+    return this.#count([...texts], 0, false, scope);
   }
 
   async close(): Promise<void> {
@@ -190,7 +193,7 @@ class WorkerTokenCounter implements TokenCounter {
     await session.worker.terminate();
   }
 
-  #count(texts: string[], overhead: number, onWorker = false): Promise<TokenCount> {
+  #count(texts: string[], overhead: number, onWorker = false, scope?: string): Promise<TokenCount> {
     if (this.#closed) return Promise.reject(closedError());
     const characters = totalLength(texts);
     const cache = this.#cache;
@@ -204,7 +207,7 @@ class WorkerTokenCounter implements TokenCounter {
     ) {
       return this.#countUncached(texts, characters, overhead, undefined, onWorker);
     }
-    const { cachedTokens, uncounted, keys } = cache.lookup(texts);
+    const { cachedTokens, uncounted, keys } = cache.lookup(texts, scope);
     if (uncounted.length === 0) {
       return Promise.resolve({ tokens: cachedTokens + overhead, estimated: false });
     }

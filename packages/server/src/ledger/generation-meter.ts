@@ -71,8 +71,8 @@ function tokenIdsContent(ids: readonly (readonly number[])[]): { prompt: string 
 
 function countPromptOf(init: MeterInit, ledger: Ledger): Promise<TokenCount | null> {
   const prompt = init.plainPrompt;
-  if (prompt === undefined) return ledger.countPrompt(init.messages);
-  if ('texts' in prompt) return ledger.countTexts(prompt.texts);
+  if (prompt === undefined) return ledger.countPrompt(init.messages, init.keyHash);
+  if ('texts' in prompt) return ledger.countTexts(prompt.texts, init.keyHash);
   return Promise.resolve({ tokens: prompt.tokenIds, estimated: true });
 }
 
@@ -282,7 +282,7 @@ export class GenerationMeter {
     if (lastAttempt !== undefined && outcome.upstreamId !== null)
       lastAttempt.id = outcome.upstreamId;
     // Both counts run at once; neither promise rejects (the ledger returns null on failure).
-    const counting = this.#ledger.countCompletion(outcome.completionText);
+    const counting = this.#ledger.countCompletion(outcome.completionText, this.#init.keyHash);
     const promptTokens = await this.#promptTokens;
     const completionTokens = await counting;
     // One literal in GenerationFacts' order, not `{ ...this.#known(…), …outcome }`: a rest and a

@@ -65,20 +65,25 @@ export class Ledger {
     return this.#commits.flush();
   }
 
-  /** Normalized prompt tokens, or null when counting is off or failed (never throws). */
-  countPrompt(messages: unknown[]): Promise<TokenCount | null> {
-    return this.#count('prompt', (counter) => counter.countPrompt(messages));
+  /**
+   * Normalized prompt tokens, or null when counting is off or failed (never throws). `keyHash`
+   * (each count's last argument) scopes the cached counts of long texts to the key.
+   */
+  countPrompt(messages: unknown[], keyHash?: string): Promise<TokenCount | null> {
+    return this.#count('prompt', (counter) => counter.countPrompt(messages, keyHash));
   }
 
   /** Normalized tokens of plain prompt texts (no chat overhead), or null when off or failed. */
-  countTexts(texts: readonly string[]): Promise<TokenCount | null> {
-    return this.#count('prompt', (counter) => counter.countTexts(texts));
+  countTexts(texts: readonly string[], keyHash?: string): Promise<TokenCount | null> {
+    return this.#count('prompt', (counter) => counter.countTexts(texts, keyHash));
   }
 
   /** Normalized tokens of a completion text, or null when counting is off or failed. */
-  countCompletion(text: string): Promise<TokenCount | null> {
+  countCompletion(text: string, keyHash?: string): Promise<TokenCount | null> {
     return this.#count('completion', (counter) =>
-      text === '' ? Promise.resolve({ tokens: 0, estimated: false }) : counter.countText(text),
+      text === ''
+        ? Promise.resolve({ tokens: 0, estimated: false })
+        : counter.countText(text, keyHash),
     );
   }
 

@@ -1,7 +1,7 @@
 // Token counts of long texts, remembered on the main thread so that the history a chat app resends
 // every turn is tokenized once (docs/decisions/0039-token-count-cache.md). It stores only what
 // count-texts.ts computed for a text; it never counts, and it does not load the tokenizer.
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * Texts shorter than this are never cached: hashing one costs a fixed ≈ 1 µs plus ≈ 0.7 ns per
@@ -69,8 +69,12 @@ export class TokenCountCache {
     return this.#counts.size;
   }
 
-  /** Splits `texts` into the cached counts of long texts and the texts left to count. */
-  lookup(texts: readonly string[]): CacheLookup {
+  /**
+   * Splits `texts` into the cached counts of long texts and the texts left to count. `scope`
+   * (the caller's key hash) is part of every entry's digest: a text one key sent is a hit for
+   * that key only, so timing can tell no caller what another key sent.
+   */
+  lookup(texts: readonly string[], scope = ''): CacheLookup {
     let cachedTokens = 0;
     const uncounted: string[] = [];
     let keys: (string | undefined)[] | undefined;
@@ -80,7 +84,10 @@ export class TokenCountCache {
         keys?.push(undefined);
         continue;
       }
-      const key = hash('sha256', text, 'base64');
+      const key =
+        scope === ''
+          ? hash('sha256', text, 'base64')
+          : createHash('sha256').update(scope).update('\n').update(text).digest('base64');
       const count = this.#counts.get(key);
       if (count !== undefined) {
         this.#hits++;

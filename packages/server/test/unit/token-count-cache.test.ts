@@ -46,6 +46,26 @@ describe('TokenCountCache', () => {
     assert.equal(cache.misses, 0);
   });
 
+  test('keeps counts per scope (key hash): a text one key sent is no hit for another', () => {
+    const cache = new TokenCountCache(8);
+    const text = makeWords(2_000, 7);
+    const [keyA, keyB] = ['a'.repeat(64), 'b'.repeat(64)];
+    const first = cache.lookup([text], keyA);
+    cache.store(first.keys ?? [], [450]);
+    const other = cache.lookup([text], keyB);
+    assert.deepEqual(other.uncounted, [text]);
+    assert.equal(cache.hits, 0);
+    assert.equal(cache.misses, 2);
+    assert.deepEqual(cache.lookup([text], keyA), {
+      cachedTokens: 450,
+      uncounted: [],
+      keys: undefined,
+    });
+    assert.equal(cache.hits, 1);
+    // Nor does an unscoped count see it.
+    assert.deepEqual(cache.lookup([text]).uncounted, [text]);
+  });
+
   test('answers a stored text and lines keys up with the texts left to count', () => {
     const cache = new TokenCountCache(8);
     const [first, second] = [makeWords(2_000, 1), makeWords(3_000, 2)];
