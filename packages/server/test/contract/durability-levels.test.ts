@@ -23,7 +23,7 @@ import { SqliteWriter } from '../../src/storage/sqlite-writer.js';
 import type { Storage } from '../../src/storage/storage.js';
 import type { Fdatasync } from '../../src/storage/wal-sync.js';
 import { createGate } from '../helpers/gate.js';
-import { apiKeyRow, generationRow } from './storage-contract.js';
+import { apiKeyRow, generationRow, inflightRow } from './storage-contract.js';
 
 /** SQLite's numeric `synchronous` values. */
 const SQLITE_SYNCHRONOUS = { power: 2n, process: 1n } as const;
@@ -218,15 +218,7 @@ test('SQLite at power: hot batches commit at NORMAL and leave the connection at 
     begin insert into seen select synchronous from pragma_synchronous; end`);
   const seen = () => main.prepare('select synchronous from seen').pluck().all();
   const batch = createSqliteWriteBatch(main, { commitWithoutSync: true });
-  const row = {
-    id: 'gen-1',
-    nodeId: 'node-1',
-    keyHash: 'a'.repeat(64),
-    createdAt: '2026-12-07T00:00:00.000Z',
-    factsVersion: 1,
-    facts: '{}',
-    relayedBytes: null,
-  };
+  const row = inflightRow('gen-1');
   batch.insertInflight([row]);
   assert.deepEqual(seen(), [1n], 'the batch ran at NORMAL');
   assert.equal(synchronous(), 2n, 'back to FULL after it');

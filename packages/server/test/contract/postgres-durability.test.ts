@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import pg from 'pg';
 import { DURABILITY_LEVELS, type Durability } from '../../src/config/durability.js';
 import { createStorage } from '../../src/storage/create-storage.js';
-import type { InflightRow, Storage } from '../../src/storage/storage.js';
+import type { Storage } from '../../src/storage/storage.js';
 import {
   type CommitSettings,
   installCommitProbe,
@@ -21,21 +21,9 @@ import {
   TEST_DATABASE_URL,
 } from '../helpers/fresh-postgres-database.js';
 import { findPgBouncer, PGBOUNCER_MISSING, startPgBouncer } from '../helpers/pgbouncer.js';
-import { apiKeyRow, generationRow } from './storage-contract.js';
+import { apiKeyRow, generationRow, inflightRow } from './storage-contract.js';
 
 const pgbouncer = findPgBouncer();
-
-function inflightRow(id: string): InflightRow {
-  return {
-    id,
-    nodeId: 'node-1',
-    keyHash: 'a'.repeat(64),
-    createdAt: '2026-12-07T00:00:00.000Z',
-    factsVersion: 1,
-    facts: '{}',
-    relayedBytes: null,
-  };
-}
 
 /**
  * Every hot write the ledger and recovery make — journal insert, checkpoint and delete, a record

@@ -3,7 +3,13 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { GatewayError } from '../../src/errors/gateway-error.js';
 import { startRetention } from '../../src/storage/retention-job.js';
-import type { ApiKeyRow, AuthCodeRow, GenerationRow, Storage } from '../../src/storage/storage.js';
+import type {
+  ApiKeyRow,
+  AuthCodeRow,
+  GenerationRow,
+  InflightRow,
+  Storage,
+} from '../../src/storage/storage.js';
 
 /** A storage under test and how to dispose of it (and of everything it stored). */
 export interface StorageUnderTest {
@@ -45,6 +51,20 @@ export function generationRow(overrides: Partial<GenerationRow> = {}): Generatio
 }
 
 /** An API key row. */
+/** An in-flight journal row with the given id (node-1, key `a…a`, no checkpoint yet). */
+export function inflightRow(id: string, overrides: Partial<InflightRow> = {}): InflightRow {
+  return {
+    id,
+    nodeId: 'node-1',
+    keyHash: 'a'.repeat(64),
+    createdAt: '2026-12-07T00:00:00.000Z',
+    factsVersion: 1,
+    facts: '{}',
+    relayedBytes: null,
+    ...overrides,
+  };
+}
+
 export function apiKeyRow(overrides: Partial<ApiKeyRow> = {}): ApiKeyRow {
   return {
     hash: 'k'.repeat(64),

@@ -6,22 +6,7 @@ import { TokenCountCache } from '../../src/ledger/token-count-cache.js';
 import { getGeneration, postJson, readSse } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
 import { startTestGatewayFor } from '../helpers/start-test-gateway.js';
-
-// Deterministic varied prose, with a seed so each text is distinct.
-function makeWords(characters: number, seed: number): string {
-  let state = seed;
-  const letters = 'abcdefghijklmnopqrstuvwxyz';
-  let text = '';
-  while (text.length < characters) {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    let word = '';
-    for (let index = 0; index < 2 + (state % 9); index++) {
-      word += letters[(state >> (index + 3)) % letters.length];
-    }
-    text += state % 13 === 0 ? `${word}.\n` : `${word} `;
-  }
-  return text.slice(0, characters);
-}
+import { makeWords } from '../helpers/texts.js';
 
 interface Turn {
   /** The record's normalized prompt and completion tokens. */

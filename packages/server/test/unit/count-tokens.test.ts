@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { createTokenCounter, TOKENIZER_ID } from '../../src/ledger/count-tokens.js';
+import { makeWords } from '../helpers/texts.js';
 
 const encodeOptions = { disallowedSpecial: new Set<string>() };
 
@@ -18,22 +19,6 @@ function countPieces(text: string, pieceLength: number): number {
     tokens += exactCount(text.slice(start, start + pieceLength));
   }
   return tokens;
-}
-
-// Deterministic varied text, so the tokenizer's merge cache cannot make the big counts trivial.
-function makeWords(characters: number, seed: number): string {
-  let state = seed;
-  const letters = 'abcdefghijklmnopqrstuvwxyz';
-  let text = '';
-  while (text.length < characters) {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    let word = '';
-    for (let index = 0; index < 2 + (state % 9); index++) {
-      word += letters[(state >> (index + 3)) % letters.length];
-    }
-    text += state % 13 === 0 ? `${word}.\n` : `${word} `;
-  }
-  return text.slice(0, characters);
 }
 
 function makePrompt(characters: number): unknown[] {

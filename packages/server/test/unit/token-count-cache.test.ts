@@ -3,24 +3,9 @@ import { describe, test } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { createTokenCounter } from '../../src/ledger/count-tokens.js';
 import { CACHED_TEXT_MIN_CHARS, TokenCountCache } from '../../src/ledger/token-count-cache.js';
+import { makeWords } from '../helpers/texts.js';
 
 const encodeOptions = { disallowedSpecial: new Set<string>() };
-
-// Deterministic varied prose, with a seed so each text is distinct.
-function makeWords(characters: number, seed: number): string {
-  let state = seed;
-  const letters = 'abcdefghijklmnopqrstuvwxyz';
-  let text = '';
-  while (text.length < characters) {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    let word = '';
-    for (let index = 0; index < 2 + (state % 9); index++) {
-      word += letters[(state >> (index + 3)) % letters.length];
-    }
-    text += state % 13 === 0 ? `${word}.\n` : `${word} `;
-  }
-  return text.slice(0, characters);
-}
 
 /** Long texts of every kind the counting treats specially, both sides of the in-process limit. */
 function longTexts(): string[] {
