@@ -1,9 +1,9 @@
-import type { Dispatcher } from 'undici';
 import { GatewayError, type UpstreamError } from '../errors/gateway-error.js';
 import type { GenerationMeter } from '../ledger/generation-meter.js';
 import type { CancelSignal } from '../providers/cancel-signal.js';
 import type { UpstreamCall } from '../providers/provider-adapter.js';
 import { redactProviderKey } from '../providers/redact-provider-key.js';
+import type { UpstreamResponse } from '../providers/upstream-exchange.js';
 import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
 import type { Candidate, RoutePlan } from '../routing/select-candidates.js';
@@ -11,7 +11,7 @@ import type { Candidate, RoutePlan } from '../routing/select-candidates.js';
 /** Reads an upstream error body (bounded) and turns it into the adapter's UpstreamError. */
 export async function readUpstreamError(
   endpoint: ModelEndpoint,
-  response: Dispatcher.ResponseData,
+  response: UpstreamResponse,
 ): Promise<UpstreamError> {
   let text = '';
   try {
@@ -75,7 +75,7 @@ const isRetryable = (error: unknown): boolean =>
 
 /** A response that came back with headers and a success status, and who sent it. */
 export interface Dispatched {
-  response: Dispatcher.ResponseData;
+  response: UpstreamResponse;
   candidate: Candidate;
 }
 
@@ -108,7 +108,7 @@ export async function dispatchWithFallback(
       break;
     }
     meter.dispatched();
-    let response: Dispatcher.ResponseData;
+    let response: UpstreamResponse;
     try {
       response = await endpoint.provider.client.send(call, signal);
     } catch (error) {

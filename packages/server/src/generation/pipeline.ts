@@ -7,7 +7,7 @@ import type { InflightJournal } from '../ledger/inflight-journal.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { CancelSignal } from '../providers/cancel-signal.js';
 import { redactUpstreamError } from '../providers/redact-provider-key.js';
-import { toTransportError } from '../providers/upstream-client.js';
+import { toTransportError } from '../providers/to-transport-error.js';
 import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { ModelCatalog } from '../routing/model-catalog.js';
 import {

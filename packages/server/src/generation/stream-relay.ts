@@ -13,7 +13,7 @@ import type {
   UpstreamChunk,
 } from '../providers/provider-adapter.js';
 import { redactChoiceError, redactUpstreamError } from '../providers/redact-provider-key.js';
-import { toTransportError } from '../providers/upstream-client.js';
+import { toTransportError } from '../providers/to-transport-error.js';
 import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
 import { type ChunkWriter, createChunkWriter } from '../streaming/chunk-writer.js';
@@ -296,8 +296,8 @@ async function relay<Choice extends StreamedChoice>(
       : toTransportError(error, endpoint.provider.name);
   }
   const cancelled = upstream.aborted || sink.destroyed;
-  // Abort (not just destroy) the upstream request: undici drains a merely destroyed body to reuse
-  // the socket, which keeps a stalled upstream generating (and its socket open) for nothing.
+  // Abort the upstream request (which closes its socket): a stalled upstream must not go on
+  // generating, nor its socket stay open, for nothing.
   if (cancelled || failure !== null) {
     upstream.abort();
     response.body.destroy();

@@ -1,7 +1,8 @@
-import { type Dispatcher, Pool } from 'undici';
-import { UpstreamError } from '../errors/gateway-error.js';
+import { Pool } from 'undici';
 import type { CancelSignal } from './cancel-signal.js';
 import type { UpstreamCall } from './provider-adapter.js';
+import { toTransportError } from './to-transport-error.js';
+import { UpstreamExchange, type UpstreamResponse } from './upstream-exchange.js';
 
 /** Options of an {@link UpstreamClient}. */
 export interface UpstreamClientOptions {
@@ -10,32 +11,6 @@ export interface UpstreamClientOptions {
   timeoutMs: number;
   /** Most sockets kept open to this upstream (config `max_connections`, default 1024). */
   connections?: number;
-}
-
-const TIMEOUT_CODES = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
-
-/** Maps a transport failure (no HTTP answer) to a retryable UpstreamError. */
-export function toTransportError(error: unknown, providerName: string): UpstreamError {
-  const code = (error as { code?: unknown }).code;
-  const detail = error instanceof Error ? error.message : String(error);
-  if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
-    return new UpstreamError(
-      'upstream_timeout',
-      'Request timed out. Please try again later.',
-      { provider_name: providerName, raw: detail, upstream_status: null },
-      { retryable: true, cause: error },
-    );
-  }
-  return new UpstreamError(
-    'upstream_error',
-    `Provider unreachable: ${detail}`,
-    { provider_name: providerName, raw: typeof code === 'string' ? code : detail },
-    { retryable: true, cause: error },
-  );
 }
 
 /** A keep-alive connection pool to one upstream base URL (undici). */
@@ -57,20 +32,28 @@ export class UpstreamClient {
     });
   }
 
-  /** Sends a POST upstream; transport failures become UpstreamErrors, aborts propagate. */
-  async send(call: UpstreamCall, signal: CancelSignal): Promise<Dispatcher.ResponseData> {
-    try {
-      return await this.#pool.request({
-        method: 'POST',
-        path: `${this.#basePath}${call.path}`,
-        headers: call.headers,
-        body: call.body,
-        signal,
-      });
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw toTransportError(error, this.#options.providerName);
-    }
+  /**
+   * Sends a POST upstream and settles on the response's headers. Transport failures and timeouts
+   * become UpstreamErrors; after an abort of `signal`, undici's error is thrown as it is.
+   */
+  send(call: UpstreamCall, signal: CancelSignal): Promise<UpstreamResponse> {
+    const { providerName } = this.#options;
+    return new Promise((resolve, reject) => {
+      const exchange = new UpstreamExchange(signal, providerName, resolve, reject);
+      try {
+        this.#pool.dispatch(
+          {
+            method: 'POST',
+            path: `${this.#basePath}${call.path}`,
+            headers: call.headers,
+            body: call.body,
+          },
+          exchange,
+        );
+      } catch (error) {
+        reject(signal.aborted ? error : toTransportError(error, providerName));
+      }
+    });
   }
 
   /** Closes idle sockets and waits for in-flight requests. */
