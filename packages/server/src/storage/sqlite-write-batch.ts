@@ -316,7 +316,10 @@ export function createSqliteWriteBatch(
     },
     appendToLog: (rows) => {
       let seq = 0;
-      if (rows.length > 0) commit(() => (seq = appendToLog(rows)));
+      // BEGIN IMMEDIATE: the transaction reads (the duplicate check) before it writes, and a
+      // deferred one would then fail at once with SQLITE_BUSY, without waiting out the busy
+      // timeout, whenever another connection (the writer thread's rare writes) wrote since.
+      if (rows.length > 0) commit(() => (seq = appendToLog.immediate(rows)));
       return seq;
     },
     materialize: (rows, throughSeq) => {
