@@ -127,7 +127,9 @@ class MeteredExchange {
   readonly #request: LaneRequest;
   readonly #response: LaneResponse;
   #caller: Caller | null = null;
-  #chunks: Buffer[] = [];
+  // The body as it arrives: most bodies come in one piece, kept as it is (no copy, no array).
+  #first: Buffer | null = null;
+  #more: Buffer[] | null = null;
   #size = 0;
   #sink: ServerResponseSink | null = null;
   // The access entry (with operations only).
@@ -191,7 +193,9 @@ class MeteredExchange {
       this.fail(bodyTooLarge(), true);
       return;
     }
-    this.#chunks.push(chunk);
+    if (this.#first === null) this.#first = chunk;
+    else if (this.#more === null) this.#more = [this.#first, chunk];
+    else this.#more.push(chunk);
   }
 
   bodyEnded(): void {
@@ -201,14 +205,10 @@ class MeteredExchange {
       this.fail(contentLengthMismatch(), true);
       return;
     }
-    const chunks = this.#chunks;
     const bytes =
-      chunks.length === 1
-        ? (chunks[0] as Buffer)
-        : chunks.length === 0
-          ? EMPTY
-          : Buffer.concat(chunks, this.#size);
-    this.#chunks = [];
+      this.#more !== null ? Buffer.concat(this.#more, this.#size) : (this.#first ?? EMPTY);
+    this.#first = null;
+    this.#more = null;
     let body: unknown;
     try {
       body = parseJsonBody(bytes);
