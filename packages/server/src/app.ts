@@ -1,15 +1,15 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DEFAULTS } from './config/defaults.js';
 import type { HttpLimits } from './config/settings.js';
-import { GatewayError } from './errors/gateway-error.js';
+import type { GatewayError } from './errors/gateway-error.js';
 import type { GatewayContext } from './gateway-context.js';
 import { GenerationPipeline } from './generation/pipeline.js';
 import { handleClientError, handleFrameworkError } from './http/client-errors.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/handle-errors.js';
-import { createGatewayHttpServer } from './http/http-server.js';
+import { createGatewayHttpServer, type FastLane } from './http/http-server.js';
 import { installAdmission } from './http/install-admission.js';
-import { findExcessiveNesting, MAX_JSON_DEPTH, pathAtOffset } from './http/json-nesting.js';
+import { DEFAULT_BODY_LIMIT, parseJsonBody } from './http/request-body.js';
 import { createRequestId } from './ledger/ids.js';
 import { installOperations, type Operations } from './ops/install-operations.js';
 import type { ReadinessCheck } from './ops/readiness.js';
@@ -26,6 +26,7 @@ import { createLookupLane, registerGeneration } from './routes/generation.js';
 import { registerGenerations } from './routes/generations.js';
 import { registerHealth, registerReady } from './routes/health.js';
 import { registerKeys } from './routes/keys.js';
+import { createMeteredLane } from './routes/metered-lane.js';
 import { registerModels } from './routes/models.js';
 import { registerOpenApi } from './routes/openapi.js';
 import { registerProviders } from './routes/providers.js';
@@ -46,60 +47,39 @@ export interface AppOptions {
   httpLimits?: HttpLimits | undefined;
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-function tooDeeplyNested(path: string): GatewayError {
-  const shown = path.length > 160 ? `${path.slice(0, 160)}…` : path;
-  return new GatewayError(
-    'invalid_request',
-    `Request body is nested deeper than ${MAX_JSON_DEPTH} levels at ${shown === '' ? 'the top level' : shown}`,
-    { metadata: { max_depth: MAX_JSON_DEPTH, path: shown } },
-  );
-}
-
 /**
- * Parses every request body as JSON whatever its Content-Type (curl's `-d` sends
- * form-urlencoded by default), with a 400 that says where the JSON broke.
+ * Parses every request body as JSON whatever its Content-Type, with `parseJsonBody`'s 400s (the
+ * metered lane parses with the same function).
  */
 function installJsonBodyParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
-    let text: string;
+    let parsed: unknown;
     try {
-      // Fatal decoding: bytes that are not UTF-8 are refused, never silently replaced by U+FFFD.
-      text = UTF8.decode(body as Buffer);
-    } catch {
-      done(new GatewayError('invalid_request', 'Request body is not valid UTF-8'), null);
-      return;
-    }
-    if (text.trim() === '') {
-      done(null, undefined);
-      return;
-    }
-    // Refused before parsing: a body nested thousands deep parses, then overflows the stack of
-    // every recursive walk after it (JSON.stringify upstream, the cost bound).
-    const tooDeepAt = findExcessiveNesting(text, MAX_JSON_DEPTH);
-    if (tooDeepAt !== -1) {
-      done(tooDeeplyNested(pathAtOffset(text, tooDeepAt)), null);
-      return;
-    }
-    try {
-      done(null, JSON.parse(text));
+      parsed = parseJsonBody(body as Buffer);
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      done(new GatewayError('invalid_request', `Malformed JSON in request body: ${detail}`), null);
+      done(error as GatewayError, null);
+      return;
     }
+    done(null, parsed);
   });
+}
+
+/** The lookup lane (GETs), then the metered lane (POSTs): each declines what it does not take. */
+function fastLanes(lookup: FastLane, metered: FastLane): FastLane {
+  return (request, response, fallback) =>
+    lookup(request, response, fallback) || metered(request, response, fallback);
 }
 
 /** Builds the gateway's Fastify app from its dependencies. Never listens by itself. */
 export function createApp(context: GatewayContext, options: AppOptions = {}): FastifyInstance {
+  const pipeline = new GenerationPipeline(context);
   const httpServer = createGatewayHttpServer(
     options.httpLimits ?? DEFAULTS.http,
-    createLookupLane(context, options),
+    fastLanes(createLookupLane(context, options), createMeteredLane(context, pipeline, options)),
   );
   const app = Fastify({
-    bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     logger: false,
     // Unique across nodes and restarts, in the shape of records' request_id (access logs).
     genReqId: () => createRequestId(Date.now()),
@@ -123,7 +103,6 @@ export function createApp(context: GatewayContext, options: AppOptions = {}): Fa
   if (options.operations !== undefined) installOperations(app, options.operations);
   registerHealth(app);
   if (options.readiness !== undefined) registerReady(app, options.readiness);
-  const pipeline = new GenerationPipeline(context);
   registerChatCompletions(app, context, pipeline);
   registerCompletions(app, context, pipeline);
   registerEmbeddings(app, context, pipeline);

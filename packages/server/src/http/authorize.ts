@@ -1,11 +1,19 @@
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../accounts/api-keys.js';
 import { enforceRateLimit } from '../accounts/rate-limiter.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayContext } from '../gateway-context.js';
 
+/** What authorization reads of a request (a Fastify request or a bare IncomingMessage). */
+export interface AuthorizedRequest {
+  readonly headers: IncomingHttpHeaders;
+}
+
 /** Authenticates the request's key (401) and counts it against its rate limit (429). */
-export async function authorize(context: GatewayContext, request: FastifyRequest): Promise<Caller> {
+export async function authorize(
+  context: GatewayContext,
+  request: AuthorizedRequest,
+): Promise<Caller> {
   const caller = await context.authenticator.authenticate(request.headers.authorization);
   const limit = caller.key.rateLimit ?? context.defaultRateLimit;
   if (limit !== null) {
@@ -18,7 +26,7 @@ export async function authorize(context: GatewayContext, request: FastifyRequest
 /** {@link authorize}, then requires a management key (403 otherwise). */
 export async function authorizeManagement(
   context: GatewayContext,
-  request: FastifyRequest,
+  request: AuthorizedRequest,
 ): Promise<Caller> {
   const caller = await authorize(context, request);
   if (!caller.key.isManagement) {

@@ -1,17 +1,26 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error.js';
-import { toErrorResponse, toGatewayError } from '../errors/to-error-response.js';
+import {
+  type ErrorResponse,
+  toErrorResponse,
+  toGatewayError,
+} from '../errors/to-error-response.js';
 import type { GatewayContext } from '../gateway-context.js';
+import { bodyTooLarge, contentLengthMismatch } from './request-body.js';
+
+/** An error raised while serving a request: a GatewayError, or Fastify's or Node's own. */
+export type RequestFailure = Error & { code?: string; statusCode?: number };
 
 /** Translates Fastify's own errors (body parsing, limits) into gateway errors. */
-function fromFastifyError(error: FastifyError): GatewayError {
+function fromFastifyError(error: RequestFailure): GatewayError {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new GatewayError('payload_too_large', 'Request body is too large');
+      return bodyTooLarge();
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new GatewayError('unsupported_media_type', 'Unsupported Content-Type');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new GatewayError('invalid_request', 'Content-Length does not match the body');
+      return contentLengthMismatch();
     default:
       if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
         return new GatewayError('invalid_request', error.message);
@@ -20,17 +29,28 @@ function fromFastifyError(error: FastifyError): GatewayError {
   }
 }
 
+/**
+ * The answer to a request that failed with `error`, in the envelope; an `internal` error is
+ * logged first (with the route pattern, never the URL). The one error path of both HTTP paths:
+ * Fastify's error handler below and the metered lane (routes/metered-lane.ts).
+ */
+export function answerFailure(
+  logger: Logger,
+  error: RequestFailure,
+  method: string,
+  url: string | undefined,
+): ErrorResponse {
+  const gatewayError = GatewayError.is(error) ? error : fromFastifyError(error);
+  if (gatewayError.kind === 'internal') {
+    logger.error({ err: gatewayError.cause ?? error, method, url }, 'request failed');
+  }
+  return toErrorResponse(gatewayError);
+}
+
 /** Installs the error and not-found handlers: every error leaves as OpenRouter's envelope. */
 export function installErrorHandling(app: FastifyInstance, context: GatewayContext): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const gatewayError = GatewayError.is(error) ? error : fromFastifyError(error);
-    if (gatewayError.kind === 'internal') {
-      context.logger.error(
-        { err: gatewayError.cause ?? error, method: request.method, url: request.routeOptions.url },
-        'request failed',
-      );
-    }
-    const response = toErrorResponse(gatewayError);
+    const response = answerFailure(context.logger, error, request.method, request.routeOptions.url);
     return reply.code(response.status).headers(response.headers).send(response.body);
   });
   app.setNotFoundHandler((request, reply) => {

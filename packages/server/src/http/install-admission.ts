@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Admission } from '../accounts/admission.js';
 import type { Caller } from '../accounts/api-keys.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { authorize } from './authorize.js';
@@ -51,34 +52,45 @@ export function installAdmission(app: FastifyInstance, context: GatewayContext):
     reply: FastifyReply,
     done: (error?: Error) => void,
   ) => {
-    const raw = reply.raw;
-    // A free slot is taken at once: no signal, no listener but the release (the common case).
-    const release = admission.tryAdmit();
-    if (release !== null) {
-      holdUntilClosed(raw, release);
-      done();
-      return;
-    }
-    const gone = new AbortController();
-    const onClose = () => gone.abort();
-    raw.once('close', onClose);
-    admission.admit(gone.signal).then(
-      (queuedRelease) => {
-        raw.off('close', onClose);
-        holdUntilClosed(raw, queuedRelease);
-        done();
-      },
-      (error: Error) => {
-        raw.off('close', onClose);
-        done(error);
-      },
-    );
+    const admitted = admitUntilClosed(admission, reply.raw);
+    if (admitted === true) done();
+    else admitted.then(() => done(), done);
   };
   app.addHook('onRoute', (route) => {
     if (!ADMITTED_ROUTES.has(route.url)) return;
     route.onRequest = [...hooksOf(route.onRequest), authenticateFirst];
     route.preHandler = [...hooksOf(route.preHandler), takeSlot];
   });
+}
+
+/**
+ * Takes an admission slot for the request `response` answers, held until the response closes:
+ * true when a slot was free (the common case: no signal, no listener but the release), else a
+ * promise settled once the request is admitted from the queue, or rejected with the 503 (or when
+ * the client leaves while it waits). Fastify's hook above and the metered lane both call this.
+ */
+export function admitUntilClosed(
+  admission: Admission,
+  response: ServerResponse,
+): true | Promise<void> {
+  const release = admission.tryAdmit();
+  if (release !== null) {
+    holdUntilClosed(response, release);
+    return true;
+  }
+  const gone = new AbortController();
+  const onClose = () => gone.abort();
+  response.once('close', onClose);
+  return admission.admit(gone.signal).then(
+    (queuedRelease) => {
+      response.off('close', onClose);
+      holdUntilClosed(response, queuedRelease);
+    },
+    (error: unknown) => {
+      response.off('close', onClose);
+      throw error;
+    },
+  );
 }
 
 /** Releases a slot when its response closes (at once if it already has). */

@@ -29,8 +29,8 @@ function generationIdOf(reply: FastifyReply): string | null {
   return GENERATION_ID_HEADER.exec(sent)?.[1] ?? null;
 }
 
-function isStreamRequest(request: FastifyRequest): boolean {
-  const body = request.body;
+/** Whether a parsed request body asks for a stream (counted as an open stream from then on). */
+export function isStreamBody(body: unknown): boolean {
   return (
     typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true
   );
@@ -131,7 +131,7 @@ function installAccessObserver(app: FastifyInstance, logger: Logger, metrics: Ga
   // take a body can be asked for a stream, so other routes run no hook for it.
   const countStream = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const entry = (reply.raw as ObservedResponse)[ACCESS];
-    if (entry !== undefined && !entry.closed && !entry.streaming && isStreamRequest(request)) {
+    if (entry !== undefined && !entry.closed && !entry.streaming && isStreamBody(request.body)) {
       entry.streaming = true;
       metrics.streamOpened(1);
     }
