@@ -176,7 +176,7 @@ function withWriteBatch(
     rows.length < LOG_BELOW_ROWS
       ? commit(() => log.append(rows))
       : commit(() => {
-          log.refuseHeld(rows);
+          log.refuseHeldOnly(rows);
           batch.insertGenerations(rows);
         });
   return {

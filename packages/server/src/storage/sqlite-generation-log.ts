@@ -85,12 +85,20 @@ export class GenerationLog {
    * refused by the append itself, or by the primary key of a direct insert.)
    */
   refuseHeld(rows: readonly GenerationRow[]): void {
-    if (this.#held.size === 0 && rows.length === 1) return;
-    const seen = new Set<string>();
-    for (const row of rows) {
-      if (this.#held.has(row.id) || seen.has(row.id)) throw duplicateId();
-      seen.add(row.id);
+    if (rows.length > 1) {
+      const seen = new Set<string>();
+      for (const row of rows) {
+        if (seen.has(row.id)) throw duplicateId();
+        seen.add(row.id);
+      }
     }
+    this.refuseHeldOnly(rows);
+  }
+
+  /** {@link refuseHeld} for rows inserted into `generations` directly: its key refuses repeats. */
+  refuseHeldOnly(rows: readonly GenerationRow[]): void {
+    if (this.#held.size === 0) return;
+    for (const row of rows) if (this.#held.has(row.id)) throw duplicateId();
   }
 
   /** A held record by id (its row as committed), or undefined. */
