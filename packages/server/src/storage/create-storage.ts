@@ -13,11 +13,10 @@ import {
 import { openSqliteDatabase, sqliteKysely } from './dialects/sqlite.js';
 import { createKyselyStorage, migrateToLatest } from './kysely-storage.js';
 import { withPostgresLookups } from './postgres-generation-lookups.js';
-import { GenerationLog, LOG_BELOW_ROWS, withLogReads } from './sqlite-generation-log.js';
 import { withSqliteLookups } from './sqlite-generation-lookups.js';
 import { createSqliteWriteBatch } from './sqlite-write-batch.js';
 import { SqliteWriter } from './sqlite-writer.js';
-import type { GenerationRow, Storage } from './storage.js';
+import type { Storage } from './storage.js';
 import { type Fdatasync, openWalSync, type WalSync } from './wal-sync.js';
 
 /** What {@link createStorage} takes besides the settings: seams for tests. */
@@ -49,8 +48,7 @@ export async function createStorage(
       // An in-memory database is private to its connection: no second one can write it, so its
       // writes run the writer's prepared statements on this one.
       if (inMemory) {
-        const main = withWriteBatch(storage, { connection, database, walSync: null });
-        return withLogReads(main.storage, main.log);
+        return withWriteBatch(storage, { connection, database, walSync: null });
       }
       const writer = new SqliteWriter(options);
       let walSync: WalSync | null = null;
@@ -66,17 +64,10 @@ export async function createStorage(
       }
       const withLookups = withSqliteLookups(storage, config.path);
       const main = withWriteBatch(withLookups, { connection, database, walSync });
-      try {
-        // Records a crash left in the log are materialized before anything reads (decision 0044).
-        await main.log.recover();
-      } catch (error) {
-        await main.storage.close();
-        throw error;
-      }
-      const written =
-        walSync === null ? main.storage : withRareWritesOnWriter(main.storage, writer);
-      // Outermost: every read, and closing, sees the records still held by the log.
-      return withLogReads(withWalCheckpoints(written, { writer, walSync }), main.log);
+      return withWalCheckpoints(walSync === null ? main : withRareWritesOnWriter(main, writer), {
+        writer,
+        walSync,
+      });
     }
     case 'postgres': {
       const pool = createPostgresPool({
@@ -149,48 +140,32 @@ interface MainConnection {
 /**
  * The SQLite storage with its hot writes (records, in-flight journal) run as the writer's
  * prepared statements on the main connection, each acknowledged once durable: committed, and at
- * `power` its WAL frames synced (decision 0031). A group commit of few records is appended to the
- * generation log, materialized later (decision 0044): its reads need {@link withLogReads}.
+ * `power` its WAL frames synced (decision 0031).
  */
-function withWriteBatch(
-  storage: Storage,
-  main: MainConnection,
-): { storage: Storage; log: GenerationLog } {
+function withWriteBatch(storage: Storage, main: MainConnection): Storage {
   const { connection, database, walSync } = main;
   const batch = createSqliteWriteBatch(connection, { commitWithoutSync: walSync !== null });
-  // A Kysely transaction spans awaits: a write run while one is open would become a savepoint
-  // of it, committed only with it and lost with its rollback. Kysely's connection lock waits
-  // for it to end.
-  const runLocked = (write: () => void): void | Promise<void> =>
-    connection.inTransaction ? database.connection().execute(async () => write()) : write();
   const commit = async (write: () => void): Promise<void> => {
-    await runLocked(write);
+    // A Kysely transaction spans awaits: a write run while one is open would become a savepoint
+    // of it, committed only with it and lost with its rollback. Kysely's connection lock waits
+    // for it to end.
+    if (connection.inTransaction) await database.connection().execute(async () => write());
+    else write();
     if (walSync !== null) await walSync.sync();
   };
   const run =
     <Args extends unknown[]>(write: (...args: Args) => void) =>
     (...args: Args): Promise<void> =>
       commit(() => write(...args));
-  const log = new GenerationLog(batch, runLocked);
-  const insertGenerations = (rows: readonly GenerationRow[]): Promise<void> =>
-    rows.length < LOG_BELOW_ROWS
-      ? commit(() => log.append(rows))
-      : commit(() => {
-          log.refuseHeldOnly(rows);
-          batch.insertGenerations(rows);
-        });
   return {
-    log,
-    storage: {
-      ...storage,
-      writeFailure: () => walSync?.failure() ?? storage.writeFailure(),
-      generations: { ...storage.generations, insertMany: insertGenerations },
-      inflight: {
-        ...storage.inflight,
-        insertMany: run(batch.insertInflight),
-        deleteMany: run(batch.deleteInflight),
-        checkpoint: run(batch.checkpointInflight),
-      },
+    ...storage,
+    writeFailure: () => walSync?.failure() ?? storage.writeFailure(),
+    generations: { ...storage.generations, insertMany: run(batch.insertGenerations) },
+    inflight: {
+      ...storage.inflight,
+      insertMany: run(batch.insertInflight),
+      deleteMany: run(batch.deleteInflight),
+      checkpoint: run(batch.checkpointInflight),
     },
   };
 }

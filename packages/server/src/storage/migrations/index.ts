@@ -8,7 +8,6 @@ import * as authCodes from './0007-auth-codes.js';
 import * as activity from './0008-activity.js';
 import * as bootstrapKeys from './0009-bootstrap-keys.js';
 import * as generationsKeyModel from './0010-generations-key-model.js';
-import * as generationLog from './0011-generation-log.js';
 
 /** All migrations, in order. Names sort lexically; never rename or edit a shipped one. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,7 +20,6 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-activity': activity,
   '0009-bootstrap-keys': bootstrapKeys,
   '0010-generations-key-model': generationsKeyModel,
-  '0011-generation-log': generationLog,
 };
 
 /** Provides the migrations from code (no filesystem scan, so the bundle is self-contained). */
