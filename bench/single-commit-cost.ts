@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GenerationRow, Storage } from '../packages/server/src/storage/storage.js';
+import { benchGenerationRow } from './bench-rows.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,30 +43,12 @@ const RECORD = JSON.stringify({ padding: 'x'.repeat(1600) });
 let next = 0;
 function row(): GenerationRow {
   const id = `gen-${1765000000 + (next >> 10)}-${String(next++).padStart(20, '0')}`;
-  return {
+  return benchGenerationRow({
     id,
     keyHash: `key-${next % 100}`,
-    requestId: `req-${id}`,
     createdAt: new Date(Date.UTC(2026, 10, 22) + next * 10).toISOString(),
-    model: 'acme/fast-1',
-    providerName: 'Acme',
-    apiType: 'completions',
-    isByok: false,
-    cancelled: false,
-    usagePico: 161_000_000n,
-    totalCostPico: 161_000_000n,
-    upstreamCostPico: null,
-    recordVersion: 1,
-    endpointId: 'Acme/fast-1',
-    externalUser: null,
-    sessionId: null,
-    outcome: 'ok',
-    promptTokens: 5,
-    completionTokens: 78,
-    reasoningTokens: 0,
-    content: null,
     record: RECORD,
-  };
+  });
 }
 
 const rounds = Number(values.rounds);

@@ -20,6 +20,7 @@ import { createGenerationId } from '../packages/server/src/ledger/ids.js';
 import { type CommittedFacts, Ledger } from '../packages/server/src/ledger/ledger.js';
 import { createStorage } from '../packages/server/src/storage/create-storage.js';
 import type { GenerationRow, Storage } from '../packages/server/src/storage/storage.js';
+import { benchGenerationRow } from './bench-rows.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -144,32 +145,14 @@ function fillId(index: number): string {
 /** A written row's id is the gateway's own (its shape decides where rows land in the indexes). */
 function writeRow(index: number): GenerationRow {
   const id = createGenerationId(Date.now());
-  return {
+  return benchGenerationRow({
     id,
     keyHash: createHash('sha256')
       .update(`key-${index % 100}`)
       .digest('hex'),
-    requestId: `req-${id}`,
     createdAt: new Date(Date.UTC(2026, 10, 22) + index).toISOString(),
-    model: 'acme/fast-1',
-    providerName: 'Acme',
-    apiType: 'completions',
-    isByok: false,
-    cancelled: false,
-    usagePico: 161_000_000n,
-    totalCostPico: 161_000_000n,
-    upstreamCostPico: null,
-    recordVersion: 1,
-    endpointId: 'Acme/fast-1',
-    externalUser: null,
-    sessionId: null,
-    outcome: 'ok',
-    promptTokens: 5,
-    completionTokens: 78,
-    reasoningTokens: 0,
-    content: null,
     record: TEMPLATE.replace('__ID__', id),
-  };
+  });
 }
 
 function percentile(sorted: readonly number[], fraction: number): number {

@@ -17,6 +17,7 @@ import {
 } from '../packages/server/src/storage/kysely-storage.js';
 import { createSqliteWriteBatch } from '../packages/server/src/storage/sqlite-write-batch.js';
 import type { GenerationRow } from '../packages/server/src/storage/storage.js';
+import { benchGenerationRow } from './bench-rows.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,30 +30,13 @@ let next = 0;
 
 function row(): GenerationRow {
   const id = `gen-c-${next++}`;
-  return {
+  return benchGenerationRow({
     id,
     keyHash: `key-${next % 100}`,
-    requestId: `req-${id}`,
     createdAt: new Date(Date.UTC(2026, 10, 22) + next * 10).toISOString(),
-    model: 'acme/fast-1',
-    providerName: 'Acme',
-    apiType: 'completions',
-    isByok: false,
-    cancelled: false,
-    usagePico: 161_000_000n,
-    totalCostPico: 161_000_000n,
-    upstreamCostPico: null,
-    recordVersion: 1,
-    endpointId: 'Acme/fast-1',
     externalUser: next % 2 === 0 ? `user-${next % 7}` : null,
-    sessionId: null,
-    outcome: 'ok',
-    promptTokens: 5,
-    completionTokens: 78,
-    reasoningTokens: 0,
-    content: null,
     record: RECORD,
-  };
+  });
 }
 
 const directory = await mkdtemp(join(tmpdir(), 'tollgate-write-cost-'));
