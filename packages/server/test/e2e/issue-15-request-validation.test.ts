@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { ErrorEnvelopeSchema } from '@tollgate/protocol';
 import { MAX_JSON_DEPTH } from '../../src/http/json-nesting.js';
 import { postJson } from '../helpers/http.js';
-import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
+import { openAIChatCompletion, openAITextCompletion } from '../helpers/openai-fixtures.js';
 import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.js';
 
 /** A JSON Schema whose properties nest `levels` objects deep (two JSON levels each). */
@@ -40,14 +40,7 @@ describe('request validation keeps real requests working', () => {
     });
     harness.upstream.route('/v1/completions', {
       kind: 'json',
-      body: {
-        id: 'cmpl-1',
-        object: 'text_completion',
-        created: 1,
-        model: 'upstream-model-1',
-        choices: [{ index: 0, text: 'ok', finish_reason: 'stop', logprobs: null }],
-        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-      },
+      body: openAITextCompletion('ok'),
     });
   });
   after(() => harness.close());

@@ -17,7 +17,11 @@ import { GenerationPipeline } from '../../src/generation/pipeline.js';
 import { createMeteredLane } from '../../src/routes/metered-lane.js';
 import { captureLogs } from '../helpers/captured-logs.js';
 import { createGate } from '../helpers/gate.js';
-import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
+import {
+  openAIChatCompletion,
+  openAIStreamEvents,
+  openAITextCompletion,
+} from '../helpers/openai-fixtures.js';
 import {
   defaultTestConfig,
   startTestGatewayFor,
@@ -220,14 +224,7 @@ test('the lane answers every metered request byte for byte as the Fastify route,
       upstream: () =>
         harness.upstream.route('/v1/completions', {
           kind: 'json',
-          body: {
-            id: 'cmpl-1',
-            object: 'text_completion',
-            created: 1,
-            model: 'upstream-model-1',
-            choices: [{ index: 0, text: ' upon', finish_reason: 'stop', logprobs: null }],
-            usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-          },
+          body: openAITextCompletion(' upon'),
         }),
       status: 200,
     },

@@ -106,6 +106,18 @@ export function openAIChatCompletion(
   return completion;
 }
 
+/** A non-stream legacy `text_completion` body: one choice of `text`, one token each way. */
+export function openAITextCompletion(text: string): Record<string, unknown> {
+  return {
+    id: 'cmpl-1',
+    object: 'text_completion',
+    created: 1,
+    model: 'upstream-model-1',
+    choices: [{ index: 0, text, finish_reason: 'stop', logprobs: null }],
+    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  };
+}
+
 /**
  * Builds the `data:` payloads of a stream: role chunk, one chunk per content, finish chunk, usage
  * chunk (`choices: []`, unless `usage` is `null`) and `'[DONE]'`. As OpenAI does when
