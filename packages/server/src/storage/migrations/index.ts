@@ -8,6 +8,7 @@ import * as authCodes from './0007-auth-codes.js';
 import * as activity from './0008-activity.js';
 import * as bootstrapKeys from './0009-bootstrap-keys.js';
 import * as generationsKeyModel from './0010-generations-key-model.js';
+import * as recordLz4 from './0011-record-lz4.js';
 
 /** All migrations, in order. Names sort lexically; never rename or edit a shipped one. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-activity': activity,
   '0009-bootstrap-keys': bootstrapKeys,
   '0010-generations-key-model': generationsKeyModel,
+  '0011-record-lz4': recordLz4,
 };
 
 /** Provides the migrations from code (no filesystem scan, so the bundle is self-contained). */
