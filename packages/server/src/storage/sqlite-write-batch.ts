@@ -1,4 +1,5 @@
 import type SqliteDatabase from 'better-sqlite3';
+import { GENERATION_COLUMNS, generationValues } from './generation-columns.js';
 import type { GenerationRow, InflightCheckpoint, InflightRow } from './storage.js';
 import { fold, MEASURES, measureValues, ROLLUPS, type Rollup } from './usage-rollups.js';
 
@@ -22,26 +23,6 @@ export interface SqliteWriteBatchOptions {
   commitWithoutSync?: boolean;
 }
 
-const GENERATION_COLUMNS = [
-  'id',
-  'key_hash',
-  'request_id',
-  'created_at',
-  'model',
-  'provider_name',
-  'api_type',
-  'is_byok',
-  'cancelled',
-  'usage_pico',
-  'total_cost_pico',
-  'upstream_cost_pico',
-  'record_version',
-  'external_user',
-  'session_id',
-  'outcome',
-  'record',
-] as const;
-
 const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
 
 function insertSql(table: string, columns: readonly string[]): string {
@@ -54,29 +35,6 @@ function upsertSql(rollup: Rollup): string {
     (column) => `${column} = ${rollup.table}.${column} + excluded.${column}`,
   );
   return `${insertSql(rollup.table, [...key, ...MEASURES])} on conflict (${key.join(', ')}) do update set ${sums.join(', ')}`;
-}
-
-/** A record's `generations` values, in {@link GENERATION_COLUMNS} order. */
-function generationValues(row: GenerationRow): unknown[] {
-  return [
-    row.id,
-    row.keyHash,
-    row.requestId,
-    row.createdAt,
-    row.model,
-    row.providerName,
-    row.apiType,
-    row.isByok ? 1 : 0,
-    row.cancelled ? 1 : 0,
-    row.usagePico,
-    row.totalCostPico,
-    row.upstreamCostPico,
-    row.recordVersion,
-    row.externalUser,
-    row.sessionId,
-    row.outcome,
-    row.record,
-  ];
 }
 
 /**
