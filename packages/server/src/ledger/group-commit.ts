@@ -2,6 +2,12 @@
 export interface GroupCommitOptions {
   /** Most items written in one batch. */
   maxBatch?: number;
+  /**
+   * Most batches written at once (default 1). Above 1, a batch starts as soon as one is free
+   * rather than when the previous one ends, and a backlog of at least {@link SHARE_FROM} items
+   * per free slot is shared among the free slots.
+   */
+  maxConcurrent?: number;
 }
 
 /** Commits items in batches; each `commit` resolves when its batch is durable. */
@@ -19,46 +25,67 @@ interface Waiter<T> {
   reject: (error: unknown) => void;
 }
 
+/** Items per free slot from which a backlog is split among several concurrent batches. */
+export const SHARE_FROM = 128;
+
 /**
  * Group commit: items arriving while a batch is being written form the next batch, so under load
  * many records share one transaction (one fsync) and each caller still waits only for its own.
+ * With `maxConcurrent` above 1 the next batch may start while others are still being written
+ * (PostgreSQL: its own connection and transaction), so preparing one overlaps writing another.
  */
 export function createGroupCommit<T>(
   write: (items: readonly T[]) => Promise<void>,
   options: GroupCommitOptions = {},
 ): GroupCommit<T> {
   const maxBatch = Math.max(1, Math.trunc(options.maxBatch ?? 5000));
+  const maxConcurrent = Math.max(1, Math.trunc(options.maxConcurrent ?? 1));
   let queue: Waiter<T>[] = [];
   let writing = 0;
-  let running: Promise<void> | null = null;
+  let inFlight = 0;
+  let scheduled = false;
+  let idle: Array<() => void> = [];
 
-  async function drain(): Promise<void> {
-    while (queue.length > 0) {
-      const batch = queue.slice(0, maxBatch);
-      queue = queue.slice(batch.length);
-      writing = batch.length;
-      try {
-        await write(batch.map((waiter) => waiter.item));
-        for (const waiter of batch) waiter.resolve();
-      } catch (error) {
-        for (const waiter of batch) waiter.reject(error);
-      } finally {
-        writing = 0;
-      }
+  function take(): Waiter<T>[] {
+    const free = maxConcurrent - inFlight;
+    const share = queue.length >= SHARE_FROM * free ? Math.ceil(queue.length / free) : queue.length;
+    const batch = queue.slice(0, Math.min(maxBatch, share));
+    queue = queue.slice(batch.length);
+    return batch;
+  }
+
+  async function run(batch: Waiter<T>[]): Promise<void> {
+    inFlight += 1;
+    writing += batch.length;
+    try {
+      await write(batch.map((waiter) => waiter.item));
+      for (const waiter of batch) waiter.resolve();
+    } catch (error) {
+      for (const waiter of batch) waiter.reject(error);
+    } finally {
+      inFlight -= 1;
+      writing -= batch.length;
+    }
+    // What arrived during the write goes next, at once; its callers' next items join later.
+    start();
+  }
+
+  function start(): void {
+    while (queue.length > 0 && inFlight < maxConcurrent) void run(take());
+    if (inFlight === 0 && !scheduled) {
+      const waiting = idle;
+      idle = [];
+      for (const resolve of waiting) resolve();
     }
   }
 
   function schedule(): void {
-    if (running !== null) return;
-    running = new Promise<void>((resolve) => {
-      // Let the current turn of the event loop add its records to this batch first.
-      setImmediate(() => {
-        drain().finally(() => {
-          running = null;
-          resolve();
-          if (queue.length > 0) schedule();
-        });
-      });
+    if (scheduled) return;
+    scheduled = true;
+    // Let the current turn of the event loop add its records to this batch first.
+    setImmediate(() => {
+      scheduled = false;
+      start();
     });
   }
 
@@ -66,11 +93,12 @@ export function createGroupCommit<T>(
     commit(item: T) {
       return new Promise<void>((resolve, reject) => {
         queue.push({ item, resolve, reject });
-        schedule();
+        if (inFlight < maxConcurrent) schedule();
       });
     },
-    async flush() {
-      while (running !== null) await running;
+    flush() {
+      if (inFlight === 0 && !scheduled && queue.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => idle.push(resolve));
     },
     get pending() {
       return queue.length + writing;

@@ -31,7 +31,9 @@ export class Ledger {
   readonly #listeners = new Set<CommitListener>();
 
   constructor(store: GenerationStore, counter: TokenCounter | null, logger: Logger) {
-    this.#commits = createGroupCommit((rows) => store.insertMany(rows));
+    this.#commits = createGroupCommit((rows) => store.insertMany(rows), {
+      maxConcurrent: store.concurrentBatches ?? 1,
+    });
     this.#counter = counter;
     this.#logger = logger;
   }

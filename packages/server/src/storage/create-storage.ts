@@ -103,7 +103,14 @@ export async function createStorage(
       const insertMany = createPostgresInsertGenerations(pool, {
         asyncCommit: durability === 'process',
       });
-      const written = { ...committed, generations: { ...committed.generations, insertMany } };
+      const written = {
+        ...committed,
+        generations: {
+          ...committed.generations,
+          insertMany,
+          concurrentBatches: POSTGRES_CONCURRENT_BATCHES,
+        },
+      };
       return withPostgresLookups(written, pool, {
         preparedStatements: config.preparedStatements ?? DEFAULTS.postgresPreparedStatements,
       });
@@ -135,6 +142,12 @@ function withHotWritesFrom(storage: Storage, hot: Storage): Storage {
     },
   };
 }
+
+/**
+ * Batches of records the ledger writes at once on PostgreSQL, each on its own pooled connection:
+ * the next batch is prepared and sent while the database still writes the previous one.
+ */
+const POSTGRES_CONCURRENT_BATCHES = 2;
 
 /** The main connection's hot writes: its Kysely (for its lock) and, at `power`, the WAL sync. */
 interface MainConnection {

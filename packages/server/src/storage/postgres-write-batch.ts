@@ -12,6 +12,12 @@ export interface PostgresWriteBatchOptions {
   asyncCommit: boolean;
 }
 
+/** One parameterized statement of a batch. */
+interface Statement {
+  text: string;
+  values: unknown[];
+}
+
 /** Rows per INSERT: 17 parameters × 3,000 stays under PostgreSQL's 65,535 per statement. */
 const INSERT_CHUNK = 3000;
 /** Buckets per rollup upsert (at most 12 parameters each). */
@@ -70,13 +76,15 @@ export function createPostgresInsertGenerations(
   const contentHead = 'insert into generation_content (id, content) values ';
   const upserts = ROLLUPS.map((rollup) => ({ rollup, ...upsertParts(rollup) }));
 
-  async function write(client: pg.PoolClient, rows: readonly GenerationRow[]): Promise<void> {
+  /** The batch's statements, built before its transaction begins, in the order they run. */
+  function statements(rows: readonly GenerationRow[]): Statement[] {
+    const result: Statement[] = [];
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
       const chunk = rows.slice(start, start + INSERT_CHUNK);
-      await client.query(
-        insertHead + lists.get(GENERATION_COLUMNS.length, chunk.length),
-        chunk.flatMap(generationValues),
-      );
+      result.push({
+        text: insertHead + lists.get(GENERATION_COLUMNS.length, chunk.length),
+        values: chunk.flatMap(generationValues),
+      });
     }
     // A row posted to a worker thread arrives with a plain Uint8Array.
     const contents = rows.flatMap((row) =>
@@ -86,33 +94,37 @@ export function createPostgresInsertGenerations(
     );
     for (let start = 0; start < contents.length; start += INSERT_CHUNK * 2) {
       const chunk = contents.slice(start, start + INSERT_CHUNK * 2);
-      await client.query(contentHead + lists.get(2, chunk.length / 2), chunk);
+      result.push({ text: contentHead + lists.get(2, chunk.length / 2), values: chunk });
     }
+    // Same transaction: a record and its in-flight journal row never both survive a crash.
+    result.push({
+      text: 'delete from inflight_generations where id = any($1::text[])',
+      values: [rows.map((row) => row.id)],
+    });
     // Same transaction: the usage rollups always equal the committed records. Buckets come
-    // sorted, so concurrent transactions lock shared rollup rows in one order (no deadlock).
+    // sorted, so concurrent transactions lock shared rollup rows in one order (no deadlock);
+    // last before the commit, so those locks are held for as short a time as possible.
     for (const { rollup, head, tail, width } of upserts) {
       const buckets = fold(rows, rollup);
       for (let start = 0; start < buckets.length; start += UPSERT_CHUNK) {
         const chunk = buckets.slice(start, start + UPSERT_CHUNK);
-        await client.query(
-          head + lists.get(width, chunk.length) + tail,
-          chunk.flatMap((bucket) => [
+        result.push({
+          text: head + lists.get(width, chunk.length) + tail,
+          values: chunk.flatMap((bucket) => [
             bucket.grain,
             bucket.period,
             ...bucket.dimensions,
             ...measureValues(bucket.measures),
           ]),
-        );
+        });
       }
     }
-    // Same transaction: a record and its in-flight journal row never both survive a crash.
-    await client.query('delete from inflight_generations where id = any($1::text[])', [
-      rows.map((row) => row.id),
-    ]);
+    return result;
   }
 
   return async (rows) => {
     if (rows.length === 0) return;
+    const batch = statements(rows);
     const client = await pool.connect();
     // A connection whose transaction could not begin or roll back is not reused.
     let discard = false;
@@ -122,7 +134,7 @@ export function createPostgresInsertGenerations(
         throw error;
       });
       try {
-        await write(client, rows);
+        for (const { text, values } of batch) await client.query(text, values);
         await client.query('commit');
       } catch (error) {
         await client.query('rollback').catch(() => {

@@ -66,6 +66,11 @@ export interface GenerationStore {
    * in-flight journal rows; resolves once durably committed.
    */
   insertMany(rows: readonly GenerationRow[]): Promise<void>;
+  /**
+   * How many `insertMany` calls the ledger may have running at once (default 1): more than one
+   * only where each runs on its own connection and transaction (PostgreSQL).
+   */
+  readonly concurrentBatches?: number;
   get(id: string): Promise<StoredGeneration | undefined>;
   /** The stored content of a generation (deflated JSON), or undefined when none was stored. */
   getContent(id: string): Promise<Uint8Array | undefined>;

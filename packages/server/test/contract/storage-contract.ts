@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { GatewayError } from '../../src/errors/gateway-error.js';
+import { Ledger } from '../../src/ledger/ledger.js';
 import { startRetention } from '../../src/storage/retention-job.js';
 import type {
   ApiKeyRow,
@@ -242,6 +243,81 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       assert.equal(await storage.generations.sumAllUsage(), (999n * 1000n) / 2n);
       for (const id of ['gen-0-0', 'gen-7-23', 'gen-19-49']) {
         assert.notEqual(await storage.generations.get(id), undefined);
+      }
+    });
+
+    test('keeps the usage rollups equal to the records of concurrent ledger batches', async () => {
+      const ledger = new Ledger(storage.generations, null, pino({ level: 'silent' }));
+      const rows = Array.from({ length: 700 }, (_, index) =>
+        generationRow({
+          id: `gen-r-${index}`,
+          keyHash: String(index % 5).repeat(64),
+          model: `test/model-${index % 3}`,
+          endpointId: index % 7 === 0 ? null : `Acme/model-${index % 3}`,
+          externalUser: index % 4 === 0 ? null : `user-${index % 2}`,
+          createdAt: `2026-11-22T0${index % 2}:00:00.000Z`,
+          isByok: index % 6 === 0,
+          upstreamCostPico: index % 6 === 0 ? 2n ** 53n + BigInt(index) : null,
+          usagePico: 2n ** 53n + BigInt(index),
+          promptTokens: index,
+          completionTokens: 2 * index,
+          reasoningTokens: index % 3,
+          content: index % 10 === 0 ? new Uint8Array([index % 256, 1, 2]) : null,
+        }),
+      );
+      await storage.inflight.insertMany(rows.map((row) => inflightRow(row.id)));
+      // Committed in one turn: a backlog the ledger may share among concurrent batches.
+      const facts = { providerResponses: [], upstreamReportedCost: null, uncappedCost: null };
+      await Promise.all(rows.map((row) => ledger.commit(row, facts)));
+      const expected = new Map<string, bigint[]>();
+      for (const row of rows) {
+        for (const group of [`key ${row.keyHash}`, `user ${row.externalUser}`]) {
+          if (group === 'user null') continue;
+          const key = `${row.createdAt.slice(0, 13)} ${group}`;
+          const sums = expected.get(key) ?? [0n, 0n, 0n, 0n, 0n, 0n];
+          sums[0] = (sums[0] ?? 0n) + row.usagePico;
+          sums[1] = (sums[1] ?? 0n) + (row.isByok ? (row.upstreamCostPico ?? 0n) : 0n);
+          sums[2] = (sums[2] ?? 0n) + 1n;
+          sums[3] = (sums[3] ?? 0n) + BigInt(row.promptTokens);
+          sums[4] = (sums[4] ?? 0n) + BigInt(row.completionTokens);
+          sums[5] = (sums[5] ?? 0n) + BigInt(row.reasoningTokens);
+          expected.set(key, sums);
+        }
+      }
+      const actual = new Map<string, bigint[]>();
+      for (const [groupBy, prefix] of [
+        ['key', 'key'],
+        ['external_user', 'user'],
+      ] as const) {
+        const summary = await storage.reports.summary({
+          grain: 'h',
+          groupBy,
+          sincePeriod: '2026-11-22T00',
+          beforePeriod: '2026-11-23T00',
+          keyHash: null,
+        });
+        for (const row of summary) {
+          actual.set(`${row.period} ${prefix} ${row.group}`, [
+            row.usagePico,
+            row.byokUsagePico,
+            row.requests,
+            row.promptTokens,
+            row.completionTokens,
+            row.reasoningTokens,
+          ]);
+        }
+      }
+      assert.deepEqual(actual, expected);
+      const activity = await storage.reports.activity('2026-11-22', '2026-11-23');
+      assert.equal(
+        activity.reduce((sum, row) => sum + row.usagePico, 0n),
+        rows.reduce((sum, row) => sum + row.usagePico, 0n),
+      );
+      assert.equal(await storage.generations.count(), 700);
+      assert.deepEqual([...((await storage.generations.getContent('gen-r-30')) ?? [])], [30, 1, 2]);
+      assert.equal(await storage.generations.getContent('gen-r-31'), undefined);
+      for (const id of ['gen-r-0', 'gen-r-349', 'gen-r-699']) {
+        assert.equal(await storage.inflight.get(id), undefined, `journal row ${id} removed`);
       }
     });
 

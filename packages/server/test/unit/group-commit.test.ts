@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createGroupCommit } from '../../src/ledger/group-commit.js';
+import { createGroupCommit, SHARE_FROM } from '../../src/ledger/group-commit.js';
 
 /** One call of the write function, settled by the test. */
 interface WriteCall {
@@ -173,5 +173,53 @@ describe('createGroupCommit', () => {
     }
     await Promise.all(all);
     assert.deepEqual(sizes, [['a', 'b'], ['c', 'd'], ['e']]);
+  });
+  test('with maxConcurrent 2, starts a second batch while the first is being written, not a third', async () => {
+    const { write, call, calls } = controlledWrite();
+    const commits = createGroupCommit(write, { maxConcurrent: 2 });
+    const first = commits.commit('a');
+    const firstBatch = await call(0);
+    const second = commits.commit('b');
+    const secondBatch = await call(1);
+    assert.deepEqual(secondBatch.items, ['b']);
+    const third = [commits.commit('c'), commits.commit('d')];
+    // One full turn of the event loop: time enough for a third write to start, if it could.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(calls.length, 2, 'no third write while two are in flight');
+    let flushed = false;
+    const flushing = commits.flush().then(() => {
+      flushed = true;
+    });
+    secondBatch.succeed();
+    await second;
+    const thirdBatch = await call(2);
+    assert.deepEqual(thirdBatch.items, ['c', 'd']);
+    thirdBatch.succeed();
+    await Promise.all(third);
+    assert.equal(flushed, false, 'flush resolved while the first batch was in flight');
+    firstBatch.succeed();
+    await first;
+    await flushing;
+    assert.equal(commits.pending, 0);
+  });
+
+  test('with maxConcurrent 2, shares a backlog between two batches, and a small one goes whole', async () => {
+    const { write, call } = controlledWrite();
+    const commits = createGroupCommit(write, { maxConcurrent: 2 });
+    const items = Array.from({ length: 2 * SHARE_FROM + 1 }, (_, index) => `item-${index}`);
+    const all = items.map((item) => commits.commit(item));
+    const [firstBatch, secondBatch] = await Promise.all([call(0), call(1)]);
+    assert.deepEqual([...firstBatch.items, ...secondBatch.items], items);
+    assert.equal(firstBatch.items.length, SHARE_FROM + 1);
+    firstBatch.succeed();
+    secondBatch.succeed();
+    await Promise.all(all);
+    const small = Array.from({ length: 2 * SHARE_FROM - 1 }, (_, index) =>
+      commits.commit(`small-${index}`),
+    );
+    const whole = await call(2);
+    assert.equal(whole.items.length, 2 * SHARE_FROM - 1);
+    whole.succeed();
+    await Promise.all(small);
   });
 });
