@@ -6,6 +6,7 @@ import { createStorage } from '../../src/storage/create-storage.js';
 import { createPostgresPool, withMigrationLock } from '../../src/storage/dialects/postgres.js';
 import { migrationProvider } from '../../src/storage/migrations/index.js';
 import { createFreshPostgresDatabase } from '../helpers/fresh-postgres-database.js';
+import { generationRow } from './storage-contract.js';
 
 test('several nodes starting at once on a fresh PostgreSQL database migrate it exactly once', async (t) => {
   const database = await createFreshPostgresDatabase();
@@ -64,5 +65,32 @@ test('a migration whose connection dies mid-way fails its start with an error, n
     // Both end before the database is dropped (which would terminate their sessions).
     await killer.end();
     await pool.end();
+  }
+});
+
+test('migration 0011 stores new records lz4-compressed, and they read back byte for byte', async (t) => {
+  const database = await createFreshPostgresDatabase();
+  t.after(() => database.drop());
+  const storage = await createStorage({ kind: 'postgres', url: database.url });
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const { rows: lz4 } = await client.query<{ lz4: boolean }>(
+      "SELECT 'lz4' = any(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'",
+    );
+    if (lz4[0]?.lz4 !== true) {
+      t.skip('this PostgreSQL is built without lz4 (the migration leaves pglz)');
+      return;
+    }
+    const record = JSON.stringify({ id: 'gen-lz4', padding: 'x'.repeat(4000) });
+    await storage.generations.insertMany([generationRow({ id: 'gen-lz4', record })]);
+    const { rows } = await client.query<{ method: string | null }>(
+      "SELECT pg_column_compression(record) AS method FROM generations WHERE id = 'gen-lz4'",
+    );
+    assert.equal(rows[0]?.method, 'lz4');
+    assert.equal((await storage.generations.get('gen-lz4'))?.record, record);
+  } finally {
+    await client.end();
+    await storage.close();
   }
 });
