@@ -135,7 +135,7 @@ export function createLookupLane(context: GatewayContext, options: LookupLaneOpt
     }
     const started = process.hrtime.bigint();
     const getNow = storage.generations.getNow;
-    const hash = hashes.of(request.socket, authorization);
+    const hash = getNow === undefined ? undefined : hashes.of(request.socket, authorization);
     const caller = hash === undefined ? undefined : authenticator.cachedCaller(hash);
     if (caller !== undefined && getNow !== undefined) {
       let stored: StoredGeneration | undefined;
