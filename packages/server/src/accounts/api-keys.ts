@@ -98,17 +98,37 @@ export class ApiKeyAuthenticator {
     return entry.caller;
   }
 
+  /**
+   * The caller whose key hashes to `hash` ({@link bearerHash}) when {@link authenticate} would
+   * answer it from the cache: the row read within {@link KEY_CACHE_TTL_MS}, enabled and not
+   * expired now. Otherwise undefined — a row to read, or a 401 for `authenticate` to throw — and
+   * nothing happened. Synchronous: the lookup lane answers without a promise.
+   */
+  cachedCaller(hash: string): Caller | undefined {
+    const entry = this.#cache.get(hash);
+    if (entry === undefined) return undefined;
+    const nowMs = this.#now();
+    // The entry was found by the hash's exact value: the same decision as `authenticate`'s compare.
+    if (nowMs - entry.loadedAtMs >= KEY_CACHE_TTL_MS || entry.caller.key.disabled) {
+      return undefined;
+    }
+    if (entry.expiresAtMs !== null && entry.expiresAtMs <= nowMs) return undefined;
+    return entry.caller;
+  }
+
   /** Drops a cached key after it changed. */
   forget(hash: string): void {
     this.#cache.delete(hash);
   }
 }
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
 function parseBearer(authorization: string | undefined): string {
   if (authorization === undefined || authorization.trim() === '') {
     throw new GatewayError('unauthenticated', 'Missing Authentication header');
   }
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  const match = BEARER.exec(authorization);
   if (match?.[1] === undefined) {
     throw new GatewayError(
       'unauthenticated',
@@ -116,6 +136,15 @@ function parseBearer(authorization: string | undefined): string {
     );
   }
   return match[1];
+}
+
+/**
+ * The key's hash (hex SHA-256, as {@link ApiKeyAuthenticator.authenticate} looks it up) of an
+ * `Authorization: Bearer <key>` value, or undefined when the value holds no bearer token.
+ */
+export function bearerHash(authorization: string): string | undefined {
+  const token = BEARER.exec(authorization)?.[1];
+  return token === undefined ? undefined : digestOf('sha256', token);
 }
 
 /** Result of {@link ensureBootstrapKey}: the key to print when one was generated. */

@@ -29,7 +29,12 @@ export class GatewayMetrics {
    */
   readonly #httpSeries = new Map<
     string,
-    { requests: Counter.Internal; duration: Histogram.Internal<'method' | 'route'> }
+    {
+      requests: Counter.Internal;
+      /** Requests counted here and not yet added to `requests` (added on each scrape). */
+      uncounted: number;
+      duration: Histogram.Internal<'method' | 'route'>;
+    }
   >();
   readonly #upstreamRequests: Counter<'provider' | 'status'>;
   readonly #upstreamErrors: Counter<'provider'>;
@@ -51,6 +56,15 @@ export class GatewayMetrics {
       help: 'HTTP requests answered, by method, route pattern and status.',
       labelNames: ['method', 'route', 'status'],
       registers,
+      // Each request adds 1 to its series' `uncounted` (a field, not prom-client's label hashing);
+      // the sums go into the counter when it is read.
+      collect: () => {
+        for (const series of this.#httpSeries.values()) {
+          if (series.uncounted === 0) continue;
+          series.requests.inc(series.uncounted);
+          series.uncounted = 0;
+        }
+      },
     });
     this.#httpDuration = new Histogram({
       name: 'tollgate_http_request_duration_seconds',
@@ -159,11 +173,12 @@ export class GatewayMetrics {
     if (series === undefined) {
       series = {
         requests: this.#httpRequests.labels(method, route, String(status)),
+        uncounted: 0,
         duration: this.#httpDuration.labels(method, route),
       };
       this.#httpSeries.set(key, series);
     }
-    series.requests.inc();
+    series.uncounted += 1;
     series.duration.observe(seconds);
   }
 

@@ -1,7 +1,8 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { GetGenerationContentQuerySchema, GetGenerationQuerySchema } from '@tollgate/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { Caller } from '../accounts/api-keys.js';
+import { bearerHash, type Caller } from '../accounts/api-keys.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { authorize } from '../http/authorize.js';
@@ -94,10 +95,28 @@ export interface LookupLaneOptions {
  * Fastify untouched: a key it cannot authenticate, a rate-limited key (its request is counted
  * once, there), an id that is missing, in flight or another key's, any other query, a body. A
  * request it answers is logged and counted like any other.
+ *
+ * With the key in the authenticator's cache and a store that reads synchronously (SQLite), the
+ * lane answers within the request's own event, without a promise: 45 → 37 µs of server CPU per
+ * lookup (bench/lookup-cpu-ab.ts).
  */
 export function createLookupLane(context: GatewayContext, options: LookupLaneOptions): FastLane {
   const corsHeaders = createCorsHeaders(options.corsOrigins);
   const operations = options.operations;
+  const { authenticator, storage, defaultRateLimit } = context;
+  const hashes = new AuthorizationHashes();
+  const answer = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: string,
+    started: bigint,
+  ) => {
+    if (operations !== undefined) logOnClose(response, operations, started);
+    const cors = corsHeaders(request.headers.origin);
+    const type = { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) };
+    response.writeHead(200, cors === null ? type : { ...cors, ...type });
+    response.end(body);
+  };
   return (request, response, fallback) => {
     const url = request.url;
     if (request.method !== 'GET' || url === undefined || !url.startsWith(LOOKUP_PREFIX)) {
@@ -115,25 +134,49 @@ export function createLookupLane(context: GatewayContext, options: LookupLaneOpt
       return false;
     }
     const started = process.hrtime.bigint();
+    const getNow = storage.generations.getNow;
+    const hash = getNow === undefined ? undefined : hashes.of(request.socket, authorization);
+    const caller = hash === undefined ? undefined : authenticator.cachedCaller(hash);
+    if (caller !== undefined && getNow !== undefined) {
+      let stored: StoredGeneration | undefined;
+      try {
+        stored = (caller.key.rateLimit ?? defaultRateLimit) === null ? getNow(id) : undefined;
+      } catch {
+        // A failed read is answered by the route, which logs it and sends the envelope.
+        stored = undefined;
+      }
+      if (readableBy(stored, caller)) answer(request, response, lookupBody(stored), started);
+      else fallback(request, response);
+      return true;
+    }
     readOwnRecord(context, authorization, id).then(
       (body) => {
-        if (body === null) {
-          fallback(request, response);
-          return;
-        }
-        if (operations !== undefined) {
-          logOnClose(response, operations, createRequestId(Date.now()), started);
-        }
-        const cors = corsHeaders(headers.origin);
-        const type = { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) };
-        response.writeHead(200, cors === null ? type : { ...cors, ...type });
-        response.end(body);
+        if (body === null) fallback(request, response);
+        else answer(request, response, body, started);
       },
       // A failed read is answered by the route, which logs it and sends the envelope.
       () => fallback(request, response),
     );
     return true;
   };
+}
+
+/**
+ * The key hash of each connection's last `Authorization` value: a client sends the same key on
+ * every request of a keep-alive connection, and its SHA-256 is then computed once per connection.
+ * A value is only ever compared with one sent earlier on the same connection, so the comparison
+ * reveals nothing to anyone else; the entry goes with the socket.
+ */
+class AuthorizationHashes {
+  readonly #bySocket = new WeakMap<Socket, { authorization: string; hash: string | undefined }>();
+
+  of(socket: Socket, authorization: string): string | undefined {
+    const last = this.#bySocket.get(socket);
+    if (last !== undefined && last.authorization === authorization) return last.hash;
+    const hash = bearerHash(authorization);
+    this.#bySocket.set(socket, { authorization, hash });
+    return hash;
+  }
 }
 
 /** The record's body when `authorization`'s key may read `id` with no side effect; else null. */
@@ -153,21 +196,29 @@ async function readOwnRecord(
   return readableBy(stored, caller) ? lookupBody(stored) : null;
 }
 
-function logOnClose(
-  response: ServerResponse,
-  operations: Operations,
-  requestId: string,
-  started: bigint,
-): void {
-  response.once('close', () => {
-    logAccess(operations.accessLogger, operations.metrics, {
-      requestId,
-      generationId: null,
-      method: 'GET',
-      route: LOOKUP_ROUTE,
-      status: response.statusCode,
-      seconds: Number(process.hrtime.bigint() - started) / 1e9,
-      aborted: !response.writableFinished,
-    });
+/** What the access log needs of a response the lane answered, read when it closes. */
+interface LoggedResponse extends ServerResponse {
+  [LANE_ACCESS]?: { operations: Operations; requestId: string; started: bigint };
+}
+
+const LANE_ACCESS = Symbol('tollgate.lookupAccess');
+
+/** One `close` listener shared by every response the lane answers (no closure per request). */
+function onLaneClose(this: LoggedResponse): void {
+  const access = this[LANE_ACCESS];
+  if (access === undefined) return;
+  logAccess(access.operations.accessLogger, access.operations.metrics, {
+    requestId: access.requestId,
+    generationId: null,
+    method: 'GET',
+    route: LOOKUP_ROUTE,
+    status: this.statusCode,
+    seconds: Number(process.hrtime.bigint() - access.started) / 1e9,
+    aborted: !this.writableFinished,
   });
+}
+
+function logOnClose(response: LoggedResponse, operations: Operations, started: bigint): void {
+  response[LANE_ACCESS] = { operations, requestId: createRequestId(Date.now()), started };
+  response.on('close', onLaneClose);
 }

@@ -16,16 +16,17 @@ export function withSqliteLookups(storage: Storage, path: string): Storage {
   const database = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
   database.pragma('busy_timeout = 5000');
   const byId = database.prepare<[string], [string, number, string]>(BY_ID_SQL).raw(true);
-  const get = async (id: string): Promise<StoredGeneration | undefined> => {
+  const getNow = (id: string): StoredGeneration | undefined => {
     // The same rule as the main store (PostgreSQL rejects NUL in text): such an id is never stored.
     if (id.includes('\u0000')) return undefined;
     const row = byId.get(id);
     if (row === undefined) return undefined;
     return { keyHash: row[0], recordVersion: Number(row[1]), record: row[2] };
   };
+  const get = async (id: string): Promise<StoredGeneration | undefined> => getNow(id);
   return {
     ...storage,
-    generations: { ...storage.generations, get },
+    generations: { ...storage.generations, get, getNow },
     async close() {
       try {
         await storage.close();

@@ -72,6 +72,12 @@ export interface GenerationStore {
    */
   readonly concurrentBatches?: number;
   get(id: string): Promise<StoredGeneration | undefined>;
+  /**
+   * {@link get} answered synchronously, where the store can: a SQLite file's own read connection
+   * (storage/sqlite-generation-lookups.ts). Absent elsewhere. A wrapper that changes `get` must
+   * change or drop this too.
+   */
+  getNow?: (id: string) => StoredGeneration | undefined;
   /** The stored content of a generation (deflated JSON), or undefined when none was stored. */
   getContent(id: string): Promise<Uint8Array | undefined>;
   /** Σ usage of a key's generations created at or after `sinceIso` (all when null), pico-USD. */

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { hashKey } from '../../src/accounts/api-keys.js';
 import { createLookupLane } from '../../src/routes/generation.js';
 import { createKey, postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
@@ -130,4 +137,114 @@ test('a rate-limited key reads its generations through the route: every lookup c
   const limited = await lookup();
   assert.equal(limited.status, 429);
   assert.equal(limited.headers.get('x-ratelimit-limit'), '3');
+});
+
+/** `GET` on `agent`'s one connection: the status, the body and whether the socket was reused. */
+function getOn(
+  agent: Agent,
+  url: string,
+  key: string,
+): Promise<{ status: number; body: string; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { agent, headers: { authorization: `Bearer ${key}` } });
+    request.on('response', (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, body, reused: request.reusedSocket }),
+      );
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+test('a key changed on one keep-alive connection is answered as the key it is now', async (t) => {
+  const harness = await startTestGatewayFor(t, { countTokens: false });
+  const owner = await createKey(harness.apiUrl, harness.key, { name: 'owner' });
+  const stranger = await createKey(harness.apiUrl, harness.key, { name: 'stranger' });
+  const id = await generate(harness, owner);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  const url = `${harness.apiUrl}/generation?id=${id}`;
+  const seen: Array<[number, boolean]> = [];
+  for (const key of [owner, owner, stranger, owner, 'sk-tg-v1-nope', owner, harness.key]) {
+    const { status, reused } = await getOn(agent, url, key);
+    seen.push([status, reused]);
+  }
+  assert.deepEqual(seen, [
+    [200, false],
+    [200, true],
+    [404, true],
+    [200, true],
+    [401, true],
+    [200, true],
+    [200, true],
+  ]);
+});
+
+test('a key disabled, deleted or expired is refused on the lane at once, on the same connection', async (t) => {
+  let nowMs = Date.parse('2030-01-01T00:00:00.000Z');
+  const harness = await startTestGatewayFor(t, { countTokens: false, now: () => nowMs });
+  // Expires while its cached row is still fresh (the cache keeps a row 2 s): the lane checks it.
+  const expiresAt = '2030-01-01T00:00:01.000Z';
+  const keys = {
+    disabled: await createKey(harness.apiUrl, harness.key, { name: 'disabled' }),
+    deleted: await createKey(harness.apiUrl, harness.key, { name: 'deleted' }),
+    expired: await createKey(harness.apiUrl, harness.key, {
+      name: 'expired',
+      expires_at: expiresAt,
+    }),
+  };
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  const lookups: Record<string, string> = {};
+  for (const [name, key] of Object.entries(keys)) {
+    lookups[name] = `${harness.apiUrl}/generation?id=${await generate(harness, key)}`;
+    // Twice: the second is answered from the cached key.
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      assert.equal((await getOn(agent, lookups[name] ?? '', key)).status, 200);
+    }
+  }
+  const manage = (method: string, key: string, body?: object) =>
+    fetch(`${harness.apiUrl}/keys/${hashKey(key)}`, {
+      method,
+      headers: { authorization: `Bearer ${harness.key}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).then(async (response) => {
+      await response.text();
+      return response.status;
+    });
+  assert.equal(await manage('PATCH', keys.disabled, { disabled: true }), 200);
+  assert.equal(await manage('DELETE', keys.deleted), 200);
+  nowMs = Date.parse(expiresAt);
+  const refusals: Record<string, Array<[number, string, boolean]>> = {};
+  for (const [name, key] of Object.entries(keys)) {
+    // Twice: the first reads the key's row again (a disabled one is cached as it is), the second
+    // finds it in the cache.
+    const answers: Array<[number, string, boolean]> = [];
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const { status, body, reused } = await getOn(agent, lookups[name] ?? '', key);
+      const { error } = JSON.parse(body) as { error: { message: string } };
+      answers.push([status, error.message, reused]);
+    }
+    refusals[name] = answers;
+  }
+  assert.deepEqual(refusals, {
+    disabled: [
+      [401, 'This API key is disabled', true],
+      [401, 'This API key is disabled', true],
+    ],
+    deleted: [
+      [401, 'Invalid API key', true],
+      [401, 'Invalid API key', true],
+    ],
+    expired: [
+      [401, 'This API key has expired', true],
+      [401, 'This API key has expired', true],
+    ],
+  });
 });
