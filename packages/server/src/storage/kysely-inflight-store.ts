@@ -141,7 +141,9 @@ export function createInflightStore(
             where inflight_generations.id = v.column1${unlocked(ids)}`.execute(transaction);
         }
         for (const part of chunks(refreshed, 1000)) {
-          const values = sql.join(part.map((checkpoint) => sql`(${checkpoint.id}, ${checkpoint.facts})`));
+          const values = sql.join(
+            part.map((checkpoint) => sql`(${checkpoint.id}, ${checkpoint.facts})`),
+          );
           const ids = part.map((checkpoint) => checkpoint.id);
           await sql`update inflight_generations set facts = v.column2
             from (values ${values}) as v
