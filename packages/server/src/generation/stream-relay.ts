@@ -282,12 +282,15 @@ export async function relayStream<Choice extends StreamedChoice>(
   const abortUpstream = () => upstream.abort();
   if (sink.gone.aborted) upstream.abort();
   else sink.gone.once('abort', abortUpstream);
+  const journaling = { first, facts: journalFirst(deps, meter, first) };
   try {
-    const journaling = { first, facts: journalFirst(deps, meter, first) };
     const dispatched = await dispatch(upstream);
     await journalBeforeExposing(deps, meter, journaling, dispatched, abortUpstream);
     await relay(deps, meter, sink, codec, dispatched, upstream);
   } finally {
+    // Settled already on every path through a record's commit; on one that threw before it, the
+    // journal must not take the row as open after the handler is done with it.
+    await journaling.facts.catch(() => undefined);
     deps.journal.done(meter.id);
     sink.gone.off('abort', abortUpstream);
   }

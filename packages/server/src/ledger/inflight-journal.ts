@@ -165,8 +165,9 @@ export class InflightJournal {
       this.#checkpointing = this.#writeCheckpoints().finally(() => {
         this.#checkpointing = null;
         this.#checkpointTimer = null;
-        if (this.#dirty.size > 0 || this.#dirtyFacts.size > 0)
+        if (this.#dirty.size > 0 || this.#dirtyFacts.size > 0) {
           this.#checkpointTimer = this.#scheduleCheckpoint();
+        }
       });
     }, this.#checkpointMs);
     timer.unref();
