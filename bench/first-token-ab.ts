@@ -1,17 +1,18 @@
 // A/B of two Tollgate builds' time to first token beside the raw proxy, in one run: the fake
-// upstream, the raw proxy and each build at each durability level start once; then rounds of
-// streams sent one at a time (bench/probe-stream-latency.ts) visit every target in turn, the order
-// rotating each round, so a busy machine weighs on all alike. Reported per build and level: the
-// median over rounds of (its first-token p50 − the raw proxy's p50 in the same round), and the
-// server's CPU µs per stream (from /proc, all threads).
+// upstream, the raw proxy and each build at each durability level start once; then, round after
+// round, streams are sent one at a time to each target in turn — one stream each, then the next
+// one each — so a busy machine weighs on all alike within milliseconds. Reported per build and
+// level: the median over rounds of (its first-token p50 − the raw proxy's p50 in the same round),
+// and the server's CPU µs per stream (from /proc, all threads).
 //
 //   node --import tsx bench/first-token-ab.ts --build base=<main.js of the base build> \
-//     --build new=packages/server/dist/main.js [--seconds 3] [--rounds 5]
+//     --build new=packages/server/dist/main.js [--seconds 6] [--rounds 5]
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { probeStreamLatency } from './probe-stream-latency.js';
+import { timeOneStream } from './probe-stream-latency.js';
 import { CORES, cpuSeconds, freePort, ProcessGroup } from './process-group.js';
 import { startTollgate } from './start-tollgate.js';
 import { median } from './stats.js';
@@ -35,11 +36,37 @@ const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const LEVELS = ['power', 'process'] as const;
 
-async function probe(target: Target, seconds: number) {
-  const cpuBefore = cpuSeconds(target.pid);
-  const result = await probeStreamLatency(target.origin, chatRequest(target, true), seconds);
-  const cpu = cpuSeconds(target.pid) - cpuBefore;
-  return { ...result, cpuMicrosPerStream: (cpu * 1e6) / Math.max(1, result.streams) };
+/** Streams to every target in turn, one at a time, for `seconds`: first-token p50 and CPU each. */
+async function probeInTurn(targets: readonly Target[], seconds: number) {
+  const agents = targets.map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
+  const timings = targets.map(() => [] as number[]);
+  const failures = targets.map(() => 0);
+  const cpuBefore = targets.map((target) => cpuSeconds(target.pid));
+  const deadline = performance.now() + seconds * 1_000;
+  try {
+    while (performance.now() < deadline) {
+      for (const [index, target] of targets.entries()) {
+        const agent = agents[index] as Agent;
+        const timing = await timeOneStream(target.origin, chatRequest(target, true), agent).catch(
+          () => null,
+        );
+        if (timing === null) (failures[index] as number) += 1;
+        else timings[index]?.push(timing.firstToken);
+      }
+    }
+  } finally {
+    for (const agent of agents) agent.destroy();
+  }
+  return targets.map((target, index) => {
+    const streams = timings[index]?.length ?? 0;
+    const cpu = cpuSeconds(target.pid) - (cpuBefore[index] as number);
+    return {
+      name: target.name,
+      firstTokenP50: median(timings[index] ?? []),
+      failures: failures[index] as number,
+      cpuMicrosPerStream: (cpu * 1e6) / Math.max(1, streams),
+    };
+  });
 }
 
 const workDirectory = mkdtempSync(join(tmpdir(), 'tollgate-ttft-ab-'));
@@ -90,16 +117,14 @@ try {
       targets.push({ ...target, name: `${name} ${durability}` });
     }
   }
-  for (const target of targets) await probe(target, 1);
+  await probeInTurn(targets, 1);
   /** Per target: first-token p50 minus the raw proxy's in the same round, and CPU µs/stream. */
   const added = new Map<string, { deltas: number[]; p50: number[]; cpu: number[] }>();
   for (let round = 0; round < ROUNDS; round += 1) {
-    const order = targets.map((_, index) => targets[(index + round) % targets.length] as Target);
     const p50 = new Map<string, { firstToken: number; cpu: number }>();
-    for (const target of order) {
-      const result = await probe(target, SECONDS);
-      if (result.failures > 0) console.log(`  ${target.name}: ${result.failures} failures`);
-      p50.set(target.name, { firstToken: result.firstTokenP50, cpu: result.cpuMicrosPerStream });
+    for (const result of await probeInTurn(targets, SECONDS)) {
+      if (result.failures > 0) console.log(`  ${result.name}: ${result.failures} failures`);
+      p50.set(result.name, { firstToken: result.firstTokenP50, cpu: result.cpuMicrosPerStream });
     }
     const proxyP50 = p50.get(rawProxy.name)?.firstToken ?? Number.NaN;
     const line = [`round ${round + 1}: raw proxy ${proxyP50.toFixed(3)} ms`];
