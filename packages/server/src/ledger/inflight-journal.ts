@@ -124,8 +124,8 @@ export class InflightJournal {
   readonly #onCheckpointError: (error: unknown) => void;
   /** Relayed bytes per stream not yet checkpointed (latest total). */
   readonly #dirty = new Map<string, number>();
-  /** Serialized facts per stream not yet written (see {@link refresh}). */
-  readonly #dirtyFacts = new Map<string, string>();
+  /** Facts per stream not yet written (see {@link refresh}); serialized when written. */
+  readonly #dirtyFacts = new Map<string, PendingFacts>();
   #checkpointTimer: NodeJS.Timeout | null = null;
   #checkpointing: Promise<void> | null = null;
 
@@ -156,7 +156,8 @@ export class InflightJournal {
    */
   refresh(facts: PendingFacts): void {
     if (this.#checkpointMs === 0 || !this.#open.has(facts.id)) return;
-    this.#dirtyFacts.set(facts.id, serializePendingFacts(facts));
+    // Serialized only if the stream is still open when the timer fires: most end before.
+    this.#dirtyFacts.set(facts.id, facts);
     this.#checkpointTimer ??= this.#scheduleCheckpoint();
   }
 
@@ -177,10 +178,16 @@ export class InflightJournal {
   async #writeCheckpoints(): Promise<void> {
     const checkpoints: InflightCheckpoint[] = [];
     for (const [id, relayedBytes] of this.#dirty) {
-      checkpoints.push({ id, relayedBytes, facts: this.#dirtyFacts.get(id) });
+      const facts = this.#dirtyFacts.get(id);
+      checkpoints.push({
+        id,
+        relayedBytes,
+        facts: facts === undefined ? undefined : serializePendingFacts(facts),
+      });
     }
     for (const [id, facts] of this.#dirtyFacts) {
-      if (!this.#dirty.has(id)) checkpoints.push({ id, relayedBytes: null, facts });
+      if (this.#dirty.has(id)) continue;
+      checkpoints.push({ id, relayedBytes: null, facts: serializePendingFacts(facts) });
     }
     this.#dirty.clear();
     this.#dirtyFacts.clear();
