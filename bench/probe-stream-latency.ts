@@ -18,7 +18,7 @@ export interface StreamLatencyResult {
 /** Matches a delta with non-empty content anywhere in the bytes received so far. */
 const CONTENT = /"content":"[^"]/;
 
-interface Timing {
+export interface Timing {
   firstByte: number;
   firstToken: number;
   total: number;
@@ -97,7 +97,8 @@ export async function probeFirstStreams(
   }
 }
 
-function timeOneStream(origin: string, spec: LoadRequest, agent: Agent): Promise<Timing> {
+/** Times one stream over `agent`: first body byte, first content event, end (ms). */
+export function timeOneStream(origin: string, spec: LoadRequest, agent: Agent): Promise<Timing> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     let firstByte = Number.NaN;

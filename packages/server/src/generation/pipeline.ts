@@ -11,6 +11,7 @@ import { toTransportError } from '../providers/to-transport-error.js';
 import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { ModelCatalog } from '../routing/model-catalog.js';
 import {
+  type Candidate,
   type RoutableRequest,
   type RoutePlan,
   selectCandidates,
@@ -83,7 +84,8 @@ export class GenerationPipeline {
       sink.exposeId(meter.id);
       const codec = api.streamOf(request.body);
       if (codec !== null) {
-        await relayStream(this.#deps, meter, sink, codec, (signal) =>
+        const first = plan.candidates[0] as Candidate;
+        await relayStream(this.#deps, meter, sink, codec, first, (signal) =>
           this.#dispatch(meter, plan, held, signal),
         );
         return;

@@ -3,7 +3,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { toStreamError } from '../errors/to-error-response.js';
 import type { GenerationMeter } from '../ledger/generation-meter.js';
 import type { FinishedGeneration } from '../ledger/generation-record.js';
-import type { InflightJournal } from '../ledger/inflight-journal.js';
+import type { InflightJournal, PendingFacts } from '../ledger/inflight-journal.js';
 import { finishReasonFailure } from '../ledger/to-content-error.js';
 import { CancelSignal } from '../providers/cancel-signal.js';
 import type {
@@ -16,6 +16,7 @@ import { redactChoiceError, redactUpstreamError } from '../providers/redact-prov
 import { toTransportError } from '../providers/to-transport-error.js';
 import type { EndpointStats } from '../routing/endpoint-stats.js';
 import type { ModelEndpoint } from '../routing/model-catalog.js';
+import type { Candidate } from '../routing/select-candidates.js';
 import { type ChunkWriter, createChunkWriter } from '../streaming/chunk-writer.js';
 import { createSseDataSplitter } from '../streaming/sse.js';
 import { type Dispatched, recordFailure } from './dispatch.js';
@@ -194,40 +195,85 @@ async function readPastEnd(chunks: AsyncIterator<Uint8Array>, limit: number): Pr
   }
 }
 
+/** What billing and recovery read of journaled facts: a change must be re-journaled at once. */
+function sameBilling(journaled: PendingFacts, current: PendingFacts): boolean {
+  return (
+    journaled.model === current.model &&
+    journaled.providerName === current.providerName &&
+    journaled.prices === current.prices &&
+    journaled.priceVersion === current.priceVersion &&
+    journaled.byokFeePpm === current.byokFeePpm &&
+    journaled.chargeCap === current.chargeCap &&
+    journaled.normalizedPromptTokens === current.normalizedPromptTokens
+  );
+}
+
 /**
- * Journals the generation before its id leaves in the stream's headers, so that from then on a
- * crash still leaves its record (ledger/inflight-journal.ts). A journal that cannot be written
- * fails the request before any byte is sent: the upstream is aborted and the failure recorded.
+ * Starts journaling the generation as served by the plan's first candidate, its attempt in flight
+ * (status null), while that candidate is called: the write overlaps the upstream request. The
+ * meter's commit waits for it to settle (GenerationMeter.journaling).
+ */
+function journalFirst(
+  deps: StreamRelayDeps,
+  meter: GenerationMeter,
+  first: Candidate,
+): Promise<PendingFacts> {
+  const write = meter.pendingAttempt(first).then(async (facts) => {
+    await deps.journal.open(facts);
+    return facts;
+  });
+  meter.journaling(write);
+  return write;
+}
+
+/**
+ * Makes the journal row true of the candidate that answered before its id leaves in the stream's
+ * headers, so that from then on a crash still leaves its record (ledger/inflight-journal.ts): the
+ * row written during dispatch is awaited, and when another candidate answered (a fallback) or its
+ * billing facts differ, the row's facts are replaced and that write awaited too. A journal that
+ * cannot be written fails the request before any byte is sent: the upstream is aborted and the
+ * failure recorded.
  */
 async function journalBeforeExposing(
   deps: StreamRelayDeps,
   meter: GenerationMeter,
+  journaling: { first: Candidate; facts: Promise<PendingFacts> },
   { response, candidate }: Dispatched,
   abortUpstream: () => void,
 ): Promise<void> {
   try {
-    await deps.journal.open(await meter.pending(candidate.model.id, candidate.endpoint));
+    const journaled = await journaling.facts;
+    const current = await meter.pending(candidate.model.id, candidate.endpoint);
+    if (candidate === journaling.first && sameBilling(journaled, current)) {
+      // Only the in-flight attempt's status and latency are new: written with the next checkpoint.
+      deps.journal.refresh(current);
+      return;
+    }
+    const rewrite = deps.journal.rewrite(current);
+    meter.journaling(rewrite);
+    await rewrite;
   } catch (error) {
     abortUpstream();
     response.body.destroy();
     deps.logger.error({ err: error, generationId: meter.id }, 'in-flight journal write failed');
-    deps.journal.done(meter.id);
     await recordFailure(meter, candidate, error, false);
   }
 }
 
 /**
- * Streams a generation: the generation is journaled before its id is sent (headers, first chunk);
- * upstream chunks are rewritten to OpenRouter's shape as they come; then one usage chunk; the
- * record is committed (its journal row deleted in the same transaction); only then `data: [DONE]`.
- * A client that goes away aborts the upstream at once and leaves a `cancelled` record billed for
- * what was produced.
+ * Streams a generation: the generation is journaled — during dispatch, for the first candidate —
+ * and the row is durable, true of the candidate that answered, before its id is sent (headers,
+ * first chunk); upstream chunks are rewritten to OpenRouter's shape as they come; then one usage
+ * chunk; the record is committed (its journal row deleted in the same transaction); only then
+ * `data: [DONE]`. A client that goes away aborts the upstream at once and leaves a `cancelled`
+ * record billed for what was produced.
  */
 export async function relayStream<Choice extends StreamedChoice>(
   deps: StreamRelayDeps,
   meter: GenerationMeter,
   sink: ResponseSink,
   codec: StreamCodec<Choice>,
+  first: Candidate,
   dispatch: (signal: CancelSignal) => Promise<Dispatched>,
 ): Promise<void> {
   // One signal for the upstream request: the client leaving aborts it, and so does the relay
@@ -236,15 +282,16 @@ export async function relayStream<Choice extends StreamedChoice>(
   const abortUpstream = () => upstream.abort();
   if (sink.gone.aborted) upstream.abort();
   else sink.gone.once('abort', abortUpstream);
+  const journaling = { first, facts: journalFirst(deps, meter, first) };
   try {
     const dispatched = await dispatch(upstream);
-    await journalBeforeExposing(deps, meter, dispatched, abortUpstream);
-    try {
-      await relay(deps, meter, sink, codec, dispatched, upstream);
-    } finally {
-      deps.journal.done(meter.id);
-    }
+    await journalBeforeExposing(deps, meter, journaling, dispatched, abortUpstream);
+    await relay(deps, meter, sink, codec, dispatched, upstream);
   } finally {
+    // Settled already on every path through a record's commit; on one that threw before it, the
+    // journal must not take the row as open after the handler is done with it.
+    await journaling.facts.catch(() => undefined);
+    deps.journal.done(meter.id);
     sink.gone.off('abort', abortUpstream);
   }
 }

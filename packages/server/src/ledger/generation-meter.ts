@@ -130,6 +130,8 @@ export class GenerationMeter {
   #dispatchedAt: number | null = null;
   #firstTokenAt: number | null = null;
   #endedAt: number | null = null;
+  /** The in-flight journal's write of this generation, settled (never rejects); null: none. */
+  #journalWrite: Promise<void> | null = null;
 
   constructor(init: MeterInit, ledger: Ledger) {
     this.#init = init;
@@ -195,6 +197,21 @@ export class GenerationMeter {
     this.#endedAt ??= performance.now();
   }
 
+  /**
+   * The in-flight journal is writing this generation's row (`write`, possibly while the upstream
+   * is called): the record's commit, which deletes that row in its transaction, waits until the
+   * write has settled, so a journal row can never land after its record and be recovered as a
+   * second one.
+   */
+  journaling(write: Promise<unknown>): void {
+    const settled = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    const previous = this.#journalWrite;
+    this.#journalWrite = previous === null ? settled : previous.then(() => settled);
+  }
+
   /** Builds the record and commits it; resolves once it is durable. */
   async finish(outcome: GenerationOutcome): Promise<FinishedGeneration> {
     this.ended();
@@ -208,6 +225,7 @@ export class GenerationMeter {
     const init = this.#init;
     try {
       if (init.storeContent) finished.row.content = await this.#packContent(outcome);
+      if (this.#journalWrite !== null) await this.#journalWrite;
       await this.#ledger.commit(finished.row, finished.committed);
     } catch (error) {
       init.settlement.release();
@@ -243,6 +261,29 @@ export class GenerationMeter {
    */
   async pending(model: string, endpoint: MeteredEndpoint): Promise<PendingFacts> {
     return this.#known(model, endpoint, await this.#promptTokens);
+  }
+
+  /**
+   * The facts to journal while `candidate` is being called, before it answers: its attempt is
+   * listed as in flight (`status` null, no latency), after the attempts already made.
+   */
+  async pendingAttempt(candidate: {
+    model: { id: string };
+    endpoint: MeteredEndpoint;
+  }): Promise<PendingFacts> {
+    const { endpoint } = candidate;
+    const facts = this.#known(candidate.model.id, endpoint, await this.#promptTokens);
+    facts.providerResponses = [
+      ...this.#attempts,
+      {
+        status: null,
+        endpoint_id: endpoint.id,
+        model_permaslug: candidate.model.id,
+        provider_name: endpoint.provider.name,
+        is_byok: endpoint.byok !== null,
+      },
+    ];
+    return facts;
   }
 
   /** The journal's facts; #build lists the same ones (with the outcome's) for the record. */

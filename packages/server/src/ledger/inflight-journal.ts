@@ -1,5 +1,5 @@
 import { DEFAULTS } from '../config/defaults.js';
-import type { InflightRow, InflightStore } from '../storage/storage.js';
+import type { InflightCheckpoint, InflightRow, InflightStore } from '../storage/storage.js';
 import type { GenerationFacts } from './generation-record.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { toRecordTimestamp } from './ids.js';
@@ -124,6 +124,8 @@ export class InflightJournal {
   readonly #onCheckpointError: (error: unknown) => void;
   /** Relayed bytes per stream not yet checkpointed (latest total). */
   readonly #dirty = new Map<string, number>();
+  /** Facts per stream not yet written (see {@link refresh}); serialized when written. */
+  readonly #dirtyFacts = new Map<string, PendingFacts>();
   #checkpointTimer: NodeJS.Timeout | null = null;
   #checkpointing: Promise<void> | null = null;
 
@@ -146,12 +148,27 @@ export class InflightJournal {
     this.#checkpointTimer ??= this.#scheduleCheckpoint();
   }
 
+  /**
+   * The facts of a journaled stream changed only in what billing and recovery do not read — the
+   * attempt journaled in flight has answered (its status, its latency): written lazily, with the
+   * next checkpoint (an update, never an insert: a row already finalized stays gone). With
+   * checkpoints off, never: the row keeps the attempt as journaled, in flight (status null).
+   */
+  refresh(facts: PendingFacts): void {
+    if (this.#checkpointMs === 0 || !this.#open.has(facts.id)) return;
+    // Serialized only if the stream is still open when the timer fires: most end before.
+    this.#dirtyFacts.set(facts.id, facts);
+    this.#checkpointTimer ??= this.#scheduleCheckpoint();
+  }
+
   #scheduleCheckpoint(): NodeJS.Timeout {
     const timer = setTimeout(() => {
       this.#checkpointing = this.#writeCheckpoints().finally(() => {
         this.#checkpointing = null;
         this.#checkpointTimer = null;
-        if (this.#dirty.size > 0) this.#checkpointTimer = this.#scheduleCheckpoint();
+        if (this.#dirty.size > 0 || this.#dirtyFacts.size > 0) {
+          this.#checkpointTimer = this.#scheduleCheckpoint();
+        }
       });
     }, this.#checkpointMs);
     timer.unref();
@@ -159,8 +176,21 @@ export class InflightJournal {
   }
 
   async #writeCheckpoints(): Promise<void> {
-    const checkpoints = [...this.#dirty].map(([id, relayedBytes]) => ({ id, relayedBytes }));
+    const checkpoints: InflightCheckpoint[] = [];
+    for (const [id, relayedBytes] of this.#dirty) {
+      const facts = this.#dirtyFacts.get(id);
+      checkpoints.push({
+        id,
+        relayedBytes,
+        facts: facts === undefined ? undefined : serializePendingFacts(facts),
+      });
+    }
+    for (const [id, facts] of this.#dirtyFacts) {
+      if (this.#dirty.has(id)) continue;
+      checkpoints.push({ id, relayedBytes: null, facts: serializePendingFacts(facts) });
+    }
     this.#dirty.clear();
+    this.#dirtyFacts.clear();
     try {
       await this.#store.checkpoint(checkpoints);
     } catch (error) {
@@ -172,6 +202,7 @@ export class InflightJournal {
   async stopCheckpoints(): Promise<void> {
     if (this.#checkpointTimer !== null) clearTimeout(this.#checkpointTimer);
     this.#dirty.clear();
+    this.#dirtyFacts.clear();
     await this.#checkpointing;
     if (this.#checkpointTimer !== null) clearTimeout(this.#checkpointTimer);
     this.#checkpointTimer = null;
@@ -186,10 +217,22 @@ export class InflightJournal {
     return this.#commits.commit(toInflightRow(facts, this.nodeId));
   }
 
+  /**
+   * Replaces the facts of a generation journaled by {@link open} (whose write has settled): the
+   * candidate that answered is not the one journaled. Resolves once durable. Call it only before
+   * the generation's record is committed: an insert-or-replace landing after the commit that
+   * deleted the row would bring it back.
+   */
+  rewrite(facts: PendingFacts): Promise<void> {
+    this.#open.add(facts.id);
+    return this.#store.upsertMany([toInflightRow(facts, this.nodeId)]);
+  }
+
   /** The handler of a journaled generation has finished (its record committed, or not). */
   done(id: string): void {
     this.#open.delete(id);
     this.#dirty.delete(id);
+    this.#dirtyFacts.delete(id);
     if (this.#open.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 

@@ -136,6 +136,7 @@ function withHotWritesFrom(storage: Storage, hot: Storage): Storage {
     inflight: {
       ...storage.inflight,
       insertMany: hot.inflight.insertMany,
+      upsertMany: hot.inflight.upsertMany,
       deleteMany: hot.inflight.deleteMany,
       checkpoint: hot.inflight.checkpoint,
       finalizeMany: hot.inflight.finalizeMany,
@@ -183,6 +184,7 @@ function withWriteBatch(storage: Storage, main: MainConnection): Storage {
     inflight: {
       ...storage.inflight,
       insertMany: run(batch.insertInflight),
+      upsertMany: run(batch.upsertInflight),
       deleteMany: run(batch.deleteInflight),
       checkpoint: run(batch.checkpointInflight),
     },

@@ -32,6 +32,17 @@ export async function deleteInflightRows(
   }
 }
 
+function toInflightValues(row: InflightRow) {
+  return {
+    id: row.id,
+    node_id: row.nodeId,
+    key_hash: row.keyHash,
+    created_at: row.createdAt,
+    facts_version: row.factsVersion,
+    facts: row.facts,
+  };
+}
+
 function toInflightRow(row: Selectable<InflightTable>): InflightRow {
   return {
     id: row.id,
@@ -62,17 +73,27 @@ export function createInflightStore(
   return {
     async insertMany(rows: readonly InflightRow[]) {
       if (rows.length === 0) return;
-      const values = rows.map((row) => ({
-        id: row.id,
-        node_id: row.nodeId,
-        key_hash: row.keyHash,
-        created_at: row.createdAt,
-        facts_version: row.factsVersion,
-        facts: row.facts,
-      }));
+      const values = rows.map(toInflightValues);
       await database.transaction().execute(async (transaction) => {
         for (const part of chunks(values)) {
           await transaction.insertInto('inflight_generations').values(part).execute();
+        }
+      });
+    },
+    async upsertMany(rows: readonly InflightRow[]) {
+      if (rows.length === 0) return;
+      await database.transaction().execute(async (transaction) => {
+        for (const part of chunks(rows.map(toInflightValues))) {
+          await transaction
+            .insertInto('inflight_generations')
+            .values(part)
+            .onConflict((conflict) =>
+              conflict.column('id').doUpdateSet((excluded) => ({
+                facts_version: excluded.ref('excluded.facts_version'),
+                facts: excluded.ref('excluded.facts'),
+              })),
+            )
+            .execute();
         }
       });
     },
@@ -105,8 +126,10 @@ export function createInflightStore(
       // One UPDATE … FROM (VALUES …) per chunk: a join on the primary key, linear in the number
       // of streams, the same SQL on both dialects (a VALUES list's columns are `column1`,
       // `column2` on both). Rows already finalized are simply not matched.
+      const relayed = checkpoints.filter((checkpoint) => checkpoint.relayedBytes !== null);
+      const refreshed = checkpoints.filter((checkpoint) => checkpoint.facts !== undefined);
       await database.transaction().execute(async (transaction) => {
-        for (const part of chunks(checkpoints, 1000)) {
+        for (const part of chunks(relayed, 1000)) {
           const values = sql.join(
             part.map(
               (checkpoint) => sql`(${checkpoint.id}, cast(${checkpoint.relayedBytes} as bigint))`,
@@ -114,6 +137,15 @@ export function createInflightStore(
           );
           const ids = part.map((checkpoint) => checkpoint.id);
           await sql`update inflight_generations set relayed_bytes = v.column2
+            from (values ${values}) as v
+            where inflight_generations.id = v.column1${unlocked(ids)}`.execute(transaction);
+        }
+        for (const part of chunks(refreshed, 1000)) {
+          const values = sql.join(
+            part.map((checkpoint) => sql`(${checkpoint.id}, ${checkpoint.facts})`),
+          );
+          const ids = part.map((checkpoint) => checkpoint.id);
+          await sql`update inflight_generations set facts = v.column2
             from (values ${values}) as v
             where inflight_generations.id = v.column1${unlocked(ids)}`.execute(transaction);
         }

@@ -8,6 +8,7 @@ export interface SqliteWriteBatch {
   /** Records, their stored content, their rollups, and the removal of their journal rows. */
   insertGenerations(rows: readonly GenerationRow[]): void;
   insertInflight(rows: readonly InflightRow[]): void;
+  upsertInflight(rows: readonly InflightRow[]): void;
   deleteInflight(ids: readonly string[]): void;
   checkpointInflight(checkpoints: readonly InflightCheckpoint[]): void;
 }
@@ -64,9 +65,13 @@ export function createSqliteWriteBatch(
       'facts',
     ]),
   );
+  const upsertJournal = database.prepare(
+    `${insertSql('inflight_generations', ['id', 'node_id', 'key_hash', 'created_at', 'facts_version', 'facts'])} on conflict (id) do update set facts_version = excluded.facts_version, facts = excluded.facts`,
+  );
   const checkpoint = database.prepare(
     'update inflight_generations set relayed_bytes = ? where id = ?',
   );
+  const refreshFacts = database.prepare('update inflight_generations set facts = ? where id = ?');
 
   const insertGenerations = database.transaction((rows: readonly GenerationRow[]) => {
     for (const row of rows) insertGeneration.run(generationValues(row));
@@ -102,12 +107,27 @@ export function createSqliteWriteBatch(
       );
     }
   });
+  const upsertInflight = database.transaction((rows: readonly InflightRow[]) => {
+    for (const row of rows) {
+      upsertJournal.run(
+        row.id,
+        row.nodeId,
+        row.keyHash,
+        row.createdAt,
+        row.factsVersion,
+        row.facts,
+      );
+    }
+  });
   const deleteInflight = database.transaction((ids: readonly string[]) => {
     for (const id of ids) deleteJournal.run(id);
   });
   // Rows already finalized are simply not matched.
   const checkpointInflight = database.transaction((checkpoints: readonly InflightCheckpoint[]) => {
-    for (const each of checkpoints) checkpoint.run(each.relayedBytes, each.id);
+    for (const each of checkpoints) {
+      if (each.relayedBytes !== null) checkpoint.run(each.relayedBytes, each.id);
+      if (each.facts !== undefined) refreshFacts.run(each.facts, each.id);
+    }
   });
 
   const commit = options.commitWithoutSync === true ? withoutSync(database) : runNow;
@@ -117,6 +137,9 @@ export function createSqliteWriteBatch(
     },
     insertInflight: (rows) => {
       if (rows.length > 0) commit(() => insertInflight(rows));
+    },
+    upsertInflight: (rows) => {
+      if (rows.length > 0) commit(() => upsertInflight(rows));
     },
     deleteInflight: (ids) => {
       if (ids.length > 0) commit(() => deleteInflight(ids));

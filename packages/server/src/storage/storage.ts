@@ -180,10 +180,17 @@ export interface InflightRow {
   relayedBytes: number | null;
 }
 
-/** A stream's checkpoint: how much completion text it has relayed so far. */
+/**
+ * A stream's checkpoint: how much completion text it has relayed so far, and its facts once the
+ * attempt journaled in flight has answered (lazy: the row written during dispatch lists it with
+ * status null).
+ */
 export interface InflightCheckpoint {
   id: string;
-  relayedBytes: number;
+  /** null: unchanged. */
+  relayedBytes: number | null;
+  /** Serialized facts replacing the row's; absent: unchanged. */
+  facts?: string | undefined;
 }
 
 /**
@@ -193,13 +200,22 @@ export interface InflightCheckpoint {
 export interface InflightStore {
   /** Inserts rows atomically (one transaction); resolves once durably committed. */
   insertMany(rows: readonly InflightRow[]): Promise<void>;
+  /**
+   * Inserts rows, or replaces the facts (`facts_version`, `facts`) of those whose id is already
+   * journaled, atomically; resolves once durably committed. A stream re-journals so when the
+   * candidate that answered is not the one journaled while dispatch ran (a fallback).
+   */
+  upsertMany(rows: readonly InflightRow[]): Promise<void>;
   /** The rows a node owns, oldest first. */
   listByNode(nodeId: string): Promise<InflightRow[]>;
   /** Deletes rows by id (those whose record already exists). */
   deleteMany(ids: readonly string[]): Promise<void>;
   /** One row by id, or undefined. */
   get(id: string): Promise<InflightRow | undefined>;
-  /** Records checkpoints of many streams in one statement (rows already gone are skipped). */
+  /**
+   * Records checkpoints of many streams in one transaction (rows already gone are skipped: an
+   * update, never an insert).
+   */
   checkpoint(checkpoints: readonly InflightCheckpoint[]): Promise<void>;
   /**
    * Turns journal rows into their records exactly once: in one transaction, deletes the rows of

@@ -26,12 +26,13 @@ import { apiKeyRow, generationRow, inflightRow } from './storage-contract.js';
 const pgbouncer = findPgBouncer();
 
 /**
- * Every hot write the ledger and recovery make — journal insert, checkpoint and delete, a record
- * with its rollup and journal delete, recovery's finalize — and one administrative write.
+ * Every hot write the ledger and recovery make — journal insert, upsert, checkpoint and delete, a
+ * record with its rollup and journal delete, recovery's finalize — and one administrative write.
  */
 async function writeEveryKind(storage: Storage): Promise<void> {
   await storage.inflight.insertMany([inflightRow('gen-a'), inflightRow('gen-b')]);
-  await storage.inflight.checkpoint([{ id: 'gen-a', relayedBytes: 120 }]);
+  await storage.inflight.checkpoint([{ id: 'gen-a', relayedBytes: 120, facts: '{}' }]);
+  await storage.inflight.upsertMany([inflightRow('gen-b')]);
   await storage.generations.insertMany([generationRow({ id: 'gen-a' })]);
   await storage.inflight.deleteMany(['gen-b']);
   await storage.inflight.insertMany([inflightRow('gen-c')]);

@@ -149,6 +149,34 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       assert.equal(await storage.generations.count(), 1);
     });
 
+    test("replaces a journal row's facts by id, inserts an absent one, and refreshes facts with a checkpoint without bringing back a finalized row", async () => {
+      await storage.inflight.insertMany([inflightRow('gen-a', { facts: '{"first":1}' })]);
+      await storage.inflight.checkpoint([{ id: 'gen-a', relayedBytes: 7 }]);
+      await storage.inflight.upsertMany([
+        inflightRow('gen-a', { facts: '{"second":2}', factsVersion: 2 }),
+        inflightRow('gen-b', { facts: '{"b":1}' }),
+      ]);
+      const replaced = await storage.inflight.get('gen-a');
+      assert.equal(replaced?.facts, '{"second":2}');
+      assert.equal(replaced?.factsVersion, 2);
+      assert.equal(replaced?.relayedBytes, 7, 'a checkpoint is kept');
+      assert.equal((await storage.inflight.get('gen-b'))?.facts, '{"b":1}');
+      // Facts alone (bytes unchanged), bytes and facts, and a row already finalized.
+      await storage.generations.insertMany([generationRow({ id: 'gen-b' })]);
+      assert.equal(await storage.inflight.get('gen-b'), undefined);
+      await storage.inflight.checkpoint([
+        { id: 'gen-a', relayedBytes: null, facts: '{"third":3}' },
+        { id: 'gen-b', relayedBytes: 9, facts: '{"gone":1}' },
+      ]);
+      const refreshed = await storage.inflight.get('gen-a');
+      assert.equal(refreshed?.facts, '{"third":3}');
+      assert.equal(refreshed?.relayedBytes, 7);
+      await storage.inflight.checkpoint([{ id: 'gen-a', relayedBytes: 11, facts: '{"fourth":4}' }]);
+      assert.equal((await storage.inflight.get('gen-a'))?.facts, '{"fourth":4}');
+      assert.equal((await storage.inflight.get('gen-a'))?.relayedBytes, 11);
+      assert.equal(await storage.inflight.get('gen-b'), undefined, 'a checkpoint never inserts');
+    });
+
     test('inserts a batch larger than one statement can carry', async () => {
       const rows = Array.from({ length: 4500 }, (_, index) =>
         generationRow({ id: `gen-${index}`, usagePico: BigInt(index) }),

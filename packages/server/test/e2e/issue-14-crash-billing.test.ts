@@ -131,6 +131,11 @@ async function crashBilling(
     assert.equal(record['native_tokens_estimated'], true);
     assert.equal(record['tokens_estimated'], true);
     assert.ok(record.tokens_prompt !== null && record.tokens_prompt > 0);
+    // Journaled while the upstream was called (status null), refreshed with a checkpoint once it
+    // answered (decision 0047).
+    assert.equal(record.provider_responses?.length, 1);
+    assert.equal(record.provider_responses?.[0]?.status, 200);
+    assert.equal(record.provider_responses?.[0]?.provider_name, 'Acme');
     assert.equal(
       sumUsagePico([record]),
       BigInt(record.tokens_prompt) * PROMPT_PICO + BigInt(completionTokens) * COMPLETION_PICO,
