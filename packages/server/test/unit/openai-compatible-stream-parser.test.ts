@@ -88,6 +88,49 @@ describe('OpenAI-compatible stream parser', () => {
     ]);
   });
 
+  test('a choice with only the usual keys maps to the same bytes as one with extra keys', () => {
+    // The usual choice takes a path without rest and spread; a choice with any other key keeps
+    // those keys first, in their order (an upstream `native_finish_reason` keeps its place and
+    // takes the mapped value), as the mapping always did.
+    const written = (parse: (data: string) => unknown, choice: string) => {
+      const chunk = parse(`{"choices":[${choice}]}`) as 'done' | 'skip' | { choices: unknown };
+      return typeof chunk === 'string' ? chunk : JSON.stringify(chunk.choices);
+    };
+    const cases: Array<[(data: string) => unknown, string, string]> = [
+      [
+        parseChat,
+        '{"index":0,"delta":{"content":"a"},"logprobs":null,"finish_reason":null}',
+        '[{"index":0,"delta":{"content":"a"},"finish_reason":null,"native_finish_reason":null,"logprobs":null}]',
+      ],
+      [
+        parseChat,
+        '{"finish_reason":"eos","delta":{"content":"a"}}',
+        '[{"index":0,"delta":{"content":"a"},"finish_reason":"stop","native_finish_reason":"eos","logprobs":null}]',
+      ],
+      [
+        parseChat,
+        '{"native_finish_reason":"x","index":2,"delta":{},"finish_reason":"length"}',
+        '[{"native_finish_reason":"length","index":2,"delta":{},"finish_reason":"length","logprobs":null}]',
+      ],
+      [
+        parseChat,
+        '{"index":0,"delta":{},"finish_reason":null,"__proto__":{"a":1}}',
+        '[{"__proto__":{"a":1},"index":0,"delta":{},"finish_reason":null,"native_finish_reason":null,"logprobs":null}]',
+      ],
+      [
+        parseText,
+        '{"text":"t","index":0,"logprobs":{"tokens":["t"]},"finish_reason":"stop"}',
+        '[{"index":0,"text":"t","finish_reason":"stop","native_finish_reason":"stop","logprobs":{"tokens":["t"]}}]',
+      ],
+      [
+        parseText,
+        '{"text":"t","seed":3,"finish_reason":null}',
+        '[{"seed":3,"index":0,"text":"t","finish_reason":null,"native_finish_reason":null,"logprobs":null}]',
+      ],
+    ];
+    for (const [parse, choice, expected] of cases) assert.equal(written(parse, choice), expected);
+  });
+
   test('refuses what is not JSON, and chunks of the wrong shape, as invalid responses', () => {
     assertInvalid(() => parseChat('{"choices": ['), 'malformed stream event');
     const wrongShapes = [

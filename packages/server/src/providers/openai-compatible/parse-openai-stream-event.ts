@@ -43,29 +43,79 @@ function isTextChoice(choice: unknown): choice is Json {
   );
 }
 
+/**
+ * Whether a choice holds a key besides the four every choice may carry (and the one named
+ * `field`, its text or delta): then it is mapped with its extra keys first, as they came.
+ */
+function hasExtraKeys(choice: Json, field: 'delta' | 'text'): boolean {
+  for (const key in choice) {
+    if (key !== field && key !== 'index' && key !== 'finish_reason' && key !== 'logprobs') {
+      return true;
+    }
+  }
+  return false;
+}
+
 function toChatChunkChoice(choice: Json, position: number): ChatChunkChoice {
-  const { finish_reason: nativeFinish, delta, logprobs, index, ...rest } = choice;
-  const native = (nativeFinish as string | null | undefined) ?? null;
+  const native = (choice['finish_reason'] as string | null | undefined) ?? null;
+  const index = (choice['index'] as number | undefined) ?? position;
+  const delta = (choice['delta'] as ChatChunkChoice['delta'] | null | undefined) ?? {};
+  const logprobs = choice['logprobs'] ?? null;
+  // Nearly every chunk: a literal, no rest and spread (the same keys in the same order).
+  if (!hasExtraKeys(choice, 'delta')) {
+    return {
+      index,
+      delta,
+      finish_reason: mapFinishReason(native),
+      native_finish_reason: native,
+      logprobs,
+    };
+  }
+  const {
+    finish_reason: _finish,
+    delta: _delta,
+    logprobs: _logprobs,
+    index: _index,
+    ...rest
+  } = choice;
   return {
     ...rest,
-    index: (index as number | undefined) ?? position,
-    delta: (delta as ChatChunkChoice['delta'] | null | undefined) ?? {},
+    index,
+    delta,
     finish_reason: mapFinishReason(native),
     native_finish_reason: native,
-    logprobs: logprobs ?? null,
+    logprobs,
   };
 }
 
 function toTextChunkChoice(choice: Json, position: number): TextCompletionChunkChoice {
-  const { finish_reason: nativeFinish, text, logprobs, index, ...rest } = choice;
-  const native = (nativeFinish as string | null | undefined) ?? null;
+  const native = (choice['finish_reason'] as string | null | undefined) ?? null;
+  const index = (choice['index'] as number | undefined) ?? position;
+  const text = (choice['text'] as string | null | undefined) ?? '';
+  const logprobs = choice['logprobs'] ?? null;
+  if (!hasExtraKeys(choice, 'text')) {
+    return {
+      index,
+      text,
+      finish_reason: mapFinishReason(native),
+      native_finish_reason: native,
+      logprobs,
+    };
+  }
+  const {
+    finish_reason: _finish,
+    text: _text,
+    logprobs: _logprobs,
+    index: _index,
+    ...rest
+  } = choice;
   return {
     ...rest,
-    index: (index as number | undefined) ?? position,
-    text: (text as string | null | undefined) ?? '',
+    index,
+    text,
     finish_reason: mapFinishReason(native),
     native_finish_reason: native,
-    logprobs: logprobs ?? null,
+    logprobs,
   };
 }
 
