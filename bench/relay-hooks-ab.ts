@@ -185,6 +185,7 @@ try {
         `    ${target.name.padEnd(10)} ${rps.toFixed(0).padStart(6)} req/s  ` +
           `${(rps / proxyRps).toFixed(2)}× raw proxy  ${median(entry.cpu).toFixed(0).padStart(5)} µs CPU/req` +
           `  (main thread ${median(entry.main).toFixed(0).padStart(5)})` +
+          `  per round ${entry.cpu.map((micros) => micros.toFixed(0)).join(' ')}` +
           `${entry.failed > 0 ? `  (${entry.failed} failed)` : ''}`,
       );
     }
