@@ -9,7 +9,9 @@
 // chunk, the promise steps of the read loop.
 //
 //   node --import tsx bench/stream-relay-ab.ts --build base=<a build's dist directory> \
-//     --build new=packages/server/dist [--chunks 20] [--streams 2000] [--rounds 9]
+//     --build new=packages/server/dist [--chunks 20] [--streams 2000] [--rounds 9] [--obfuscation]
+// --obfuscation: every chunk carries a field that changes from chunk to chunk (as OpenAI's
+// `obfuscation` padding), so no two content chunks share their text around the content.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     chunks: { type: 'string', default: '20' },
     streams: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '9' },
+    obfuscation: { type: 'boolean', default: false },
   },
 });
 const CHUNKS = Number(values.chunks);
@@ -35,6 +38,7 @@ function upstreamEvents(chunks: number): Buffer[] {
     prompt_tokens_details: { cached_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: 0 },
   };
+  let sequence = 0;
   const chunk = (choices: unknown[], chunkUsage: unknown) =>
     JSON.stringify({
       id: 'chatcmpl-bench-stream',
@@ -44,6 +48,7 @@ function upstreamEvents(chunks: number): Buffer[] {
       system_fingerprint: 'fp_bench',
       choices,
       usage: chunkUsage,
+      ...(values.obfuscation ? { obfuscation: (sequence++ * 7919).toString(36) } : {}),
     });
   const delta = (value: Record<string, string>, finishReason: string | null) => [
     { index: 0, delta: value, logprobs: null, finish_reason: finishReason },
