@@ -317,8 +317,12 @@ function fromTemplate(
   };
 }
 
-/** Templates tried per stream at most (an upstream whose chunks all differ stops costing probes). */
-const TEMPLATE_TRIES = 2;
+/**
+ * Templates tried per stream: one, on its first plain content chunk. An upstream whose chunks all
+ * differ (a field that changes every chunk, as OpenAI's `obfuscation`) then costs one probe per
+ * stream, no more (bench/stream-relay-ab.ts --obfuscation).
+ */
+const TEMPLATE_TRIES = 1;
 
 /**
  * A parser for one OpenAI chat stream: {@link parseOpenAIChatStreamEvent}, with the stream's
