@@ -6,7 +6,11 @@
 //
 //   node --import tsx bench/relay-hooks-ab.ts --build base=<main.js of the base build> \
 //     --build lean=packages/server/dist/main.js [--build …] [--seconds 5] [--rounds 3] [--connections 64]
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+//     [--only stream|non-stream] [--profile DIR (a CPU profile of each build, written at exit)]
+// Besides the process's CPU per request, the event loop thread's alone (`main thread`) is shown: the
+// rest is the threadpool (fsync, log writes), the token-count worker and V8's helper threads.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +26,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '64' },
     chunks: { type: 'string', default: '20' },
+    only: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const BUILDS = (values.build ?? []).map((build) => {
@@ -33,6 +39,8 @@ if (BUILDS.length === 0) throw new Error('at least one --build name=<path of dis
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
+const CLOCK_TICKS =
+  Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 /** Requests completed (2xx, body read whole) in `seconds` over `connections` keep-alive sockets. */
 async function load(target: Target, stream: boolean, seconds: number) {
@@ -42,6 +50,7 @@ async function load(target: Target, stream: boolean, seconds: number) {
   let completed = 0;
   let failed = 0;
   const cpuBefore = cpuSeconds(target.pid);
+  const mainBefore = mainThreadCpuSeconds(target.pid);
   const started = performance.now();
   const worker = async () => {
     while (performance.now() < deadline) {
@@ -63,12 +72,21 @@ async function load(target: Target, stream: boolean, seconds: number) {
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   const elapsed = (performance.now() - started) / 1000;
   const cpu = cpuSeconds(target.pid) - cpuBefore;
+  const mainCpu = mainThreadCpuSeconds(target.pid) - mainBefore;
   await pool.close();
   return {
     requestsPerSecond: completed / elapsed,
     cpuMicrosPerRequest: completed === 0 ? Number.NaN : (cpu * 1e6) / completed,
+    mainMicrosPerRequest: completed === 0 ? Number.NaN : (mainCpu * 1e6) / completed,
     failed,
   };
+}
+
+/** CPU time (user + system) of a process's main thread (its event loop), in seconds. */
+function mainThreadCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 function median(samples: number[]): number {
@@ -117,7 +135,8 @@ try {
       group,
       upstreamOrigin,
       workDirectory: directory,
-      nodeFlags: [],
+      nodeFlags:
+        values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`],
       main,
       durability: 'power',
     });
@@ -126,8 +145,13 @@ try {
   const scenarios = [
     { name: 'non-stream', stream: false },
     { name: `${values.chunks}-chunk streams`, stream: true },
-  ];
-  const samples = new Map<string, { rps: number[]; cpu: number[]; failed: number }>();
+  ].filter(
+    ({ stream }) => values.only === undefined || values.only === (stream ? 'stream' : 'non-stream'),
+  );
+  const samples = new Map<
+    string,
+    { rps: number[]; cpu: number[]; main: number[]; failed: number }
+  >();
   // Warm-up: every target serves both shapes briefly before anything is counted.
   for (const target of targets) {
     for (const scenario of scenarios) await load(target, scenario.stream, 1);
@@ -138,9 +162,10 @@ try {
       for (const target of order) {
         const result = await load(target, scenario.stream, SECONDS);
         const key = `${scenario.name}|${target.name}`;
-        const entry = samples.get(key) ?? { rps: [], cpu: [], failed: 0 };
+        const entry = samples.get(key) ?? { rps: [], cpu: [], main: [], failed: 0 };
         entry.rps.push(result.requestsPerSecond);
         entry.cpu.push(result.cpuMicrosPerRequest);
+        entry.main.push(result.mainMicrosPerRequest);
         entry.failed += result.failed;
         samples.set(key, entry);
       }
@@ -159,6 +184,8 @@ try {
       console.log(
         `    ${target.name.padEnd(10)} ${rps.toFixed(0).padStart(6)} req/s  ` +
           `${(rps / proxyRps).toFixed(2)}× raw proxy  ${median(entry.cpu).toFixed(0).padStart(5)} µs CPU/req` +
+          `  (main thread ${median(entry.main).toFixed(0).padStart(5)})` +
+          `  per round ${entry.cpu.map((micros) => micros.toFixed(0)).join(' ')}` +
           `${entry.failed > 0 ? `  (${entry.failed} failed)` : ''}`,
       );
     }

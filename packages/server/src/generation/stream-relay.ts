@@ -124,42 +124,38 @@ async function pump<Choice extends StreamedChoice>(
   onRelayed: OnRelayed,
 ): Promise<void> {
   const splitter = createSseDataSplitter();
-  /** Relays one event: `done` at the end marker, else what the sink said of the write. */
-  const relayEvent = (data: string): 'done' | boolean | Promise<boolean> => {
-    const event = parse(data);
-    if (event === 'done') return 'done';
-    if (event === 'skip') return true;
-    const produced = absorb(state, event, codec);
-    if (produced > 0) meter.firstToken();
-    if (event.choices.length === 0) return true;
-    const written = sink.event(writer.choices(event.choices, state.systemFingerprint));
-    if (written !== false && produced > 0) {
-      state.relayedBytes += produced;
-      onRelayed(state.relayedBytes);
-    }
-    return written;
-  };
-  /** Relays every event of one upstream piece; false once the stream must stop reading. */
-  const relayAll = async (events: readonly string[]): Promise<boolean> => {
-    // One synchronous loop per piece; a full socket is waited for once per piece, so at most one
-    // piece is buffered beyond the socket's high-water mark.
+  /**
+   * Relays every event of one upstream piece in one synchronous loop: true to read on, false once
+   * the stream must stop reading, and a promise of the same only when the socket's buffer is full
+   * (waited for once per piece, so at most one piece is buffered beyond its high-water mark).
+   */
+  const relayAll = (events: readonly string[]): boolean | Promise<boolean> => {
     let full: Promise<boolean> | null = null;
-    for (const data of events) {
-      const written = relayEvent(data);
-      if (written === 'done') return false;
+    for (let position = 0; position < events.length; position += 1) {
+      const event = parse(events[position] as string);
+      if (event === 'done') return false;
+      if (event === 'skip') continue;
+      const produced = absorb(state, event, codec);
+      if (produced > 0) meter.firstToken();
+      if (event.choices.length === 0) continue;
+      const written = sink.event(writer.choices(event.choices, state.systemFingerprint));
       if (written === false) {
         // The client is gone. Abort before leaving the loop: leaving first would end the body
         // normally, and undici would then keep draining the stalled upstream to reuse its socket.
         abortUpstream();
         return false;
       }
+      if (produced > 0) {
+        state.relayedBytes += produced;
+        onRelayed(state.relayedBytes);
+      }
       if (written !== true) full = written;
     }
-    if (full !== null && !(await full)) {
-      abortUpstream();
-      return false;
-    }
-    return true;
+    if (full === null) return true;
+    return full.then((drained) => {
+      if (!drained) abortUpstream();
+      return drained;
+    });
   };
   // Not `for await`: leaving that loop at the end marker would destroy the body, which aborts the
   // upstream request and closes its keep-alive socket (and builds an AbortError, stack included,
@@ -167,10 +163,12 @@ async function pump<Choice extends StreamedChoice>(
   for (;;) {
     const next = await chunks.next();
     if (next.done === true) break;
-    if (!(await relayAll(splitter.feed(next.value)))) return;
+    const more = relayAll(splitter.feed(next.value));
+    if (more === false || (more !== true && !(await more))) return;
   }
   // An event the body ended without terminating (no blank line after it).
-  if (!(await relayAll(splitter.end()))) return;
+  const more = relayAll(splitter.end());
+  if (more === false || (more !== true && !(await more))) return;
   // The body closed with no end marker while no choice had finished: the upstream cut the stream
   // short (a clean close mid-generation), which must not pass for a complete answer.
   if (state.finishReason === null) {

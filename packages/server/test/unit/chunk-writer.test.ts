@@ -59,6 +59,90 @@ describe('createChunkWriter', () => {
     }
   });
 
+  test('choices shaped as the parsers build them are written key by key, byte for byte the same', () => {
+    // The parsers' shape (index, delta | text, finish_reason, native_finish_reason, logprobs) is
+    // written without JSON.stringify of the whole choice; anything else falls back to it.
+    class Choice {
+      index = 0;
+      delta = { content: 'x' };
+      finish_reason = null;
+      native_finish_reason = null;
+      logprobs = null;
+      toJSON() {
+        return { replaced: true };
+      }
+    }
+    const bare = Object.assign(Object.create(null) as object, {
+      index: 0,
+      delta: {},
+      finish_reason: null,
+      native_finish_reason: null,
+      logprobs: null,
+    });
+    const shaped = (fields: Record<string, unknown>) => ({
+      index: 0,
+      delta: { content: 'hi' },
+      finish_reason: null,
+      native_finish_reason: null,
+      logprobs: null,
+      ...fields,
+    });
+    const text = (fields: Record<string, unknown>) => ({
+      index: 0,
+      text: 'hi',
+      finish_reason: null,
+      native_finish_reason: null,
+      logprobs: null,
+      ...fields,
+    });
+    const cases: unknown[][] = [
+      [shaped({})],
+      [shaped({ delta: { role: 'assistant', content: '' } })],
+      [shaped({ delta: { content: 'héllo "wörld" 👋\n\u0000\ud800 \u2028</script>' } })],
+      [
+        shaped({
+          delta: { tool_calls: [{ index: 0, id: 'c"1', function: { arguments: '{"a":1}' } }] },
+        }),
+      ],
+      [shaped({ index: 7, finish_reason: 'stop', native_finish_reason: 'end_turn' })],
+      [shaped({ finish_reason: 'we"ird\\', native_finish_reason: 'we"ird\\' })],
+      [shaped({ logprobs: { content: [{ token: 'a', logprob: -0.25, bytes: [97] }] } })],
+      [shaped({ index: 1e21, delta: {} }), shaped({ index: -0 })],
+      [
+        shaped({ delta: null }),
+        shaped({ index: 2 }),
+        shaped({ index: 3, delta: { content: 'c' } }),
+      ],
+      [
+        text({}),
+        text({ text: 'a\u2029"b"', finish_reason: 'length', native_finish_reason: 'length' }),
+      ],
+      // Not the shape: JSON.stringify whole (a dropped field, a key out of order or added, a
+      // prototype, a toJSON, a value JSON.stringify leaves out, an array, not an object).
+      [shaped({ logprobs: undefined })],
+      [shaped({ delta: undefined })],
+      [shaped({ native_finish_reason: () => 'x' })],
+      [shaped({ index: Number.NaN }), shaped({ index: Number.POSITIVE_INFINITY })],
+      [{ delta: {}, index: 0, finish_reason: null, native_finish_reason: null, logprobs: null }],
+      [shaped({ extra: 1 })],
+      [{ index: 0, delta: {}, finish_reason: null, native_finish_reason: null }],
+      [shaped({}), new Choice(), bare],
+      [shaped({ delta: { toJSON: 'not a function' } })],
+      [shaped({}), undefined, null, 'text', 3, [1, 2]],
+    ];
+    for (const envelope of ENVELOPES) {
+      const writer = createChunkWriter(envelope);
+      for (const fingerprint of FINGERPRINTS) {
+        for (const choices of cases) {
+          assert.equal(
+            writer.choices(choices, fingerprint),
+            reference(envelope, fingerprint, { choices }),
+          );
+        }
+      }
+    }
+  });
+
   test('the usage chunk puts usage after the empty choices', () => {
     const usages: unknown[] = [
       { prompt_tokens: 12, completion_tokens: 34, total_tokens: 46, cost: 0.000123 },

@@ -24,7 +24,7 @@ import {
   OpenAITextCompletionSchema,
 } from './openai-api-types.js';
 import {
-  parseOpenAIChatStreamEvent,
+  createOpenAIChatStreamParser,
   parseOpenAITextStreamEvent,
 } from './parse-openai-stream-event.js';
 import { toNativeUsage } from './to-native-usage.js';
@@ -169,7 +169,7 @@ export const openAICompatibleAdapter: ProviderAdapter = {
   },
 
   createStreamParser(settings: AdapterSettings) {
-    return (data: string) => parseOpenAIChatStreamEvent(data, settings);
+    return createOpenAIChatStreamParser(settings);
   },
 
   embeddings: openAIEmbeddings,

@@ -43,29 +43,79 @@ function isTextChoice(choice: unknown): choice is Json {
   );
 }
 
+/**
+ * Whether a choice holds a key besides the four every choice may carry (and the one named
+ * `field`, its text or delta): then it is mapped with its extra keys first, as they came.
+ */
+function hasExtraKeys(choice: Json, field: 'delta' | 'text'): boolean {
+  for (const key in choice) {
+    if (key !== field && key !== 'index' && key !== 'finish_reason' && key !== 'logprobs') {
+      return true;
+    }
+  }
+  return false;
+}
+
 function toChatChunkChoice(choice: Json, position: number): ChatChunkChoice {
-  const { finish_reason: nativeFinish, delta, logprobs, index, ...rest } = choice;
-  const native = (nativeFinish as string | null | undefined) ?? null;
+  const native = (choice['finish_reason'] as string | null | undefined) ?? null;
+  const index = (choice['index'] as number | undefined) ?? position;
+  const delta = (choice['delta'] as ChatChunkChoice['delta'] | null | undefined) ?? {};
+  const logprobs = choice['logprobs'] ?? null;
+  // Nearly every chunk: a literal, no rest and spread (the same keys in the same order).
+  if (!hasExtraKeys(choice, 'delta')) {
+    return {
+      index,
+      delta,
+      finish_reason: mapFinishReason(native),
+      native_finish_reason: native,
+      logprobs,
+    };
+  }
+  const {
+    finish_reason: _finish,
+    delta: _delta,
+    logprobs: _logprobs,
+    index: _index,
+    ...rest
+  } = choice;
   return {
     ...rest,
-    index: (index as number | undefined) ?? position,
-    delta: (delta as ChatChunkChoice['delta'] | null | undefined) ?? {},
+    index,
+    delta,
     finish_reason: mapFinishReason(native),
     native_finish_reason: native,
-    logprobs: logprobs ?? null,
+    logprobs,
   };
 }
 
 function toTextChunkChoice(choice: Json, position: number): TextCompletionChunkChoice {
-  const { finish_reason: nativeFinish, text, logprobs, index, ...rest } = choice;
-  const native = (nativeFinish as string | null | undefined) ?? null;
+  const native = (choice['finish_reason'] as string | null | undefined) ?? null;
+  const index = (choice['index'] as number | undefined) ?? position;
+  const text = (choice['text'] as string | null | undefined) ?? '';
+  const logprobs = choice['logprobs'] ?? null;
+  if (!hasExtraKeys(choice, 'text')) {
+    return {
+      index,
+      text,
+      finish_reason: mapFinishReason(native),
+      native_finish_reason: native,
+      logprobs,
+    };
+  }
+  const {
+    finish_reason: _finish,
+    text: _text,
+    logprobs: _logprobs,
+    index: _index,
+    ...rest
+  } = choice;
   return {
     ...rest,
-    index: (index as number | undefined) ?? position,
-    text: (text as string | null | undefined) ?? '',
+    index,
+    text,
     finish_reason: mapFinishReason(native),
     native_finish_reason: native,
-    logprobs: logprobs ?? null,
+    logprobs,
   };
 }
 
@@ -112,15 +162,8 @@ function midStreamError(error: unknown, settings: AdapterSettings): UpstreamErro
   );
 }
 
-/** Parses one OpenAI stream event (stateless: every chunk is complete in itself). */
-function parseEvent<Choice>(
-  data: string,
-  settings: AdapterSettings,
-  shape: ChoiceShape<Choice>,
-): UpstreamChunk<Choice> | 'done' | 'skip' {
-  const trimmed = data.trim();
-  if (trimmed === '[DONE]') return 'done';
-  if (trimmed === '') return 'skip';
+/** Parses and checks the JSON of one event (trimmed, neither the end marker nor blank). */
+function readChunk(trimmed: string, settings: AdapterSettings, shape: ChoiceShape<unknown>): Json {
   const json = parseJson(trimmed);
   if (json === undefined)
     throw invalidUpstreamResponse(settings, 'malformed stream event', trimmed);
@@ -133,6 +176,12 @@ function parseEvent<Choice>(
   const chunk = json as Json;
   const error = chunk['error'];
   if (error !== undefined && error !== null) throw midStreamError(error, settings);
+  return chunk;
+}
+
+/** The chunk a checked event's JSON maps to. */
+function toUpstreamChunk<Choice>(chunk: Json, shape: ChoiceShape<Choice>): UpstreamChunk<Choice> {
+  const rawChoices = chunk['choices'];
   const choices: Choice[] = [];
   if (Array.isArray(rawChoices)) {
     for (let position = 0; position < rawChoices.length; position += 1) {
@@ -145,6 +194,163 @@ function parseEvent<Choice>(
     usage: toNativeUsage(chunk['usage'] as Parameters<typeof toNativeUsage>[0]),
     systemFingerprint: (chunk['system_fingerprint'] as string | null | undefined) ?? null,
     serviceTier: (chunk['service_tier'] as string | null | undefined) ?? null,
+  };
+}
+
+/** Parses one OpenAI stream event (stateless: every chunk is complete in itself). */
+function parseEvent<Choice>(
+  data: string,
+  settings: AdapterSettings,
+  shape: ChoiceShape<Choice>,
+): UpstreamChunk<Choice> | 'done' | 'skip' {
+  const trimmed = data.trim();
+  if (trimmed === '[DONE]') return 'done';
+  if (trimmed === '') return 'skip';
+  return toUpstreamChunk(readChunk(trimmed, settings, shape), shape);
+}
+
+/**
+ * The text a stream's plain content chunks share around their content: nearly every chunk of a
+ * chat stream is the previous one with another `delta.content` string. An event that is `head`,
+ * one JSON string, then `tail` is that chunk with that content, and needs no JSON.parse of the
+ * whole event nor its checks (they passed on the same text around another string).
+ */
+interface ContentTemplate {
+  head: string;
+  tail: string;
+  index: number;
+  upstreamId: string | null;
+  systemFingerprint: string | null;
+  serviceTier: string | null;
+}
+
+/**
+ * Where a checked event (its text and JSON) would be cut into a template, when it is a plain
+ * content chunk: no usage, one choice of index, `delta` and null `finish_reason` / `logprobs`
+ * only, a delta of `content` only, whose string is written as JSON.stringify writes it.
+ */
+function templateSite(trimmed: string, chunk: Json): ContentTemplate | null {
+  const usage = chunk['usage'];
+  const choices = chunk['choices'];
+  if ((usage !== undefined && usage !== null) || !Array.isArray(choices) || choices.length !== 1) {
+    return null;
+  }
+  const choice = choices[0] as Json;
+  if (hasExtraKeys(choice, 'delta')) return null;
+  if ((choice['finish_reason'] ?? null) !== null || (choice['logprobs'] ?? null) !== null) {
+    return null;
+  }
+  const delta = choice['delta'];
+  if (!isRecord(delta)) return null;
+  let keys = 0;
+  for (const key in delta) {
+    if (key !== 'content') return null;
+    keys += 1;
+  }
+  const content = delta['content'];
+  if (keys !== 1 || typeof content !== 'string') return null;
+  const token = JSON.stringify(content);
+  const at = trimmed.lastIndexOf(token);
+  if (at === -1) return null;
+  return {
+    head: trimmed.slice(0, at),
+    tail: trimmed.slice(at + token.length),
+    index: (choice['index'] as number | undefined) ?? 0,
+    upstreamId: (chunk['id'] as string | null | undefined) ?? null,
+    systemFingerprint: (chunk['system_fingerprint'] as string | null | undefined) ?? null,
+    serviceTier: (chunk['service_tier'] as string | null | undefined) ?? null,
+  };
+}
+
+/** `choices[0].delta.content` of a chunk's JSON, when it is a string. */
+function contentOf(chunk: Json): string | undefined {
+  const choices = chunk['choices'];
+  const choice: unknown = Array.isArray(choices) ? choices[0] : undefined;
+  const delta = isRecord(choice) ? choice['delta'] : undefined;
+  const content = isRecord(delta) ? delta['content'] : undefined;
+  return typeof content === 'string' ? content : undefined;
+}
+
+/**
+ * Whether the content of `chunk` (the JSON of `head`, its content string, `tail`) is where the
+ * site says, checked rather than assumed: the text with another string in its place must parse
+ * to the same JSON but that content.
+ */
+function isContentSite(site: ContentTemplate, chunk: Json): boolean {
+  const content = contentOf(chunk);
+  if (content === undefined) return false;
+  const other = content === '' ? '.' : '';
+  const probe = parseJson(`${site.head}${JSON.stringify(other)}${site.tail}`);
+  if (!isRecord(probe)) return false;
+  if (contentOf(probe) !== other) return false;
+  (((probe['choices'] as Json[])[0] as Json)['delta'] as Json)['content'] = content;
+  return JSON.stringify(probe) === JSON.stringify(chunk);
+}
+
+/** The chunk `trimmed` is by `template`, or undefined when it is not head, a string, tail. */
+function fromTemplate(
+  template: ContentTemplate,
+  trimmed: string,
+): UpstreamChunk<ChatChunkChoice> | undefined {
+  const { head, tail } = template;
+  const end = trimmed.length - tail.length;
+  // Sliced and compared whole: V8's startsWith walks a long prefix several times slower.
+  if (end <= head.length || trimmed.slice(0, head.length) !== head) return undefined;
+  if (trimmed.slice(end) !== tail) return undefined;
+  // One JSON string (whitespace around it allowed, as around any JSON value), nothing else.
+  const content = parseJson(trimmed.slice(head.length, end));
+  if (typeof content !== 'string') return undefined;
+  return {
+    upstreamId: template.upstreamId,
+    choices: [
+      {
+        index: template.index,
+        delta: { content },
+        finish_reason: null,
+        native_finish_reason: null,
+        logprobs: null,
+      },
+    ],
+    usage: null,
+    systemFingerprint: template.systemFingerprint,
+    serviceTier: template.serviceTier,
+  };
+}
+
+/**
+ * Templates tried per stream: one, on its first plain content chunk. An upstream whose chunks all
+ * differ (a field that changes every chunk, as OpenAI's `obfuscation`) then costs one probe per
+ * stream, no more (bench/stream-relay-ab.ts --obfuscation).
+ */
+const TEMPLATE_TRIES = 1;
+
+/**
+ * A parser for one OpenAI chat stream: {@link parseOpenAIChatStreamEvent}, with the stream's
+ * content template (see {@link ContentTemplate}) read first. Same chunks, same errors.
+ */
+export function createOpenAIChatStreamParser(
+  settings: AdapterSettings,
+): (data: string) => UpstreamChunk | 'done' | 'skip' {
+  let template: ContentTemplate | null = null;
+  let tries = 0;
+  return (data) => {
+    const trimmed = data.trim();
+    if (template !== null) {
+      const chunk = fromTemplate(template, trimmed);
+      if (chunk !== undefined) return chunk;
+    }
+    if (trimmed === '[DONE]') return 'done';
+    if (trimmed === '') return 'skip';
+    const json = readChunk(trimmed, settings, CHAT);
+    const chunk = toUpstreamChunk(json, CHAT);
+    if (tries < TEMPLATE_TRIES && chunk.choices.length === 1) {
+      const site = templateSite(trimmed, json);
+      if (site !== null) {
+        tries += 1;
+        if (isContentSite(site, json)) template = site;
+      }
+    }
+    return chunk;
   };
 }
 
