@@ -95,30 +95,15 @@ export function createSqliteWriteBatch(
     // Same transaction: a record and its in-flight journal row never both survive a crash.
     for (const row of rows) deleteJournal.run(row.id);
   });
-  const insertInflight = database.transaction((rows: readonly InflightRow[]) => {
-    for (const row of rows) {
-      insertJournal.run(
-        row.id,
-        row.nodeId,
-        row.keyHash,
-        row.createdAt,
-        row.factsVersion,
-        row.facts,
-      );
-    }
-  });
-  const upsertInflight = database.transaction((rows: readonly InflightRow[]) => {
-    for (const row of rows) {
-      upsertJournal.run(
-        row.id,
-        row.nodeId,
-        row.keyHash,
-        row.createdAt,
-        row.factsVersion,
-        row.facts,
-      );
-    }
-  });
+  /** One transaction running `statement` (insert, or insert-or-replace) for each journal row. */
+  const writeJournalRows = (statement: SqliteDatabase.Statement) =>
+    database.transaction((rows: readonly InflightRow[]) => {
+      for (const row of rows) {
+        statement.run(row.id, row.nodeId, row.keyHash, row.createdAt, row.factsVersion, row.facts);
+      }
+    });
+  const insertInflight = writeJournalRows(insertJournal);
+  const upsertInflight = writeJournalRows(upsertJournal);
   const deleteInflight = database.transaction((ids: readonly string[]) => {
     for (const id of ids) deleteJournal.run(id);
   });
