@@ -5,11 +5,13 @@
 //
 //   node --import tsx bench/checkpoint-compare.ts [--rounds 8] [--seconds 4] [--chunks 200]
 //        [--connections 64] [--on-first]
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CORES, cpuSeconds, freePort, ProcessGroup } from './process-group.js';
+import { startFakeUpstream } from './baselines.js';
+import { cpuSeconds, ProcessGroup } from './process-group.js';
 import { startTollgate } from './start-tollgate.js';
 import { BENCH_MODEL, type Target } from './targets.js';
 
@@ -59,17 +61,7 @@ async function load(target: Target, seconds: number): Promise<number> {
 const work = mkdtempSync(join(tmpdir(), 'tollgate-checkpoint-compare-'));
 const group = new ProcessGroup(work);
 try {
-  const upstreamPort = await freePort();
-  const upstreamOrigin = `http://127.0.0.1:${upstreamPort}`;
-  await group.start({
-    name: 'fake-upstream',
-    args: ['--import', 'tsx', 'bench/fake-upstream.ts', '--port', String(upstreamPort)].concat([
-      '--chunks',
-      String(values.chunks),
-    ]),
-    core: CORES.load,
-    healthUrl: `${upstreamOrigin}/health`,
-  });
+  const upstreamOrigin = (await startFakeUpstream(group, Number(values.chunks))).origin;
   const targets: Array<{ label: string; target: Target; cpu: number[]; rate: number[] }> = [];
   const variants = [
     ['checkpoints off (0)', '0'],

@@ -7,13 +7,15 @@
 //
 //   node --import tsx bench/first-token-ab.ts --build base=<main.js of the base build> \
 //     --build new=packages/server/dist/main.js [--seconds 6] [--rounds 5]
+
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startFakeUpstream, startRawProxy } from './baselines.js';
 import { timeOneStream } from './probe-stream-latency.js';
-import { CORES, cpuSeconds, freePort, ProcessGroup } from './process-group.js';
+import { cpuSeconds, ProcessGroup } from './process-group.js';
 import { startTollgate } from './start-tollgate.js';
 import { median } from './stats.js';
 import { chatRequest, type Target } from './targets.js';
@@ -72,35 +74,9 @@ async function probeInTurn(targets: readonly Target[], seconds: number) {
 const workDirectory = mkdtempSync(join(tmpdir(), 'tollgate-ttft-ab-'));
 const group = new ProcessGroup(workDirectory);
 try {
-  const upstreamPort = await freePort();
-  const upstreamOrigin = `http://127.0.0.1:${upstreamPort}`;
-  await group.start({
-    name: 'fake-upstream',
-    args: ['--import', 'tsx', 'bench/fake-upstream.ts', '--port', String(upstreamPort)].concat([
-      '--chunks',
-      String(values.chunks),
-    ]),
-    core: CORES.load,
-    healthUrl: `${upstreamOrigin}/health`,
-  });
-  const proxyPort = await freePort();
-  const proxy = await group.start({
-    name: 'raw-proxy',
-    args: ['--import', 'tsx', 'bench/raw-proxy.ts', '--port', String(proxyPort)].concat([
-      '--upstream',
-      upstreamOrigin,
-    ]),
-    core: CORES.server,
-    healthUrl: `http://127.0.0.1:${proxyPort}/health`,
-  });
-  const rawProxy: Target = {
-    name: 'raw proxy',
-    role: 'raw-proxy',
-    origin: `http://127.0.0.1:${proxyPort}`,
-    chatPath: '/api/v1/chat/completions',
-    headers: { authorization: 'Bearer sk-bench-dummy' },
-    pid: proxy.pid,
-  };
+  const upstream = await startFakeUpstream(group, Number(values.chunks));
+  const upstreamOrigin = upstream.origin;
+  const rawProxy = await startRawProxy(group, upstreamOrigin);
   const targets: Target[] = [rawProxy];
   for (const { name, main } of BUILDS) {
     for (const durability of LEVELS) {

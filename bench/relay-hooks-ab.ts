@@ -9,13 +9,15 @@
 //     [--only stream|non-stream] [--profile DIR (a CPU profile of each build, written at exit)]
 // Besides the process's CPU per request, the event loop thread's alone (`main thread`) is shown: the
 // rest is the threadpool (fsync, log writes), the token-count worker and V8's helper threads.
+
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { CORES, cpuSeconds, freePort, ProcessGroup } from './process-group.js';
+import { startFakeUpstream, startRawProxy } from './baselines.js';
+import { cpuSeconds, ProcessGroup } from './process-group.js';
 import { startTollgate } from './start-tollgate.js';
 import { chatRequest, type Target } from './targets.js';
 
@@ -97,37 +99,9 @@ function median(samples: number[]): number {
 const workDirectory = mkdtempSync(join(tmpdir(), 'tollgate-ab-'));
 const group = new ProcessGroup(workDirectory);
 try {
-  const upstreamPort = await freePort();
-  const upstreamOrigin = `http://127.0.0.1:${upstreamPort}`;
-  await group.start({
-    name: 'fake-upstream',
-    args: ['--import', 'tsx', 'bench/fake-upstream.ts', '--port', String(upstreamPort)].concat([
-      '--chunks',
-      String(values.chunks),
-    ]),
-    core: CORES.load,
-    healthUrl: `${upstreamOrigin}/health`,
-  });
-  const proxyPort = await freePort();
-  const proxy = await group.start({
-    name: 'raw-proxy',
-    args: ['--import', 'tsx', 'bench/raw-proxy.ts', '--port', String(proxyPort)].concat([
-      '--upstream',
-      upstreamOrigin,
-    ]),
-    core: CORES.server,
-    healthUrl: `http://127.0.0.1:${proxyPort}/health`,
-  });
-  const targets: Target[] = [
-    {
-      name: 'raw proxy',
-      role: 'raw-proxy',
-      origin: `http://127.0.0.1:${proxyPort}`,
-      chatPath: '/api/v1/chat/completions',
-      headers: { authorization: 'Bearer sk-bench-dummy' },
-      pid: proxy.pid,
-    },
-  ];
+  const upstream = await startFakeUpstream(group, Number(values.chunks));
+  const upstreamOrigin = upstream.origin;
+  const targets: Target[] = [await startRawProxy(group, upstreamOrigin)];
   for (const { name, main } of BUILDS) {
     const directory = join(workDirectory, name);
     mkdirSync(directory);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startFakeUpstream, startRawProxy } from './baselines.js';
 import { checkChat, checkStream, createGenerations, fetchGeneration } from './check-responses.js';
 import { startCpuMeter, waitForQuiet } from './cpu-meter.js';
 import {
@@ -240,46 +241,8 @@ async function firstTokenScenario(
 }
 
 async function startBaselines(options: SuiteOptions): Promise<{ direct: Target; proxy: Target }> {
-  const upstreamPort = await freePort();
-  const upstreamOrigin = `http://127.0.0.1:${upstreamPort}`;
-  const upstream = await options.group.start({
-    name: 'fake-upstream',
-    args: ['--import', 'tsx', 'bench/fake-upstream.ts', '--port', String(upstreamPort)].concat([
-      '--chunks',
-      String(options.chunks),
-    ]),
-    core: CORES.load,
-    healthUrl: `${upstreamOrigin}/health`,
-  });
-  const proxyPort = await freePort();
-  const proxy = await options.group.start({
-    name: 'raw-proxy',
-    args: ['--import', 'tsx', 'bench/raw-proxy.ts', '--port', String(proxyPort)].concat([
-      '--upstream',
-      upstreamOrigin,
-    ]),
-    core: CORES.server,
-    healthUrl: `http://127.0.0.1:${proxyPort}/health`,
-  });
-  const headers = { authorization: 'Bearer sk-bench-dummy' };
-  return {
-    direct: {
-      name: 'direct',
-      role: 'direct',
-      origin: upstreamOrigin,
-      chatPath: '/v1/chat/completions',
-      headers,
-      pid: upstream.pid,
-    },
-    proxy: {
-      name: 'raw proxy',
-      role: 'raw-proxy',
-      origin: `http://127.0.0.1:${proxyPort}`,
-      chatPath: '/api/v1/chat/completions',
-      headers,
-      pid: proxy.pid,
-    },
-  };
+  const direct = await startFakeUpstream(options.group, options.chunks);
+  return { direct, proxy: await startRawProxy(options.group, direct.origin) };
 }
 
 async function startBareLookup(tollgate: Target, ids: readonly string[], options: SuiteOptions) {

@@ -15,6 +15,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { upstreamEvents } from './upstream-events.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,39 +30,7 @@ const CHUNKS = Number(values.chunks);
 const STREAMS = Number(values.streams);
 const ROUNDS = Number(values.rounds);
 
-/** The fake upstream's events (bench/fake-upstream.ts), one buffer each. */
-function upstreamEvents(chunks: number): Buffer[] {
-  const usage = {
-    prompt_tokens: 48,
-    completion_tokens: chunks,
-    total_tokens: 48 + chunks,
-    prompt_tokens_details: { cached_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0 },
-  };
-  let sequence = 0;
-  const chunk = (choices: unknown[], chunkUsage: unknown) =>
-    JSON.stringify({
-      id: 'chatcmpl-bench-stream',
-      object: 'chat.completion.chunk',
-      created: 1765090000,
-      model: 'gpt-4o-mini',
-      system_fingerprint: 'fp_bench',
-      choices,
-      usage: chunkUsage,
-      ...(values.obfuscation ? { obfuscation: (sequence++ * 7919).toString(36) } : {}),
-    });
-  const delta = (value: Record<string, string>, finishReason: string | null) => [
-    { index: 0, delta: value, logprobs: null, finish_reason: finishReason },
-  ];
-  const payloads = [chunk(delta({ role: 'assistant', content: '' }, null), null)];
-  for (let index = 0; index < chunks; index += 1) {
-    payloads.push(chunk(delta({ content: ` word${index}` }, null), null));
-  }
-  payloads.push(chunk(delta({}, 'stop'), null), chunk([], usage), '[DONE]');
-  return payloads.map((payload) => Buffer.from(`data: ${payload}\n\n`));
-}
-
-const EVENTS = upstreamEvents(CHUNKS);
+const EVENTS = upstreamEvents(CHUNKS, values.obfuscation);
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /** An upstream body over `EVENTS`: one event per read, as the fake upstream sends them apart. */
@@ -109,7 +78,11 @@ async function load(spec: string): Promise<Build> {
     module('providers/cancel-signal.js'),
     module('ledger/inflight-journal.js'),
   ]);
-  const store = { insertMany: async () => undefined, checkpoint: async () => undefined };
+  const store = {
+    insertMany: async () => undefined,
+    upsertMany: async () => undefined,
+    checkpoint: async () => undefined,
+  };
   return {
     name,
     relayStream: relay.relayStream,
@@ -159,12 +132,16 @@ async function relayOne(build: Build): Promise<number> {
     },
     destroy: () => undefined,
   };
+  const facts = { id, keyHash: 'bench', createdAtMs: 1765090000000, prices: {} };
   const meter = {
     id,
     created: 1765090000,
     storesContent: false,
     firstToken: () => undefined,
-    pending: async () => ({ id, keyHash: 'bench', createdAtMs: 1765090000000 }),
+    pending: async () => facts,
+    // Builds that journal during dispatch (decision 0047).
+    pendingAttempt: async () => facts,
+    journaling: () => undefined,
     finish: async () => FINISHED,
   };
   const endpoint = {
@@ -176,10 +153,15 @@ async function relayOne(build: Build): Promise<number> {
     endpointStats: { recordSuccess: () => undefined },
     logger: { error: () => undefined },
   };
-  await build.relayStream(deps, meter, sink, build.codec, async () => ({
+  const candidate = { model: { id: 'openai/gpt-4o-mini' }, endpoint };
+  const dispatch = async () => ({
     response: { statusCode: 200, headers: {}, body: upstreamBody() },
-    candidate: { model: { id: 'openai/gpt-4o-mini' }, endpoint },
-  }));
+    candidate,
+  });
+  // Builds since decision 0047 take the plan's first candidate before the dispatch.
+  await (build.relayStream.length >= 6
+    ? build.relayStream(deps, meter, sink, build.codec, candidate, dispatch)
+    : build.relayStream(deps, meter, sink, build.codec, dispatch));
   return bytes;
 }
 

@@ -22,6 +22,7 @@ import type {
 } from '../packages/server/src/providers/provider-adapter.js';
 import { createChunkWriter } from '../packages/server/src/streaming/chunk-writer.js';
 import { createSseDataSplitter } from '../packages/server/src/streaming/sse.js';
+import { upstreamEvents } from './upstream-events.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,36 +43,6 @@ const ENVELOPE = {
   object: 'chat.completion.chunk',
   created: 1765090000,
 };
-
-/** The fake upstream's events (bench/fake-upstream.ts), one buffer each. */
-function upstreamEvents(chunks: number): Buffer[] {
-  const usage = {
-    prompt_tokens: 48,
-    completion_tokens: chunks,
-    total_tokens: 48 + chunks,
-    prompt_tokens_details: { cached_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0 },
-  };
-  const chunk = (choices: unknown[], chunkUsage: unknown) =>
-    JSON.stringify({
-      id: 'chatcmpl-bench-stream',
-      object: 'chat.completion.chunk',
-      created: 1765090000,
-      model: 'gpt-4o-mini',
-      system_fingerprint: 'fp_bench',
-      choices,
-      usage: chunkUsage,
-    });
-  const delta = (value: Record<string, string>, finishReason: string | null) => [
-    { index: 0, delta: value, logprobs: null, finish_reason: finishReason },
-  ];
-  const payloads = [chunk(delta({ role: 'assistant', content: '' }, null), null)];
-  for (let index = 0; index < chunks; index += 1) {
-    payloads.push(chunk(delta({ content: ` word${index}` }, null), null));
-  }
-  payloads.push(chunk(delta({}, 'stop'), null), chunk([], usage), '[DONE]');
-  return payloads.map((payload) => Buffer.from(`data: ${payload}\n\n`));
-}
 
 // ---- main's way (copied from packages/server at 0e933b4) ----
 
