@@ -64,10 +64,12 @@ export async function createStorage(
         throw error;
       }
       const withLookups = withSqliteLookups(storage, config.path);
-      const main = withWriteBatch(withLookups, { connection, database, walSync });
+      const gate: HotWriteGate = { held: null };
+      const main = withWriteBatch(withLookups, { connection, database, walSync, gate });
       return withWalCheckpoints(walSync === null ? main : withRareWritesOnWriter(main, writer), {
         writer,
         walSync,
+        gate,
       });
     }
     case 'postgres': {
@@ -155,6 +157,17 @@ interface MainConnection {
   connection: SqliteDatabase.Database;
   database: Kysely<Database>;
   walSync: WalSync | null;
+  /** Holds hot writes back while the WAL is being emptied (withWalCheckpoints). */
+  gate?: HotWriteGate | undefined;
+}
+
+/**
+ * Held (`held` set) while the writer thread copies the WAL's last frames into the database file:
+ * hot writes started meanwhile wait for `held` to settle, so that copy can finish and the next
+ * write restarts the WAL from its start.
+ */
+export interface HotWriteGate {
+  held: Promise<void> | null;
 }
 
 /**
@@ -163,9 +176,10 @@ interface MainConnection {
  * `power` its WAL frames synced (decision 0031).
  */
 function withWriteBatch(storage: Storage, main: MainConnection): Storage {
-  const { connection, database, walSync } = main;
+  const { connection, database, walSync, gate } = main;
   const batch = createSqliteWriteBatch(connection, { commitWithoutSync: walSync !== null });
   const commit = async (write: () => void): Promise<void> => {
+    while (gate?.held != null) await gate.held;
     // A Kysely transaction spans awaits: a write run while one is open would become a savepoint
     // of it, committed only with it and lost with its rollback. Kysely's connection lock waits
     // for it to end.
@@ -211,20 +225,58 @@ function withRareWritesOnWriter(storage: Storage, writer: SqliteWriter): Storage
 const WAL_CHECKPOINT_INTERVAL_MS = 1_000;
 
 /**
+ * WAL frames (4 KiB pages) from which a checkpoint that could not copy them all holds the hot
+ * writes back for a second pass, so the WAL restarts: 16 MiB.
+ */
+export const WAL_RESTART_FRAMES = 4_096;
+
+/**
+ * One checkpoint cycle (decision 0049). A PASSIVE checkpoint copies the WAL's frames into the
+ * database file while writes go on; but under steady writes SQLite never restarts the WAL: it
+ * starts over only when a write begins with every frame copied, and frames keep arriving while a
+ * checkpoint runs (its `checkpointed === log` counts only the frames there when it started). The
+ * file then grows without bound, every commit appends to it, and at `power` every fdatasync also
+ * commits the file's new size (about twice the cost of syncing pages in place). So once the WAL
+ * holds {@link WAL_RESTART_FRAMES} frames since it last started over, the hot writes are held
+ * while a second pass copies the few frames written during the first; the next write then starts
+ * the WAL over, writing in place over the file's existing length. Administrative writes are not
+ * held: one of them in between only leaves that cycle's WAL to the next.
+ */
+export async function checkpointCycle(
+  writer: Pick<SqliteWriter, 'checkpointWal'>,
+  gate: HotWriteGate,
+): Promise<{ held: boolean }> {
+  const first = await writer.checkpointWal();
+  if (first.log < WAL_RESTART_FRAMES) return { held: false };
+  let release = () => {};
+  gate.held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  try {
+    await writer.checkpointWal();
+    return { held: true };
+  } finally {
+    gate.held = null;
+    release();
+  }
+}
+
+/**
  * The SQLite storage written on its main connection, which never checkpoints, while the writer
- * thread checkpoints the WAL every second — PASSIVE, so no request waits for it — instead of a
- * commit doing it on the event loop. Closing waits for the checkpoint and the WAL sync in flight.
+ * thread checkpoints the WAL every second ({@link checkpointCycle}) — PASSIVE, so no request
+ * waits for it, except, when the WAL has grown, for the few milliseconds of a second pass —
+ * instead of a commit doing it on the event loop. Closing waits for the checkpoint and the WAL
+ * sync in flight.
  */
 function withWalCheckpoints(
   storage: Storage,
-  { writer, walSync }: { writer: SqliteWriter; walSync: WalSync | null },
+  { writer, walSync, gate }: { writer: SqliteWriter; walSync: WalSync | null; gate: HotWriteGate },
 ): Storage {
   let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
+  let running: Promise<unknown> | null = null;
   const schedule = () => {
     timer = setTimeout(() => {
-      running = writer
-        .checkpointWal()
+      running = checkpointCycle(writer, gate)
         .catch(() => undefined) // the next interval tries again
         .finally(() => {
           running = null;

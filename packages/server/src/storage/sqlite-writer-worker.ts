@@ -15,7 +15,8 @@ export type WriteRequest = { id: number; writer: number; options: SqliteWriterDa
   | { op: 'inflight-finalize'; rows: GenerationRow[] }
   | { op: 'lease-renew'; nodeId: string; expiresAtMs: number }
   // Copies committed WAL frames into the database file without blocking anyone (the hot
-  // commits run on the main connection, which never checkpoints itself: decisions 0030, 0031).
+  // commits run on the main connection, which never checkpoints itself: decisions 0030, 0031);
+  // answers how far it got (WalCheckpoint).
   | { op: 'wal-checkpoint' }
   // Opens the connection and runs a read, so the first durable write does not pay for it.
   | { op: 'ready' }
@@ -23,12 +24,24 @@ export type WriteRequest = { id: number; writer: number; options: SqliteWriterDa
   | { op: 'close' }
 );
 
+/**
+ * What a PASSIVE checkpoint did: `log` frames in the WAL, `checkpointed` of them copied into the
+ * database file. All of them copied (`checkpointed === log`) lets the next write restart the WAL
+ * from its start instead of appending to it.
+ */
+export interface WalCheckpoint {
+  log: number;
+  checkpointed: number;
+}
+
 /** The answer to a {@link WriteRequest}: committed (error null), or why not. */
 export interface WriteReply {
   id: number;
   error: string | null;
   /** The ids a finalize inserted (other writes return none). */
   ids?: string[];
+  /** What a `wal-checkpoint` did. */
+  checkpoint?: WalCheckpoint;
 }
 
 // The SQLite writer thread (sqlite-writer.ts): a second connection to each file, so a checkpoint's
@@ -61,36 +74,40 @@ function connectionOf(request: WriteRequest): Connection {
   return connection;
 }
 
-async function execute(request: WriteRequest): Promise<string[] | undefined> {
+async function execute(request: WriteRequest): Promise<Omit<WriteReply, 'id' | 'error'>> {
   switch (request.op) {
     case 'inflight-finalize':
-      return connectionOf(request).storage.inflight.finalizeMany(request.rows);
+      return { ids: await connectionOf(request).storage.inflight.finalizeMany(request.rows) };
     case 'lease-renew':
       await connectionOf(request).storage.nodeLeases.renew(request.nodeId, request.expiresAtMs);
-      return undefined;
-    case 'wal-checkpoint':
-      connectionOf(request).database.pragma('wal_checkpoint(PASSIVE)');
-      return undefined;
+      return {};
+    case 'wal-checkpoint': {
+      const [result] = connectionOf(request).database.pragma('wal_checkpoint(PASSIVE)') as {
+        log: bigint | number;
+        checkpointed: bigint | number;
+      }[];
+      return {
+        checkpoint: {
+          log: Number(result?.log ?? 0),
+          checkpointed: Number(result?.checkpointed ?? 0),
+        },
+      };
+    }
     case 'ready':
       await connectionOf(request).storage.inflight.listByNode('');
-      return undefined;
+      return {};
     case 'close': {
       const connection = connections.get(request.writer);
       connections.delete(request.writer);
       await connection?.storage.close();
-      return undefined;
+      return {};
     }
   }
 }
 
 port.on('message', (request: WriteRequest) => {
   execute(request).then(
-    (ids) =>
-      port.postMessage(
-        (ids === undefined
-          ? { id: request.id, error: null }
-          : { id: request.id, error: null, ids }) satisfies WriteReply,
-      ),
+    (result) => port.postMessage({ ...result, id: request.id, error: null } satisfies WriteReply),
     (error: unknown) =>
       port.postMessage({
         id: request.id,

@@ -1,5 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import type { SqliteWriterData, WriteReply, WriteRequest } from './sqlite-writer-worker.js';
+import type {
+  SqliteWriterData,
+  WalCheckpoint,
+  WriteReply,
+  WriteRequest,
+} from './sqlite-writer-worker.js';
 import type { GenerationRow } from './storage.js';
 
 type Write = WriteRequest extends infer Each
@@ -10,7 +15,7 @@ type Write = WriteRequest extends infer Each
 
 interface Pending {
   writer: SqliteWriter;
-  resolve: (ids: string[] | undefined) => void;
+  resolve: (reply: WriteReply) => void;
   reject: (error: Error) => void;
 }
 
@@ -56,12 +61,15 @@ export class SqliteWriter {
 
   async finalizeInflight(rows: readonly GenerationRow[]): Promise<string[]> {
     if (rows.length === 0) return [];
-    return (await this.#send({ op: 'inflight-finalize', rows: [...rows] })) ?? [];
+    return (await this.#send({ op: 'inflight-finalize', rows: [...rows] })).ids ?? [];
   }
 
-  /** Checkpoints the file's WAL on the writer's connection (PASSIVE: blocks no reader or writer). */
-  checkpointWal(): Promise<void> {
-    return this.#send({ op: 'wal-checkpoint' }).then(() => undefined);
+  /**
+   * Checkpoints the file's WAL on the writer's connection (PASSIVE: blocks no reader or writer)
+   * and says how far it got.
+   */
+  async checkpointWal(): Promise<WalCheckpoint> {
+    return (await this.#send({ op: 'wal-checkpoint' })).checkpoint ?? { log: 0, checkpointed: 0 };
   }
 
   renewLease(nodeId: string, expiresAtMs: number): Promise<void> {
@@ -77,15 +85,15 @@ export class SqliteWriter {
     await this.#post({ op: 'close' }).catch(() => undefined);
   }
 
-  #send(write: Write): Promise<string[] | undefined> {
+  #send(write: Write): Promise<WriteReply> {
     if (this.#closed) return Promise.reject(new Error('storage is closed'));
     return this.#post(write);
   }
 
-  #post(write: Write): Promise<string[] | undefined> {
+  #post(write: Write): Promise<WriteReply> {
     const session = SqliteWriter.#open();
     const id = SqliteWriter.#nextId++;
-    return new Promise<string[] | undefined>((resolve, reject) => {
+    return new Promise<WriteReply>((resolve, reject) => {
       session.pending.set(id, { writer: this, resolve, reject });
       this.#pending++;
       // Referenced only while a write is pending: an idle writer never keeps the process alive.
@@ -99,16 +107,11 @@ export class SqliteWriter {
     });
   }
 
-  static #settle(
-    session: Session,
-    id: number,
-    error: Error | null,
-    ids: string[] | undefined = undefined,
-  ): void {
+  static #settle(session: Session, id: number, error: Error | null, reply?: WriteReply): void {
     const pending = session.pending.get(id);
     if (pending === undefined) return;
     session.pending.delete(id);
-    if (error === null) pending.resolve(ids);
+    if (error === null) pending.resolve(reply ?? { id, error: null });
     else pending.reject(error);
     const writer = pending.writer;
     writer.#pending--;
@@ -124,7 +127,7 @@ export class SqliteWriter {
     SqliteWriter.#session = session;
     worker.on('message', (reply: WriteReply) => {
       const error = reply.error === null ? null : new Error(reply.error);
-      SqliteWriter.#settle(session, reply.id, error, reply.ids);
+      SqliteWriter.#settle(session, reply.id, error, reply);
     });
     const crash = (error: Error): void => {
       if (SqliteWriter.#session === session) SqliteWriter.#session = undefined;

@@ -15,7 +15,12 @@ import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { DURABILITY_LEVELS } from '../../src/config/durability.js';
 import { createReadinessCheck } from '../../src/ops/readiness.js';
-import { createStorage } from '../../src/storage/create-storage.js';
+import {
+  checkpointCycle,
+  createStorage,
+  type HotWriteGate,
+  WAL_RESTART_FRAMES,
+} from '../../src/storage/create-storage.js';
 import { createSqliteKysely, openSqliteDatabase } from '../../src/storage/dialects/sqlite.js';
 import { migrateToLatest } from '../../src/storage/kysely-storage.js';
 import { createSqliteWriteBatch } from '../../src/storage/sqlite-write-batch.js';
@@ -66,6 +71,50 @@ test('SQLite at process: commits on the main connection never checkpoint; the wr
   await writer.checkpointWal();
   assert.ok(databaseBytes() > 8_000_000, 'the writer thread checkpointed the WAL');
   assert.equal((main.prepare('select count(*) as n from notes').get() as { n: bigint }).n, 2000n);
+});
+
+test('SQLite: under steady writes a checkpoint cycle holds the hot writes for a second pass, and the WAL starts over', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-wal-restart-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const options = { path: join(dataDir, 'steady.db'), durability: 'process' as const };
+  const migrated = createSqliteKysely(options);
+  await migrateToLatest(migrated);
+  await migrated.destroy();
+  const main = openSqliteDatabase(options, 'external');
+  t.after(() => main.close());
+  main.exec('create table notes (body text)');
+  const insert = main.prepare('insert into notes (body) values (?)');
+  const writer = new SqliteWriter(options);
+  t.after(() => writer.close());
+  // One page per commit: more frames than the cycle's threshold, none of them checkpointed yet.
+  for (let index = 0; index <= WAL_RESTART_FRAMES; index += 1) insert.run('x'.repeat(3000));
+  const gate: HotWriteGate = { held: null };
+  // Steady hot writes, one per turn of the event loop, honouring the gate as the write batch does.
+  let stop = false;
+  let writesWhileHeld = 0;
+  const steady = (async () => {
+    while (!stop) {
+      while (gate.held !== null) await gate.held;
+      if (gate.held !== null) writesWhileHeld += 1;
+      insert.run('y'.repeat(3000));
+      await nextTurn();
+    }
+  })();
+  const cycle = await checkpointCycle(writer, gate);
+  // A few more writes after the cycle: the first of them starts the WAL over.
+  for (let turn = 0; turn < 5; turn += 1) await nextTurn();
+  stop = true;
+  await steady;
+  assert.deepEqual(cycle, { held: true });
+  assert.equal(gate.held, null, 'the gate is released');
+  assert.equal(writesWhileHeld, 0);
+  const after = await writer.checkpointWal();
+  assert.ok(
+    after.log < 100,
+    `the WAL started over: ${after.log} frames since, not the ${WAL_RESTART_FRAMES}+ before`,
+  );
+  // Below the threshold a cycle holds nothing.
+  assert.deepEqual(await checkpointCycle(writer, gate), { held: false });
 });
 
 /** An fdatasync the test completes by hand: each call waits in `calls` until `finish` is called. */
