@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { GetGenerationContentQuerySchema, GetGenerationQuerySchema } from '@tollgate/protocol';
 import type { FastifyInstance } from 'fastify';
-import { bearerHash, type Caller } from '../accounts/api-keys.js';
+import type { Caller } from '../accounts/api-keys.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayContext } from '../gateway-context.js';
-import { authorize } from '../http/authorize.js';
+import { AuthorizationHashes, authorize, authorizeCached } from '../http/authorize.js';
 import { createCorsHeaders } from '../http/cors.js';
 import type { FastLane } from '../http/http-server.js';
 import { validate } from '../http/validate.js';
@@ -103,7 +102,7 @@ export interface LookupLaneOptions {
 export function createLookupLane(context: GatewayContext, options: LookupLaneOptions): FastLane {
   const corsHeaders = createCorsHeaders(options.corsOrigins);
   const operations = options.operations;
-  const { authenticator, storage, defaultRateLimit } = context;
+  const { storage } = context;
   const hashes = new AuthorizationHashes();
   const answer = (
     request: IncomingMessage,
@@ -135,12 +134,12 @@ export function createLookupLane(context: GatewayContext, options: LookupLaneOpt
     }
     const started = process.hrtime.bigint();
     const getNow = storage.generations.getNow;
-    const hash = getNow === undefined ? undefined : hashes.of(request.socket, authorization);
-    const caller = hash === undefined ? undefined : authenticator.cachedCaller(hash);
+    // A rate-limited key is counted by the route: authorizeCached leaves it to readOwnRecord.
+    const caller = getNow === undefined ? undefined : authorizeCached(context, hashes, request);
     if (caller !== undefined && getNow !== undefined) {
       let stored: StoredGeneration | undefined;
       try {
-        stored = (caller.key.rateLimit ?? defaultRateLimit) === null ? getNow(id) : undefined;
+        stored = getNow(id);
       } catch {
         // A failed read is answered by the route, which logs it and sends the envelope.
         stored = undefined;
@@ -159,24 +158,6 @@ export function createLookupLane(context: GatewayContext, options: LookupLaneOpt
     );
     return true;
   };
-}
-
-/**
- * The key hash of each connection's last `Authorization` value: a client sends the same key on
- * every request of a keep-alive connection, and its SHA-256 is then computed once per connection.
- * A value is only ever compared with one sent earlier on the same connection, so the comparison
- * reveals nothing to anyone else; the entry goes with the socket.
- */
-class AuthorizationHashes {
-  readonly #bySocket = new WeakMap<Socket, { authorization: string; hash: string | undefined }>();
-
-  of(socket: Socket, authorization: string): string | undefined {
-    const last = this.#bySocket.get(socket);
-    if (last !== undefined && last.authorization === authorization) return last.hash;
-    const hash = bearerHash(authorization);
-    this.#bySocket.set(socket, { authorization, hash });
-    return hash;
-  }
 }
 
 /** The record's body when `authorization`'s key may read `id` with no side effect; else null. */

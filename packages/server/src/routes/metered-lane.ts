@@ -3,7 +3,7 @@ import type { Caller } from '../accounts/api-keys.js';
 import { toGatewayError } from '../errors/to-error-response.js';
 import type { GatewayContext } from '../gateway-context.js';
 import type { GenerationPipeline } from '../generation/pipeline.js';
-import { authorize } from '../http/authorize.js';
+import { AuthorizationHashes, authorize, authorizeCached } from '../http/authorize.js';
 import { createCorsHeaders } from '../http/cors.js';
 import { answerFailure, type RequestFailure } from '../http/handle-errors.js';
 import type { FastLane } from '../http/http-server.js';
@@ -51,6 +51,8 @@ interface Lane {
   corsHeaders: (origin: string | undefined) => Record<string, string> | null;
   operations: Operations | undefined;
   bodyLimit: number;
+  /** The key hash of each keep-alive connection's `Authorization`, computed once. */
+  hashes: AuthorizationHashes;
 }
 
 /** The route `url` names when it is exactly a metered path, with or without a query string. */
@@ -80,6 +82,7 @@ export function createMeteredLane(
     corsHeaders: createCorsHeaders(options.corsOrigins),
     operations: options.operations,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    hashes: new AuthorizationHashes(),
   };
   return (request, response) => {
     if (request.method !== 'POST') return false;
@@ -157,6 +160,12 @@ class MeteredExchange {
     }
     const cors = lane.corsHeaders(request.headers.origin);
     if (cors !== null) for (const name in cors) response.setHeader(name, cors[name] as string);
+    // A cached key with no rate limit is known at once (the lookup lane's rule); else authorize.
+    const cached = authorizeCached(lane.context, lane.hashes, request);
+    if (cached !== undefined) {
+      this.#read(cached);
+      return;
+    }
     authorize(lane.context, request).then(
       (caller) => this.#read(caller),
       // Refused from the headers: a body still arriving is not read, so the connection closes.

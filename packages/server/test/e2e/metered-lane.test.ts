@@ -10,13 +10,15 @@
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
+import { Agent, createServer, request as httpRequest } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { type TestContext, test } from 'node:test';
+import { hashKey } from '../../src/accounts/api-keys.js';
 import { GenerationPipeline } from '../../src/generation/pipeline.js';
 import { createMeteredLane } from '../../src/routes/metered-lane.js';
 import { captureLogs } from '../helpers/captured-logs.js';
 import { createGate } from '../helpers/gate.js';
+import { createKey } from '../helpers/http.js';
 import {
   openAIChatCompletion,
   openAIStreamEvents,
@@ -502,4 +504,124 @@ test('the lane takes only POSTs to the three paths and declines the rest before 
     `PUT ${CHAT}`,
     'GET /api/v1/models',
   ]);
+});
+
+/** A chat request on `agent`'s one connection: status, error message (if any), socket reused. */
+function chatOn(
+  harness: TestGateway,
+  agent: Agent,
+  key: string,
+): Promise<{ status: number; error: string | null; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({
+      model: 'test/model',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    const request = httpRequest(`${harness.apiUrl}/chat/completions`, {
+      agent,
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    });
+    request.on('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      response.on('end', () => {
+        const status = response.statusCode ?? 0;
+        const error =
+          status === 200
+            ? null
+            : (JSON.parse(text) as { error: { message: string } }).error.message;
+        resolve({ status, error, reused: request.reusedSocket });
+      });
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+test('the lane authorizes a cached key at once, and a key changed, disabled, deleted or expired on the same connection as it is now', async (t) => {
+  let nowMs = Date.parse('2030-01-01T00:00:00.000Z');
+  const harness = await startTestGatewayFor(t, { countTokens: false, now: () => nowMs });
+  harness.upstream.route('/v1/chat/completions', {
+    kind: 'json',
+    body: openAIChatCompletion({ content: 'Hello!' }),
+  });
+  const expiresAt = '2030-01-01T00:00:01.000Z';
+  const keys = {
+    disabled: await createKey(harness.apiUrl, harness.key, { name: 'disabled' }),
+    deleted: await createKey(harness.apiUrl, harness.key, { name: 'deleted' }),
+    expired: await createKey(harness.apiUrl, harness.key, {
+      name: 'expired',
+      expires_at: expiresAt,
+    }),
+  };
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  const seen: Array<[number, string | null, boolean]> = [];
+  // Each key twice (the second from the cache), an unknown key between them on the same socket.
+  for (const key of [keys.disabled, keys.disabled, 'sk-tg-v1-nope', keys.deleted, keys.expired]) {
+    const { status, error, reused } = await chatOn(harness, agent, key);
+    seen.push([status, error, reused]);
+  }
+  // A 401 from the headers closes the connection (its body was left unread): a new one follows.
+  assert.deepEqual(seen, [
+    [200, null, false],
+    [200, null, true],
+    [401, 'Invalid API key', true],
+    [200, null, false],
+    [200, null, true],
+  ]);
+  const manage = (method: string, key: string, body?: object) =>
+    fetch(`${harness.apiUrl}/keys/${hashKey(key)}`, {
+      method,
+      headers: { authorization: `Bearer ${harness.key}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).then(async (response) => {
+      await response.text();
+      return response.status;
+    });
+  assert.equal(await manage('PATCH', keys.disabled, { disabled: true }), 200);
+  assert.equal(await manage('DELETE', keys.deleted), 200);
+  nowMs = Date.parse(expiresAt);
+  const refusals: Array<[number, string | null, boolean]> = [];
+  for (const key of [keys.disabled, keys.deleted, keys.expired, keys.disabled]) {
+    const { status, error, reused } = await chatOn(harness, agent, key);
+    refusals.push([status, error, reused]);
+  }
+  assert.deepEqual(
+    refusals.map(([status, error]) => [status, error]),
+    [
+      [401, 'This API key is disabled'],
+      [401, 'Invalid API key'],
+      [401, 'This API key has expired'],
+      [401, 'This API key is disabled'],
+    ],
+  );
+  // The first refusal came on the connection that had served the disabled key from the cache.
+  assert.equal(refusals[0]?.[2], true);
+});
+
+test('a rate-limited key is counted on every request of a keep-alive connection', async (t) => {
+  const harness = await startTestGatewayFor(t, {
+    countTokens: false,
+    now: () => FIXED_NOW,
+    config: (url) => ({
+      ...(defaultTestConfig(url) as object),
+      rate_limit: { requests: 2, interval_seconds: 60 },
+    }),
+  });
+  harness.upstream.route('/v1/chat/completions', {
+    kind: 'json',
+    body: openAIChatCompletion({ content: 'Hello!' }),
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    statuses.push((await chatOn(harness, agent, harness.key)).status);
+  }
+  assert.deepEqual(statuses, [200, 200, 429]);
 });
