@@ -226,9 +226,15 @@ const WAL_CHECKPOINT_INTERVAL_MS = 1_000;
 
 /**
  * WAL frames (4 KiB pages) from which a checkpoint that could not copy them all holds the hot
- * writes back for a second pass, so the WAL restarts: 16 MiB.
+ * writes back for a last pass, so the WAL restarts: 64 MiB.
  */
-export const WAL_RESTART_FRAMES = 4_096;
+export const WAL_RESTART_FRAMES = 16_384;
+
+/** Frames written during an unheld pass below which the next pass holds the writes (2 MiB). */
+const WAL_HELD_COPY_FRAMES = 512;
+
+/** Unheld passes of a cycle at most, before the held one. */
+const MAX_UNHELD_PASSES = 4;
 
 /**
  * One checkpoint cycle (decision 0049). A PASSIVE checkpoint copies the WAL's frames into the
@@ -237,17 +243,29 @@ export const WAL_RESTART_FRAMES = 4_096;
  * checkpoint runs (its `checkpointed === log` counts only the frames there when it started). The
  * file then grows without bound, every commit appends to it, and at `power` every fdatasync also
  * commits the file's new size (about twice the cost of syncing pages in place). So once the WAL
- * holds {@link WAL_RESTART_FRAMES} frames since it last started over, the hot writes are held
- * while a second pass copies the few frames written during the first; the next write then starts
- * the WAL over, writing in place over the file's existing length. Administrative writes are not
+ * holds {@link WAL_RESTART_FRAMES} frames since it last started over, more unheld passes run
+ * while each still finds many frames written during the one before, then the hot writes are held
+ * while a last pass copies the few written since; the next write then starts the WAL over,
+ * writing in place over the file's existing length. Administrative writes are not
  * held: one of them in between only leaves that cycle's WAL to the next.
  */
 export async function checkpointCycle(
   writer: Pick<SqliteWriter, 'checkpointWal'>,
   gate: HotWriteGate,
 ): Promise<{ held: boolean }> {
-  const first = await writer.checkpointWal();
-  if (first.log < WAL_RESTART_FRAMES) return { held: false };
+  let previous = await writer.checkpointWal();
+  if (previous.log < WAL_RESTART_FRAMES) return { held: false };
+  // More passes without holding anything while each still finds many new frames (those written
+  // during the pass before): under a heavy write load the first pass is long, and holding the
+  // writes for a copy of everything written meanwhile would stall them as long.
+  for (let pass = 1; pass < MAX_UNHELD_PASSES; pass += 1) {
+    const next = await writer.checkpointWal();
+    // Fewer frames than before: the WAL started over meanwhile (a quiet moment), nothing to do.
+    if (next.log < previous.log) return { held: false };
+    const arrived = next.log - previous.log;
+    previous = next;
+    if (arrived <= WAL_HELD_COPY_FRAMES) break;
+  }
   let release = () => {};
   gate.held = new Promise<void>((resolve) => {
     release = resolve;

@@ -73,7 +73,7 @@ test('SQLite at process: commits on the main connection never checkpoint; the wr
   assert.equal((main.prepare('select count(*) as n from notes').get() as { n: bigint }).n, 2000n);
 });
 
-test('SQLite: under steady writes a checkpoint cycle holds the hot writes for a second pass, and the WAL starts over', async (t) => {
+test('SQLite: under steady writes a checkpoint cycle holds the hot writes for its last pass, and the WAL starts over', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-wal-restart-'));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
   const options = { path: join(dataDir, 'steady.db'), durability: 'process' as const };
