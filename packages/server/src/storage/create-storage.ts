@@ -237,6 +237,14 @@ const WAL_HELD_COPY_FRAMES = 512;
 const MAX_UNHELD_PASSES = 4;
 
 /**
+ * Least time between two cycles that start the WAL over: under a write load heavy enough to
+ * refill 64 MiB within a second, every cycle would otherwise re-copy its hot pages in its extra
+ * passes (measured: 15 % more gateway CPU per write at 20k writes/s); the WAL then stays within
+ * the threshold plus this long's writes.
+ */
+export const WAL_RESTART_INTERVAL_MS = 10_000;
+
+/**
  * One checkpoint cycle (decision 0049). A PASSIVE checkpoint copies the WAL's frames into the
  * database file while writes go on; but under steady writes SQLite never restarts the WAL: it
  * starts over only when a write begins with every frame copied, and frames keep arriving while a
@@ -252,9 +260,10 @@ const MAX_UNHELD_PASSES = 4;
 export async function checkpointCycle(
   writer: Pick<SqliteWriter, 'checkpointWal'>,
   gate: HotWriteGate,
+  mayRestart = true,
 ): Promise<{ held: boolean }> {
   let previous = await writer.checkpointWal();
-  if (previous.log < WAL_RESTART_FRAMES) return { held: false };
+  if (!mayRestart || previous.log < WAL_RESTART_FRAMES) return { held: false };
   // More passes without holding anything while each still finds many new frames (those written
   // during the pass before): under a heavy write load the first pass is long, and holding the
   // writes for a copy of everything written meanwhile would stall them as long.
@@ -292,9 +301,14 @@ function withWalCheckpoints(
 ): Storage {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
+  let lastRestart = Number.NEGATIVE_INFINITY;
   const schedule = () => {
     timer = setTimeout(() => {
-      running = checkpointCycle(writer, gate)
+      const mayRestart = performance.now() - lastRestart >= WAL_RESTART_INTERVAL_MS;
+      running = checkpointCycle(writer, gate, mayRestart)
+        .then(({ held }) => {
+          if (held) lastRestart = performance.now();
+        })
         .catch(() => undefined) // the next interval tries again
         .finally(() => {
           running = null;

@@ -100,6 +100,8 @@ test('SQLite: under steady writes a checkpoint cycle holds the hot writes for it
       await nextTurn();
     }
   })();
+  // Within WAL_RESTART_INTERVAL_MS of the last restart a cycle copies but holds nothing.
+  assert.deepEqual(await checkpointCycle(writer, gate, false), { held: false });
   const cycle = await checkpointCycle(writer, gate);
   // A few more writes after the cycle: the first of them starts the WAL over.
   for (let turn = 0; turn < 5; turn += 1) await nextTurn();
