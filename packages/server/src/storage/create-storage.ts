@@ -225,8 +225,8 @@ function withRareWritesOnWriter(storage: Storage, writer: SqliteWriter): Storage
 const WAL_CHECKPOINT_INTERVAL_MS = 1_000;
 
 /**
- * WAL frames (4 KiB pages) from which a checkpoint that could not copy them all holds the hot
- * writes back for a last pass, so the WAL restarts: 64 MiB.
+ * WAL frames (4 KiB pages) since the WAL last started over from which a cycle starts it over
+ * ({@link checkpointCycle}): 64 MiB.
  */
 export const WAL_RESTART_FRAMES = 16_384;
 
@@ -291,7 +291,7 @@ export async function checkpointCycle(
 /**
  * The SQLite storage written on its main connection, which never checkpoints, while the writer
  * thread checkpoints the WAL every second ({@link checkpointCycle}) — PASSIVE, so no request
- * waits for it, except, when the WAL has grown, for the few milliseconds of a second pass —
+ * waits for it, except, when the WAL is started over, for the few milliseconds of a last pass —
  * instead of a commit doing it on the event loop. Closing waits for the checkpoint and the WAL
  * sync in flight.
  */

@@ -25,9 +25,9 @@ export type WriteRequest = { id: number; writer: number; options: SqliteWriterDa
 );
 
 /**
- * What a PASSIVE checkpoint did: `log` frames in the WAL, `checkpointed` of them copied into the
- * database file. All of them copied (`checkpointed === log`) lets the next write restart the WAL
- * from its start instead of appending to it.
+ * What a PASSIVE checkpoint did: `log` frames in the WAL (since it last started over) when the
+ * checkpoint began, `checkpointed` of them copied into the database file. Frames written while it
+ * ran are counted in neither: `checkpointed === log` does not mean the WAL is empty now.
  */
 export interface WalCheckpoint {
   log: number;

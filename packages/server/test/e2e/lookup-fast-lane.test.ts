@@ -8,9 +8,8 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { hashKey } from '../../src/accounts/api-keys.js';
 import { createLookupLane } from '../../src/routes/generation.js';
-import { createKey, postJson } from '../helpers/http.js';
+import { createKey, manageKey, postJson } from '../helpers/http.js';
 import { openAIChatCompletion } from '../helpers/openai-fixtures.js';
 import {
   defaultTestConfig,
@@ -209,17 +208,11 @@ test('a key disabled, deleted or expired is refused on the lane at once, on the 
       assert.equal((await getOn(agent, lookups[name] ?? '', key)).status, 200);
     }
   }
-  const manage = (method: string, key: string, body?: object) =>
-    fetch(`${harness.apiUrl}/keys/${hashKey(key)}`, {
-      method,
-      headers: { authorization: `Bearer ${harness.key}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }).then(async (response) => {
-      await response.text();
-      return response.status;
-    });
-  assert.equal(await manage('PATCH', keys.disabled, { disabled: true }), 200);
-  assert.equal(await manage('DELETE', keys.deleted), 200);
+  assert.equal(
+    await manageKey(harness.apiUrl, harness.key, 'PATCH', keys.disabled, { disabled: true }),
+    200,
+  );
+  assert.equal(await manageKey(harness.apiUrl, harness.key, 'DELETE', keys.deleted), 200);
   nowMs = Date.parse(expiresAt);
   const refusals: Record<string, Array<[number, string, boolean]>> = {};
   for (const [name, key] of Object.entries(keys)) {

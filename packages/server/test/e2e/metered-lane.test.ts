@@ -13,12 +13,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { type TestContext, test } from 'node:test';
-import { hashKey } from '../../src/accounts/api-keys.js';
 import { GenerationPipeline } from '../../src/generation/pipeline.js';
 import { createMeteredLane } from '../../src/routes/metered-lane.js';
 import { captureLogs } from '../helpers/captured-logs.js';
 import { createGate } from '../helpers/gate.js';
-import { createKey } from '../helpers/http.js';
+import { createKey, manageKey } from '../helpers/http.js';
 import {
   openAIChatCompletion,
   openAIStreamEvents,
@@ -574,17 +573,11 @@ test('the lane authorizes a cached key at once, and a key changed, disabled, del
     [200, null, false],
     [200, null, true],
   ]);
-  const manage = (method: string, key: string, body?: object) =>
-    fetch(`${harness.apiUrl}/keys/${hashKey(key)}`, {
-      method,
-      headers: { authorization: `Bearer ${harness.key}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }).then(async (response) => {
-      await response.text();
-      return response.status;
-    });
-  assert.equal(await manage('PATCH', keys.disabled, { disabled: true }), 200);
-  assert.equal(await manage('DELETE', keys.deleted), 200);
+  assert.equal(
+    await manageKey(harness.apiUrl, harness.key, 'PATCH', keys.disabled, { disabled: true }),
+    200,
+  );
+  assert.equal(await manageKey(harness.apiUrl, harness.key, 'DELETE', keys.deleted), 200);
   nowMs = Date.parse(expiresAt);
   const refusals: Array<[number, string | null, boolean]> = [];
   for (const key of [keys.disabled, keys.deleted, keys.expired, keys.disabled]) {

@@ -1,3 +1,4 @@
+import { hashKey } from '../../src/accounts/api-keys.js';
 import type { RunningGateway } from '../../src/start-gateway.js';
 import type { GenerationRow } from '../../src/storage/storage.js';
 
@@ -33,6 +34,26 @@ export async function createKey(
     throw new Error(`POST /keys answered ${response.status}: ${await response.text()}`);
   }
   return ((await response.json()) as { key: string }).key;
+}
+
+/**
+ * `PATCH` (with `body`) or `DELETE` of the API key `key` at `/keys/:hash` with a management key;
+ * the answer's status.
+ */
+export async function manageKey(
+  apiUrl: string,
+  managementKey: string,
+  method: 'PATCH' | 'DELETE',
+  key: string,
+  body?: object,
+): Promise<number> {
+  const response = await fetch(`${apiUrl}/keys/${hashKey(key)}`, {
+    method,
+    headers: { authorization: `Bearer ${managementKey}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  await response.text();
+  return response.status;
 }
 
 /** `GET /generation?id=` with a bearer key. */
