@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GenerationRecordSchema } from './generation.js';
+import { GenerationIdParameter, GenerationRecordSchema } from './generation.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -132,11 +132,7 @@ export const ActivitySummaryResponseSchema = z.object({
 export type ActivitySummaryResponse = z.infer<typeof ActivitySummaryResponseSchema>;
 
 /** `GET /api/v1/generation/content` query. */
-export const GetGenerationContentQuerySchema = z.object({
-  id: z.string({ error: 'query parameter `id` is required' }).min(1, {
-    error: 'query parameter `id` must not be empty',
-  }),
-});
+export const GetGenerationContentQuerySchema = z.object({ id: GenerationIdParameter });
 
 /** One upstream attempt that failed before the error a generation returned. */
 export const GenerationContentErrorAttemptSchema = z.object({

@@ -185,6 +185,16 @@ export const LogitBiasSchema = z.record(
 const positiveInt = z.int({ error: 'must be an integer' }).positive({ error: 'must be ≥ 1' });
 
 /**
+ * Text kept in the record's own columns (`user`, `session_id`): PostgreSQL text cannot hold
+ * U+0000, so it is refused on every store alike, before a generation id exists, rather than
+ * failing the record's commit.
+ */
+const storableText = (value: string) => !value.includes('\u0000');
+const withoutNul = (field: string) => ({
+  error: `\`${field}\` must not contain the NUL character (U+0000)`,
+});
+
+/**
  * `POST /api/v1/chat/completions` request body: OpenAI's fields plus OpenRouter's additions.
  * Fields Tollgate does not interpret are kept and forwarded (except OpenRouter-only ones).
  */
@@ -207,10 +217,11 @@ export const ChatCompletionRequestSchema = z.looseObject({
     .union([z.string(), z.array(z.string()).max(4)])
     .nullable()
     .optional(),
-  user: z.string().max(512).optional(),
+  user: z.string().max(512).refine(storableText, withoutNul('user')).optional(),
   session_id: z
     .string()
     .max(256, { error: '`session_id` is limited to 256 characters' })
+    .refine(storableText, withoutNul('session_id'))
     .optional(),
   tools: z.array(z.looseObject({ type: z.string() })).optional(),
   models: z.array(z.string().min(1)).max(16).optional(),

@@ -103,9 +103,18 @@ export const GetGenerationResponseSchema = z.object({ data: GenerationRecordSche
 /** Body of `GET /api/v1/generation`. */
 export type GetGenerationResponse = z.infer<typeof GetGenerationResponseSchema>;
 
+/**
+ * The `id` query parameter of the generation lookups: missing, given more than once (the query
+ * parser makes that an array) and empty each get their own message.
+ */
+export const GenerationIdParameter = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'query parameter `id` is required'
+        : 'query parameter `id` must be given once, as a string',
+  })
+  .min(1, { error: 'query parameter `id` must not be empty' });
+
 /** Query of `GET /api/v1/generation`. */
-export const GetGenerationQuerySchema = z.object({
-  id: z.string({ error: 'query parameter `id` is required' }).min(1, {
-    error: 'query parameter `id` must not be empty',
-  }),
-});
+export const GetGenerationQuerySchema = z.object({ id: GenerationIdParameter });

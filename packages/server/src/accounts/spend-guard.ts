@@ -21,12 +21,16 @@ export interface Reservation {
  */
 class SpenderState {
   reserved = 0n;
+  readonly #sinceMs: number;
   readonly #since: string;
   readonly #buckets = new Map<number, Pico>();
   readonly #stored = new Map<string, Promise<Pico>>();
   readonly #load: (sinceIso: string | null, beforeIso: string) => Promise<Pico>;
+  /** Bumped when the stored sums are dropped: a read begun before must not use what it loaded. */
+  #epoch = 0;
 
   constructor(nowMs: number, load: (sinceIso: string | null, beforeIso: string) => Promise<Pico>) {
+    this.#sinceMs = nowMs;
     this.#since = toRecordTimestamp(nowMs);
     this.#load = load;
   }
@@ -35,22 +39,44 @@ class SpenderState {
   async used(startMs: number | null): Promise<Pico> {
     const startIso = startMs === null ? null : toRecordTimestamp(startMs);
     const cacheKey = startIso ?? 'ever';
-    let stored = this.#stored.get(cacheKey);
-    if (stored === undefined) {
-      stored = this.#load(startIso, this.#since);
-      stored.catch(() => this.#stored.delete(cacheKey));
-      this.#stored.set(cacheKey, stored);
+    for (;;) {
+      const epoch = this.#epoch;
+      let stored = this.#stored.get(cacheKey);
+      if (stored === undefined) {
+        const loading = this.#load(startIso, this.#since);
+        loading.catch(() => {
+          if (this.#stored.get(cacheKey) === loading) this.#stored.delete(cacheKey);
+        });
+        this.#stored.set(cacheKey, loading);
+        stored = loading;
+      }
+      let total = await stored;
+      // Records were added before `since` while this read waited (recovery): read them again.
+      if (epoch !== this.#epoch) continue;
+      for (const [hour, amount] of this.#buckets) {
+        if (startMs === null || hour >= startMs) total += amount;
+      }
+      return total;
     }
-    let total = await stored;
-    for (const [hour, amount] of this.#buckets) {
-      if (startMs === null || hour >= startMs) total += amount;
-    }
-    return total;
   }
 
   settle(amount: Pico, createdAtMs: number): void {
     const hour = Math.floor(createdAtMs / HOUR_MS) * HOUR_MS;
     this.#buckets.set(hour, (this.#buckets.get(hour) ?? 0n) + amount);
+  }
+
+  /**
+   * A record committed by someone else (recovery of a dead node's journal) that this process
+   * never settled: one created before `since` is in the ledger's sums, which are read again;
+   * a later one is added as a settle would.
+   */
+  recovered(amount: Pico, createdAtMs: number): void {
+    if (createdAtMs < this.#sinceMs) {
+      this.#epoch += 1;
+      this.#stored.clear();
+    } else {
+      this.settle(amount, createdAtMs);
+    }
   }
 }
 
@@ -65,8 +91,9 @@ export interface SpendControl {
   reserve(key: ApiKeyRow, maxCost: Pico, maxTokens: number): Promise<Reservation>;
   record(keyHash: string, actual: Pico, createdAtMs: number): void;
   /**
-   * Charges of records recovered from the in-flight journal at start (their reservations died
-   * with the crashed process). Called once, before serving.
+   * Charges of records recovered from the in-flight journal (their reservations died with the
+   * crashed process), once they are committed: this node's own rows at start, before serving,
+   * and a dead node's rows while serving (the lease sweep, ledger/node-leases.ts).
    */
   recordRecovered(charges: readonly RecoveredCharge[]): void;
   held(keyHash: string): { key: Pico; account: Pico };
@@ -181,10 +208,17 @@ export class SpendGuard implements SpendControl {
   }
 
   /**
-   * Nothing to do: this guard reads a spender's usage from the ledger when it first sees it, and
-   * recovery committed its records before that, so they are already counted.
+   * Counts recovered records against every spender already seen: recovery at start commits
+   * before any spender is seen (their usage is then read from the ledger, records included),
+   * but the lease sweep recovers a dead node's rows while serving, after their keys' usage was
+   * read; without this, a key and the account could spend those charges again.
    */
-  recordRecovered(_charges: readonly RecoveredCharge[]): void {}
+  recordRecovered(charges: readonly RecoveredCharge[]): void {
+    for (const { keyHash, usagePico, createdAtMs } of charges) {
+      this.#keys.get(keyHash)?.recovered(usagePico, createdAtMs);
+      this.#account.recovered(usagePico, createdAtMs);
+    }
+  }
 }
 
 /** The 402 for a request whose maximum cost does not fit what `scope` has left. */

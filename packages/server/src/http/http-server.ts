@@ -112,6 +112,7 @@ export function createGatewayHttpServer(
         keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       },
       (request: IncomingMessage, response: ServerResponse) => {
+        if (response.socket === null) closeWithConnection(request, response);
         if (draining) return answer(response, draining503());
         if ((request.socket as CountedSocket)[OVER_LIMIT] === true) {
           return answer(response, overLimit429());
@@ -151,4 +152,39 @@ export function createGatewayHttpServer(
       draining = true;
     },
   };
+}
+
+/**
+ * A response queued behind an earlier one on a pipelined connection has no socket until its
+ * turn, and Node never closes it when the connection drops first (lib/_http_server.js,
+ * `abortIncoming`): nothing that waits for its `close` — the admission slot, the upstream call's
+ * cancellation, the access-log line — would ever run, and each such connection would hold a slot
+ * for good. It is closed here with its connection; once it has its socket, Node's own handling
+ * takes over.
+ */
+function closeWithConnection(request: IncomingMessage, response: ServerResponse): void {
+  const socket = request.socket as QueueingSocket;
+  let queued = socket[QUEUED];
+  if (queued === undefined) {
+    const responses = new Set<ServerResponse>();
+    queued = responses;
+    socket[QUEUED] = responses;
+    // One listener per connection, however many requests are pipelined on it.
+    socket.once('close', () => {
+      for (const each of responses) {
+        each.destroy();
+        each.emit('close');
+      }
+      responses.clear();
+    });
+  }
+  queued.add(response);
+  response.once('socket', () => queued.delete(response));
+}
+
+const QUEUED = Symbol('tollgate.queuedResponses');
+
+/** A connection with the responses still waiting for their turn on it. */
+interface QueueingSocket extends Socket {
+  [QUEUED]?: Set<ServerResponse>;
 }

@@ -31,6 +31,7 @@ export const SHARE_FROM = 128;
 /**
  * Group commit: items arriving while a batch is being written form the next batch, so under load
  * many records share one transaction (one fsync) and each caller still waits only for its own.
+ * `write` must be all or nothing (one transaction): a failed batch is written again item by item.
  * With `maxConcurrent` above 1 the next batch may start while others are still being written
  * (PostgreSQL: its own connection and transaction), so preparing one overlaps writing another.
  */
@@ -61,13 +62,30 @@ export function createGroupCommit<T>(
       await write(batch.map((waiter) => waiter.item));
       for (const waiter of batch) waiter.resolve();
     } catch (error) {
-      for (const waiter of batch) waiter.reject(error);
+      if (batch.length === 1) (batch[0] as Waiter<T>).reject(error);
+      else await writeEach(batch);
     } finally {
       inFlight -= 1;
       writing -= batch.length;
     }
     // What arrived during the write goes next, at once; its callers' next items join later.
     start();
+  }
+
+  /**
+   * A batch is written all or nothing: when it fails, one bad item (a row the store refuses, an
+   * id already recorded) must not fail the others with it, so each is written again on its own
+   * and only those that fail alone are rejected.
+   */
+  async function writeEach(batch: readonly Waiter<T>[]): Promise<void> {
+    for (const waiter of batch) {
+      try {
+        await write([waiter.item]);
+        waiter.resolve();
+      } catch (error) {
+        waiter.reject(error);
+      }
+    }
   }
 
   function start(): void {

@@ -12,7 +12,7 @@ export interface RecoveryResult {
   recovered: number;
   /** Journal rows whose record already existed, or that another node finalized first. */
   alreadyCommitted: number;
-  /** Journal rows that could not be read (left in place, logged). */
+  /** Journal rows that could not be read, or written as records (left in place, logged). */
   unreadable: number;
   /** What the recovered records charged (non-zero only), for the spend guard's shared counters. */
   charges: RecoveredCharge[];
@@ -98,9 +98,8 @@ export async function recoverInflight(
   const result: RecoveryResult = { recovered: 0, alreadyCommitted: 0, unreadable: 0, charges: [] };
   const rows = await storage.inflight.listByNode(nodeId);
   let batch: GenerationRow[] = [];
-  const commitBatch = async () => {
-    const inserted = new Set(await finalizeWithRetry(storage, batch, logger));
-    for (const row of batch) {
+  const count = (rows: readonly GenerationRow[], inserted: ReadonlySet<string>) => {
+    for (const row of rows) {
       if (!inserted.has(row.id)) {
         result.alreadyCommitted += 1;
         continue;
@@ -110,7 +109,34 @@ export async function recoverInflight(
       const createdAtMs = Date.parse(row.createdAt);
       result.charges.push({ keyHash: row.keyHash, usagePico: row.usagePico, createdAtMs });
     }
+  };
+  const commitBatch = async () => {
+    const rows = batch;
     batch = [];
+    let failure: unknown;
+    try {
+      count(rows, new Set(await finalizeWithRetry(storage, rows, logger)));
+      return;
+    } catch (error) {
+      if (rows.length === 1) throw error;
+      failure = error;
+    }
+    // One row the store refuses must not keep the others from recovery: the rows one by one. A
+    // row that still fails stays in the journal for the next run; when none can be written, the
+    // store itself is failing, and recovery fails as a whole.
+    const failed: { row: GenerationRow; error: unknown }[] = [];
+    for (const row of rows) {
+      try {
+        count([row], new Set(await finalizeWithRetry(storage, [row], logger)));
+      } catch (error) {
+        failed.push({ row, error });
+      }
+    }
+    if (failed.length === rows.length) throw failure;
+    for (const { row, error } of failed) {
+      result.unreadable += 1;
+      logger.error({ err: error, generationId: row.id }, 'in-flight journal row not recoverable');
+    }
   };
   for (const row of rows) {
     let pending: PendingFacts;

@@ -94,14 +94,43 @@ describe('createGroupCommit', () => {
     const later = [outcome(commits.commit('c')), outcome(commits.commit('d'))];
     const diskFull = new Error('SQLITE_FULL: database or disk is full');
     firstBatch.fail(diskFull);
+    // Each item of the failed batch is written again on its own, and fails again.
+    const retryA = await call(1);
+    assert.deepEqual(retryA.items, ['a']);
+    retryA.fail(diskFull);
+    const retryB = await call(2);
+    assert.deepEqual(retryB.items, ['b']);
+    retryB.fail(diskFull);
     assert.deepEqual(await Promise.all(failing), [diskFull, diskFull]);
-    const secondBatch = await call(1);
+    const secondBatch = await call(3);
     assert.deepEqual(secondBatch.items, ['c', 'd']);
     secondBatch.succeed();
     assert.deepEqual(await Promise.all(later), ['resolved', 'resolved']);
     const afterwards = outcome(commits.commit('e'));
-    (await call(2)).succeed();
+    (await call(4)).succeed();
     assert.equal(await afterwards, 'resolved');
+  });
+
+  test('one item that cannot be written fails alone: the rest of its batch is written', async () => {
+    const { write, call } = controlledWrite();
+    const commits = createGroupCommit(write);
+    const results = ['a', 'b', 'c'].map((item) => outcome(commits.commit(item)));
+    const duplicate = new Error('duplicate key value violates unique constraint');
+    (await call(0)).fail(duplicate);
+    const written: string[] = [];
+    for (const index of [1, 2, 3]) {
+      const retry = await call(index);
+      assert.equal(retry.items.length, 1);
+      const [item] = retry.items;
+      if (item === 'b') retry.fail(duplicate);
+      else {
+        written.push(item as string);
+        retry.succeed();
+      }
+    }
+    assert.deepEqual(written, ['a', 'c']);
+    assert.deepEqual(await Promise.all(results), ['resolved', duplicate, 'resolved']);
+    assert.equal(commits.pending, 0);
   });
 
   test('rejects the batch when the write function throws synchronously', async () => {
