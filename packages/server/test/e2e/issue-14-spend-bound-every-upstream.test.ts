@@ -220,6 +220,17 @@ function config(url: string): unknown {
       endpoint('x/anthropic', 'Acme Anthropic', 'claude-test-1'),
       endpoint('x/gemini', 'Acme Gemini', 'gemini-test-1'),
       {
+        id: 'x/output-priced',
+        max_completion_tokens: 4096,
+        endpoints: [
+          {
+            provider: 'Acme OpenAI',
+            model: 'gpt-out-1',
+            pricing: { prompt: '0', completion: '0.001' },
+          },
+        ],
+      },
+      {
         id: 'x/fallback',
         max_completion_tokens: MAX_COMPLETION_TOKENS,
         endpoints: [
@@ -336,5 +347,35 @@ describe('the spend hold bounds every byte sent upstream', () => {
     assert.equal(usdNumberToPico(record.usage), cheapBound);
     assert.equal(cost, record.usage);
     assert.ok(record.uncapped_cost > record.usage);
+  });
+
+  test('with both max_tokens and a smaller max_completion_tokens, an upstream obeying max_tokens is billed in full, not capped', async () => {
+    // Both limits go upstream as sent; an upstream that knows only `max_tokens` uses it.
+    harness.upstream.route('/v1/chat/completions', (sent) => {
+      const limit = (sent.body as { max_tokens: number }).max_tokens;
+      return {
+        kind: 'json',
+        body: openAIChatCompletion({
+          content: 'ok',
+          usage: { prompt_tokens: 5, completion_tokens: limit },
+        }),
+      };
+    });
+    const key = await createKey(100);
+    const served = await postJson(harness.apiUrl, '/chat/completions', key, {
+      model: 'x/output-priced',
+      messages: [{ role: 'user', content: 'hi' }],
+      max_tokens: 2000,
+      max_completion_tokens: 10,
+    });
+    assert.equal(served.status, 200, await served.clone().text());
+    const id = served.headers.get('x-generation-id') as string;
+    const record = (
+      (await (await getGeneration(harness.apiUrl, key, id)).json()) as {
+        data: { usage: number; cost_capped: boolean };
+      }
+    ).data;
+    assert.equal(record.cost_capped, false, 'the hold covered what max_tokens allowed');
+    assert.equal(usdNumberToPico(record.usage), 2000n * parseUsd('0.001'));
   });
 });

@@ -72,12 +72,23 @@ function storedOutput(choices: readonly ChatChoice[]): {
   return { completion, reasoning };
 }
 
+/** The larger of two optional output limits, or null when neither is set. */
+function largerLimit(
+  first: number | null | undefined,
+  second: number | null | undefined,
+): number | null {
+  if (first === null || first === undefined) return second ?? null;
+  if (second === null || second === undefined) return first;
+  return Math.max(first, second);
+}
+
 /** What bounds a chat request's cost besides its upstream body. */
 function chatCostShape(body: ChatCompletionRequest): CostShape {
   const media = countPromptMedia(body.messages);
   const prediction = body['prediction'];
   return {
-    requestedOutput: body.max_completion_tokens ?? body.max_tokens ?? null,
+    // Both fields go upstream as sent, and an upstream may obey either: the larger bounds both.
+    requestedOutput: largerLimit(body.max_completion_tokens, body.max_tokens),
     outputs: 1,
     promptImages: media.images,
     promptMedia: media.media,
