@@ -55,7 +55,11 @@ export class ApiKeyAuthenticator {
     this.#now = now;
   }
 
+  /** Counts {@link forget} calls: a row read while a key changed is not cached. */
+  #changes = 0;
+
   async #load(hash: string, nowMs: number): Promise<CachedKey | undefined> {
+    const changes = this.#changes;
     const row = await this.#store.get(hash);
     if (row === undefined) {
       this.#cache.delete(hash);
@@ -67,7 +71,9 @@ export class ApiKeyAuthenticator {
       expiresAtMs: row.expiresAt === null ? null : Date.parse(row.expiresAt),
       loadedAtMs: nowMs,
     };
-    this.#cache.set(hash, entry);
+    // A key changed while this row was read (its read may predate the change): the row answers
+    // the request that read it, but is not kept for the next ones.
+    if (changes === this.#changes) this.#cache.set(hash, entry);
     return entry;
   }
 
@@ -116,8 +122,9 @@ export class ApiKeyAuthenticator {
     return entry.caller;
   }
 
-  /** Drops a cached key after it changed. */
+  /** Drops a cached key after it changed; a read of it in flight will not cache what it read. */
   forget(hash: string): void {
+    this.#changes += 1;
     this.#cache.delete(hash);
   }
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
+import { PAGE_HEADERS } from '../http/page-headers.js';
 
 /**
  * Where `npm run build` writes the console (packages/console/build.mjs): `dist/console` of this
@@ -35,6 +36,7 @@ export function registerConsole(app: FastifyInstance): void {
   const page = async (_request: unknown, reply: FastifyReply) =>
     reply
       .type(FILES['index.html'])
+      .headers(PAGE_HEADERS)
       .header('cache-control', 'no-cache')
       .send(await serve('index.html'));
   app.get('/', page);
@@ -43,6 +45,7 @@ export function registerConsole(app: FastifyInstance): void {
     app.get(`/console/${file}`, async (_request, reply) =>
       reply
         .type(FILES[file])
+        .headers(PAGE_HEADERS)
         .header('cache-control', 'no-cache')
         .send(await serve(file)),
     );

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
+import { PAGE_HEADERS } from '../http/page-headers.js';
 import { renderDocsPage, scalarBundlePath } from '../openapi/docs-page.js';
 import { loadGuides } from '../openapi/load-guides.js';
 import {
@@ -33,18 +34,21 @@ export function registerDocs(app: FastifyInstance): void {
     guidesUrl: GATEWAY_GUIDE_LINKS.index,
   });
   const html = 'text/html; charset=utf-8';
-  app.get('/docs', async (_request, reply) => reply.type(html).send(page));
-  app.get('/docs/guides', async (_request, reply) => reply.type(html).send(guidePages().index));
+  app.get('/docs', async (_request, reply) => reply.type(html).headers(PAGE_HEADERS).send(page));
+  app.get('/docs/guides', async (_request, reply) =>
+    reply.type(html).headers(PAGE_HEADERS).send(guidePages().index),
+  );
   app.get<{ Params: { name: string } }>('/docs/guides/:name', async (request, reply) => {
     const guide = guidePages().pages.get(request.params.name);
     if (guide === undefined) {
       throw new GatewayError('not_found', `No guide named ${request.params.name.slice(0, 100)}`);
     }
-    return reply.type(html).send(guide);
+    return reply.type(html).headers(PAGE_HEADERS).send(guide);
   });
   app.get(DOCS_SCRIPT_PATH, async (_request, reply) =>
     reply
       .type('text/javascript; charset=utf-8')
+      .headers(PAGE_HEADERS)
       .header('cache-control', 'public, max-age=3600')
       .send(createReadStream(bundle)),
   );

@@ -57,3 +57,41 @@ test('forget drops a cached key at once', async (t) => {
   authenticator.forget(hash);
   await assert.rejects(authenticator.authenticate(`Bearer ${key}`), /disabled/);
 });
+
+test('a row read while the key changed is not cached: the change takes effect at once', async (t) => {
+  const directory = await mkdtemp(join(tmpdir(), 'tollgate-auth-'));
+  const storage = await createStorage({ kind: 'sqlite', path: join(directory, 'tollgate.db') });
+  t.after(async () => {
+    await storage.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+  const key = generateKey();
+  const hash = hashKey(key);
+  await storage.apiKeys.insert(apiKeyRow({ hash }));
+  // A store whose next read is answered only when the test says: the read starts before the key
+  // is disabled and returns the row as it was (PostgreSQL: a read racing a PATCH's commit).
+  let hold: Promise<void> | null = null;
+  const store = {
+    ...storage.apiKeys,
+    async get(wanted: string) {
+      const row = await storage.apiKeys.get(wanted);
+      if (hold !== null) await hold;
+      return row;
+    },
+  };
+  const authenticator = new ApiKeyAuthenticator(store);
+  const bearer = `Bearer ${key}`;
+  let release = () => {};
+  hold = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const racing = authenticator.authenticate(bearer);
+  await storage.apiKeys.update(hash, { disabled: true });
+  authenticator.forget(hash);
+  hold = null;
+  release();
+  // The request that read the old row is answered with it; the next one is refused at once.
+  assert.equal((await racing).key.disabled, false);
+  assert.equal(authenticator.cachedCaller(hash), undefined);
+  await assert.rejects(authenticator.authenticate(bearer), /This API key is disabled/);
+});
