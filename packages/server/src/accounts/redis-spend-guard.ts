@@ -32,6 +32,8 @@ interface OpenHold {
   id: string;
   amount: Pico;
   keyHash: string;
+  /** Its settle is on its way to Redis: not renewed (nor made again) meanwhile. */
+  settling: boolean;
 }
 
 interface PendingSettle {
@@ -103,7 +105,7 @@ export class RedisSpendGuard implements SpendControl {
       this.#redis.reportError(error);
       throw redisUnavailable('Credit checking', error);
     }
-    this.#open.set(id, { id, amount: maxCost, keyHash: key.hash });
+    this.#open.set(id, { id, amount: maxCost, keyHash: key.hash, settling: false });
     let open = true;
     return {
       amount: maxCost,
@@ -248,6 +250,8 @@ export class RedisSpendGuard implements SpendControl {
   }
 
   #settle(pending: PendingSettle): void {
+    const hold = this.#open.get(pending.holdId);
+    if (hold !== undefined) hold.settling = true;
     const settling = this.#runSettle(pending).then(
       () => {
         this.#open.delete(pending.holdId);
@@ -256,6 +260,7 @@ export class RedisSpendGuard implements SpendControl {
         // The hold (≥ the actual charge) stays in Redis while this retries, so nothing is
         // overspent meanwhile; the lease keeps being renewed because the hold is still open.
         this.#redis.reportError(error);
+        if (hold !== undefined) hold.settling = false;
         if (this.#pending.length >= MAX_PENDING_SETTLES) {
           // Bounded memory during a long outage: the oldest charge is then missing from the
           // shared counters (it is in the ledger; decision 0008, known limits).
@@ -294,7 +299,13 @@ export class RedisSpendGuard implements SpendControl {
         this.#stateKey(ACCOUNT),
         ...counters.map(([counter]) => counter),
       ],
-      [pending.holdId, String(pending.actual), String(at), '2', ...counters.map(([, e]) => e)],
+      [
+        pending.holdId,
+        String(pending.actual),
+        '2',
+        String(this.#now()),
+        ...counters.map(([, expiry]) => expiry),
+      ],
     );
   }
 
@@ -302,27 +313,40 @@ export class RedisSpendGuard implements SpendControl {
     const pending = this.#pending;
     this.#pending = [];
     for (const item of pending) {
+      const hold = this.#open.get(item.holdId);
+      if (hold !== undefined) hold.settling = true;
       try {
         await this.#runSettle(item);
         this.#open.delete(item.holdId);
       } catch (error) {
+        if (hold !== undefined) hold.settling = false;
         this.#redis.reportError(error);
         this.#pending.push(item);
       }
     }
   }
 
+  /** Renews this node's open holds, and holds again any Redis lost (RENEW). */
+  async #renew(): Promise<void> {
+    const holds = [...this.#open.values()].filter((hold) => !hold.settling);
+    if (holds.length === 0) return;
+    const p = this.#redis.keyPrefix;
+    const keys = [`${p}holds`, `${p}hold-data`];
+    const args = [String(this.#now() + this.#leaseMs)];
+    for (const hold of holds) {
+      keys.push(this.#stateKey(`key:${hold.keyHash}`), this.#stateKey(ACCOUNT));
+      args.push(hold.id, String(hold.amount));
+    }
+    const restored = Number(await RENEW.run(this.#redis.client, keys, args));
+    if (restored > 0) {
+      this.#logger.warn({ restored }, 'holds missing in Redis (lost or lapsed) were held again');
+    }
+  }
+
   async #maintain(): Promise<void> {
     if (!this.#redis.isReady()) return;
     try {
-      if (this.#open.size > 0) {
-        const expiry = String(this.#now() + this.#leaseMs);
-        await RENEW.run(
-          this.#redis.client,
-          [`${this.#redis.keyPrefix}holds`],
-          [expiry, ...this.#open.keys()],
-        );
-      }
+      await this.#renew();
       await this.#flushPending();
     } catch (error) {
       this.#redis.reportError(error);

@@ -88,17 +88,22 @@ return {'ok'}`);
 /**
  * Ends a hold (if still there) and adds the actual charge to every usage counter. KEYS: holds,
  * hold data, then `ARGV[4]` spender states, then the counters. ARGV: hold id ('' = none),
- * actual, created at (ms), number of states, then per counter its expiry (ms, '' = never).
+ * actual, number of states, now (ms), then per counter its expiry (ms, '' = never).
+ *
+ * A spender without a `since` (its first charge, or Redis lost its data) gets the settle's time,
+ * not the record's creation: charges settled after that creation and lost with Redis's data are
+ * in the ledger before `since` only if `since` is now. This record is then in both the ledger's
+ * sum and the counters: counted twice, more than spent, never less.
  */
 export const SETTLE = new RedisScript(`${COMMON}
-local id, actual, created = ARGV[1], ARGV[2], ARGV[3]
-local spenders = tonumber(ARGV[4])
+local id, actual, now = ARGV[1], ARGV[2], ARGV[4]
+local spenders = tonumber(ARGV[3])
 if id ~= '' then
   release(KEYS[2], id)
   redis.call('ZREM', KEYS[1], id)
 end
 if actual == '0' then return 0 end
-for i = 3, 2 + spenders do redis.call('HSETNX', KEYS[i], 'since', created) end
+for i = 3, 2 + spenders do redis.call('HSETNX', KEYS[i], 'since', now) end
 for i = 3 + spenders, #KEYS do
   redis.call('INCRBY', KEYS[i], actual)
   local expiry = ARGV[5 + i - 3 - spenders]
@@ -106,7 +111,27 @@ for i = 3 + spenders, #KEYS do
 end
 return 1`);
 
-/** Extends the leases of holds still open. KEYS: holds. ARGV: expiry, then hold ids. */
+/**
+ * Extends the leases of a node's open holds, and holds again those Redis no longer has (lost with
+ * its data in a restart without persistence, or lapsed while the node could not reach it): until
+ * its request settles, a hold must count on every node. KEYS: holds, hold data, then per hold its
+ * key's and the account's state. ARGV: lease expiry, then per hold its id and amount. Replies the
+ * number of holds made again.
+ */
 export const RENEW = new RedisScript(`
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i]) end
-return #ARGV - 1`);
+local holds, hold_data, expiry = KEYS[1], KEYS[2], ARGV[1]
+local restored = 0
+for i = 0, (#ARGV - 1) / 2 - 1 do
+  local id, amount = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
+  local key_state, account_state = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
+  if redis.call('HEXISTS', hold_data, id) == 0 then
+    if amount ~= '0' then
+      redis.call('HINCRBY', key_state, 'held', amount)
+      redis.call('HINCRBY', account_state, 'held', amount)
+    end
+    redis.call('HSET', hold_data, id, amount .. '|' .. key_state .. '|' .. account_state)
+    restored = restored + 1
+  end
+  redis.call('ZADD', holds, expiry, id)
+end
+return restored`);
