@@ -1,5 +1,6 @@
 import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { Database, GenerationTable, InflightTable } from './database.js';
+import { addToRollups } from './kysely-reports.js';
 import type {
   GenerationRow,
   InflightCheckpoint,
@@ -176,7 +177,14 @@ export function createInflightStore(
             .onConflict((conflict) => conflict.column('id').doNothing())
             .returning('id')
             .execute();
-          for (const row of rows) inserted.push(row.id);
+          const added = new Set(rows.map((row) => row.id));
+          for (const id of added) inserted.push(id);
+          // Same transaction, as for every commit: the usage rollups (activity) always equal the
+          // committed records — of the records this finalize inserted, not those already there.
+          await addToRollups(
+            transaction,
+            part.filter((record) => added.has(record.id)),
+          );
         }
         return inserted;
       });

@@ -349,6 +349,41 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       }
     });
 
+    test('a record finalized from the journal (recovery) is in the usage rollups once', async () => {
+      const recovered = generationRow({
+        id: 'gen-recovered-1',
+        keyHash: 'e'.repeat(64),
+        externalUser: 'tenant-9',
+        createdAt: '2026-11-21T05:00:00.000Z',
+        usagePico: 540_000_000n,
+        promptTokens: 12,
+        completionTokens: 34,
+      });
+      await storage.inflight.insertMany([inflightRow(recovered.id)]);
+      // Two finalizers of the same row (a node's restart and a survivor's sweep): one record.
+      assert.deepEqual(await storage.inflight.finalizeMany([recovered]), [recovered.id]);
+      assert.deepEqual(await storage.inflight.finalizeMany([recovered]), []);
+      const activity = await storage.reports.activity('2026-11-21', '2026-11-22');
+      assert.equal(
+        activity.reduce((sum, row) => sum + row.usagePico, 0n),
+        540_000_000n,
+      );
+      for (const groupBy of ['key', 'external_user'] as const) {
+        const summary = await storage.reports.summary({
+          grain: 'd',
+          groupBy,
+          sincePeriod: '2026-11-21',
+          beforePeriod: '2026-11-22',
+          keyHash: null,
+        });
+        assert.deepEqual(
+          summary.map((row) => [row.usagePico, row.requests, row.completionTokens]),
+          [[540_000_000n, 1n, 34n]],
+          groupBy,
+        );
+      }
+    });
+
     test('creates, reads, updates and deletes API keys', async () => {
       const hash = 'f'.repeat(64);
       const row = apiKeyRow({
