@@ -352,6 +352,10 @@ async function relay<Choice extends StreamedChoice>(
     // connection per stream. A body that goes on past the marker is cut after 64 KiB.
     void readPastEnd(chunks, 64 * 1024).catch(() => undefined);
   }
+  // Usage an upstream reports before its stream finishes is a running count (Gemini's comes with
+  // every chunk; some send one on the first chunk, completion 0): a stream cut before it finished
+  // is billed from the text relayed instead, never from a count that missed it.
+  const usage = state.finishReason === null ? null : state.usage;
   // The error the client is about to see in the stream's error chunk (stored content only).
   const failed = failure !== null && !cancelled;
   if (failed) state.finishReason = 'error';
@@ -363,7 +367,7 @@ async function relay<Choice extends StreamedChoice>(
       upstreamId: state.upstreamId,
       finishReason: state.finishReason,
       nativeFinishReason: state.nativeFinishReason,
-      usage: state.usage,
+      usage,
       completionText: state.text,
       output: state.stored ?? undefined,
       cancelled,
