@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { createGate } from '../helpers/gate.js';
+import { countdown, createGate } from '../helpers/gate.js';
 import { postJson } from '../helpers/http.js';
 import { openAIChatCompletion, openAIStreamEvents } from '../helpers/openai-fixtures.js';
 import { defaultTestConfig, startTestGatewayFor } from '../helpers/start-test-gateway.js';
@@ -42,6 +42,8 @@ for (const [label, path] of [
     // Opened at the end (registered first: runs before the gateway's close waits for streams).
     const streamGate = createGate();
     t.after(() => streamGate.open());
+    const bothArrived = countdown(2);
+    const refused = createGate();
     const harness = await startTestGatewayFor(t, {
       countTokens: false,
       config: (url) => ({
@@ -62,8 +64,9 @@ for (const [label, path] of [
           gateAfter: 2,
         };
       }
-      // Held a moment, so two of these overlap.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Held until both have arrived (they overlap), or one was refused (the test then fails).
+      bothArrived.tick();
+      await Promise.race([bothArrived.reached, refused.opened]);
       return { kind: 'json', body: openAIChatCompletion({ content: 'Hello!' }) };
     });
     const port = Number(new URL(harness.gateway.url).port);
@@ -115,6 +118,7 @@ for (const [label, path] of [
           messages: [{ role: 'user', content: 'hi' }],
         });
         await response.text();
+        if (response.status !== 200) refused.open();
         return response.status;
       }),
     );
