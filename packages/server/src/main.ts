@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { runCommand } from './cli.js';
 import { ConfigError } from './config/load-config.js';
 import { loadSettings } from './config/settings.js';
+import { NodeIdInUseError } from './ledger/node-leases.js';
 import { createLogDestination, LOG_REDACT_PATHS } from './logging.js';
 import { startGateway } from './start-gateway.js';
 
@@ -89,7 +90,7 @@ const run =
       })
     : main();
 run.catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof NodeIdInUseError) {
     process.stderr.write(`tollgate: ${error.message}\n`);
   } else {
     process.stderr.write(`tollgate: failed to start: ${(error as Error).stack ?? String(error)}\n`);

@@ -1,5 +1,16 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Storage } from '../storage/storage.js';
+import type { HeldLease, Storage } from '../storage/storage.js';
+import {
+  describeHolder,
+  formatHolder,
+  holderLiveness,
+  type LeaseHolder,
+  LOCAL_PROCESSES,
+  newLeaseHolder,
+  type ProcessTable,
+  parseHolder,
+} from './lease-holder.js';
 import { type RecoveryResult, recoverInflight } from './recover-inflight.js';
 
 /** Options of {@link NodeLeases}. */
@@ -12,6 +23,23 @@ export interface NodeLeasesOptions {
   logger: Logger;
   /** A dead node's rows became records here (their charges go to the shared spend counters). */
   onRecovered: (result: RecoveryResult) => void;
+  /** Which process this is (default: this one, with a new token). */
+  holder?: LeaseHolder;
+  /** Where a holder's liveness is read (default: this machine's `/proc`). */
+  processes?: ProcessTable;
+}
+
+/**
+ * Another running process holds this node id's lease: two gateways were given one node id
+ * (decision 0052). Starting would finish that process's live streams as cancelled records.
+ */
+export class NodeIdInUseError extends Error {
+  constructor(nodeId: string, holder: string) {
+    super(
+      `node id ${JSON.stringify(nodeId)} is in use by ${holder}: every gateway process needs its own node id. Set TOLLGATE_NODE_ID to a distinct value for each process that shares this storage.`,
+    );
+    this.name = 'NodeIdInUseError';
+  }
 }
 
 /**
@@ -28,14 +56,59 @@ export class NodeLeases {
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
 
+  readonly #holder: string;
+  readonly #processes: ProcessTable;
+  /** The lease was found held by another process on a beat (logged once). */
+  #lost = false;
+
   constructor(options: NodeLeasesOptions) {
     this.#options = options;
+    this.#processes = options.processes ?? LOCAL_PROCESSES;
+    this.#holder = formatHolder(options.holder ?? newLeaseHolder(this.#processes));
   }
 
-  /** Takes (or takes back) this node's lease; call before recovering its own rows. */
+  /**
+   * Takes (or takes back) this node's lease; call before recovering its own rows. A lease that
+   * another process holds is taken over only once that process is known dead: at once when it
+   * ran on this host and no longer runs, else after its lease ran out unrenewed. A running holder
+   * rejects with {@link NodeIdInUseError}.
+   */
   async acquire(): Promise<void> {
+    const standing = await this.#hold(null);
+    if (standing === null) return;
+    const other = standing.holder === null ? null : parseHolder(standing.holder);
+    const liveness = other === null ? 'unknown' : holderLiveness(other, this.#processes);
+    const named = other === null ? 'another process' : describeHolder(other);
+    if (liveness === 'alive') throw new NodeIdInUseError(this.#options.nodeId, named);
+    if (liveness === 'dead' && (await this.#hold(standing.holder)) === null) {
+      this.#options.logger.info(
+        { nodeId: this.#options.nodeId },
+        `took over the node lease of ${named}, which no longer runs`,
+      );
+      return;
+    }
+    // A holder that cannot be checked from here counts as dead once its lease ran out unrenewed.
+    const { logger, nodeId, now } = this.#options;
+    logger.warn(
+      { nodeId, until: new Date(standing.expiresAtMs).toISOString() },
+      `node lease held by ${named}: waiting for it to expire`,
+    );
+    await delay(Math.max(0, standing.expiresAtMs - now()) + 1);
+    const after = await this.#hold(null);
+    if (after !== null) throw new NodeIdInUseError(nodeId, named);
+  }
+
+  /** Holds the lease for another `leaseMs`; null when held, else the lease standing. */
+  #hold(replacing: string | null, expiresAtMs?: number): Promise<HeldLease | null> {
     const { storage, nodeId, leaseMs, now } = this.#options;
-    await storage.nodeLeases.renew(nodeId, now() + leaseMs);
+    const at = now();
+    return storage.nodeLeases.hold(
+      nodeId,
+      this.#holder,
+      at,
+      expiresAtMs ?? at + leaseMs,
+      replacing,
+    );
   }
 
   /** Starts the beat: renew, then recover expired nodes. */
@@ -57,7 +130,16 @@ export class NodeLeases {
   async #beat(): Promise<void> {
     if (this.#stopped) return;
     try {
-      await this.acquire();
+      const standing = await this.#hold(null);
+      if (standing !== null && !this.#lost) {
+        // Paused past its lease while another process with this node id took it: this process's
+        // streams are no longer covered by a live lease.
+        this.#lost = true;
+        this.#options.logger.error(
+          { nodeId: this.#options.nodeId, holder: standing.holder },
+          'node lease taken by another process with the same node id: give each process its own TOLLGATE_NODE_ID',
+        );
+      }
     } catch (error) {
       this.#options.logger.warn({ err: error }, 'node lease renewal failed');
     }
@@ -100,8 +182,8 @@ export class NodeLeases {
     this.#stopped = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
     await this.#running;
-    const { storage, nodeId } = this.#options;
-    await storage.nodeLeases.renew(nodeId, 0).catch((error: unknown) => {
+    // Only this process's own lease: one another process took is left alone.
+    await this.#hold(null, 0).catch((error: unknown) => {
       this.#options.logger.warn({ err: error }, 'node lease release failed');
     });
   }

@@ -216,7 +216,8 @@ function withRareWritesOnWriter(storage: Storage, writer: SqliteWriter): Storage
     inflight: { ...storage.inflight, finalizeMany: (rows) => writer.finalizeInflight(rows) },
     nodeLeases: {
       ...storage.nodeLeases,
-      renew: (nodeId, expiresAtMs) => writer.renewLease(nodeId, expiresAtMs),
+      hold: (nodeId, holder, nowMs, expiresAtMs, replacing) =>
+        writer.holdLease(nodeId, holder, nowMs, expiresAtMs, replacing),
     },
   };
 }

@@ -84,6 +84,8 @@ export interface NodeLeaseTable {
   expires_at_ms: BigIntColumn;
   /** The node recovering this one's rows (null while the node itself renews its lease). */
   claimed_by: string | null;
+  /** The process holding the lease (ledger/lease-holder.ts), null when written before 0012. */
+  holder: string | null;
 }
 
 /**

@@ -194,6 +194,41 @@ export function createInflightStore(
 
 /** Node leases over any Kysely dialect (claims are single conditional UPDATEs: atomic on both). */
 export function createNodeLeaseStore(database: Kysely<Database>): NodeLeaseStore {
+  const hold: NodeLeaseStore['hold'] = async (
+    nodeId,
+    holder,
+    nowMs,
+    expiresAtMs,
+    replacing = null,
+  ) => {
+    const result = await database
+      .insertInto('node_leases')
+      .values({ node_id: nodeId, expires_at_ms: BigInt(expiresAtMs), claimed_by: null, holder })
+      .onConflict((conflict) =>
+        conflict
+          .column('node_id')
+          .doUpdateSet({ expires_at_ms: BigInt(expiresAtMs), claimed_by: null, holder })
+          .where((row) =>
+            row.or([
+              row('node_leases.holder', 'is', null),
+              row('node_leases.holder', '=', holder),
+              row('node_leases.expires_at_ms', '<', BigInt(nowMs)),
+              ...(replacing === null ? [] : [row('node_leases.holder', '=', replacing)]),
+            ]),
+          ),
+      )
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0n) > 0) return null;
+    const standing = await database
+      .selectFrom('node_leases')
+      .select(['holder', 'expires_at_ms'])
+      .where('node_id', '=', nodeId)
+      .executeTakeFirst();
+    // Gone in between (released by its recoverer): take it afresh.
+    if (standing === undefined) return hold(nodeId, holder, nowMs, expiresAtMs, replacing);
+    return { holder: standing.holder, expiresAtMs: Number(standing.expires_at_ms) };
+  };
+
   return {
     async renew(nodeId: string, expiresAtMs: number) {
       await database
@@ -206,6 +241,7 @@ export function createNodeLeaseStore(database: Kysely<Database>): NodeLeaseStore
         )
         .execute();
     },
+    hold,
     async listExpired(nowMs: number, exceptNodeId: string) {
       const rows = await database
         .selectFrom('node_leases')

@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import type SqliteDatabase from 'better-sqlite3';
 import { openSqliteDatabase, type SqliteOptions, sqliteKysely } from './dialects/sqlite.js';
 import { createKyselyStorage } from './kysely-storage.js';
-import type { GenerationRow, Storage } from './storage.js';
+import type { GenerationRow, HeldLease, Storage } from './storage.js';
 
 /** How a writer's connection opens: the same file and durability as the main connection. */
 export type SqliteWriterData = Required<SqliteOptions>;
@@ -13,7 +13,14 @@ export type SqliteWriterData = Required<SqliteOptions>;
  */
 export type WriteRequest = { id: number; writer: number; options: SqliteWriterData } & (
   | { op: 'inflight-finalize'; rows: GenerationRow[] }
-  | { op: 'lease-renew'; nodeId: string; expiresAtMs: number }
+  | {
+      op: 'lease-hold';
+      nodeId: string;
+      holder: string;
+      nowMs: number;
+      expiresAtMs: number;
+      replacing: string | null;
+    }
   // Copies committed WAL frames into the database file without blocking anyone (the hot
   // commits run on the main connection, which never checkpoints itself: decisions 0030, 0031);
   // answers how far it got (WalCheckpoint).
@@ -42,6 +49,8 @@ export interface WriteReply {
   ids?: string[];
   /** What a `wal-checkpoint` did. */
   checkpoint?: WalCheckpoint;
+  /** What a `lease-hold` found standing (null: the lease is the caller's now). */
+  heldLease?: HeldLease | null;
 }
 
 // The SQLite writer thread (sqlite-writer.ts): a second connection to each file, so a checkpoint's
@@ -78,9 +87,16 @@ async function execute(request: WriteRequest): Promise<Omit<WriteReply, 'id' | '
   switch (request.op) {
     case 'inflight-finalize':
       return { ids: await connectionOf(request).storage.inflight.finalizeMany(request.rows) };
-    case 'lease-renew':
-      await connectionOf(request).storage.nodeLeases.renew(request.nodeId, request.expiresAtMs);
-      return {};
+    case 'lease-hold':
+      return {
+        heldLease: await connectionOf(request).storage.nodeLeases.hold(
+          request.nodeId,
+          request.holder,
+          request.nowMs,
+          request.expiresAtMs,
+          request.replacing,
+        ),
+      };
     case 'wal-checkpoint': {
       const [result] = connectionOf(request).database.pragma('wal_checkpoint(PASSIVE)') as {
         log: bigint | number;

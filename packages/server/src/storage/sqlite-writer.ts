@@ -5,7 +5,7 @@ import type {
   WriteReply,
   WriteRequest,
 } from './sqlite-writer-worker.js';
-import type { GenerationRow } from './storage.js';
+import type { GenerationRow, HeldLease } from './storage.js';
 
 type Write = WriteRequest extends infer Each
   ? Each extends WriteRequest
@@ -72,8 +72,22 @@ export class SqliteWriter {
     return (await this.#send({ op: 'wal-checkpoint' })).checkpoint ?? { log: 0, checkpointed: 0 };
   }
 
-  renewLease(nodeId: string, expiresAtMs: number): Promise<void> {
-    return this.#send({ op: 'lease-renew', nodeId, expiresAtMs }).then(() => undefined);
+  async holdLease(
+    nodeId: string,
+    holder: string,
+    nowMs: number,
+    expiresAtMs: number,
+    replacing: string | null = null,
+  ): Promise<HeldLease | null> {
+    const reply = await this.#send({
+      op: 'lease-hold',
+      nodeId,
+      holder,
+      nowMs,
+      expiresAtMs,
+      replacing,
+    });
+    return reply.heldLease ?? null;
   }
 
   /** Waits for this file's pending writes, then closes its connection; the idle thread stays. */

@@ -226,9 +226,29 @@ export interface InflightStore {
 }
 
 /** Node leases: a node renews its own; others recover the rows of a node whose lease expired. */
+/** A node's lease as another process holds it. */
+export interface HeldLease {
+  /** Null for a lease written before holders were recorded (migration 0012). */
+  holder: string | null;
+  expiresAtMs: number;
+}
+
 export interface NodeLeaseStore {
-  /** Sets `nodeId`'s lease to expire at `expiresAtMs` and clears any claim on it. */
+  /** Sets `nodeId`'s lease to expire at `expiresAtMs` and clears any claim on it, whoever holds it. */
   renew(nodeId: string, expiresAtMs: number): Promise<void>;
+  /**
+   * Takes or renews `nodeId`'s lease for `holder` (one process, ledger/lease-holder.ts) until
+   * `expiresAtMs` and clears any claim on it — unless another holder's lease is live at `nowMs`
+   * and that holder is not `replacing` (one found dead). Null when the lease is now `holder`'s,
+   * else the lease that stands (decision 0052).
+   */
+  hold(
+    nodeId: string,
+    holder: string,
+    nowMs: number,
+    expiresAtMs: number,
+    replacing?: string | null,
+  ): Promise<HeldLease | null>;
   /** Node ids other than `exceptNodeId` whose lease expired before `nowMs`. */
   listExpired(nowMs: number, exceptNodeId: string): Promise<string[]>;
   /**

@@ -76,6 +76,8 @@ async function startNodes(
         config,
         adminKey,
         countTokens: false,
+        // Two processes sharing one SQLite file each need their own node id (decision 0052).
+        nodeId: `node-${index}`,
         ...(options.now === undefined ? {} : { now: options.now }),
       }),
     );
@@ -350,11 +352,13 @@ test('usage recorded before Redis was configured counts against the limit, to th
   const storage: StorageConfig = { kind: 'sqlite', path: join(dataDir, 'tollgate.db') };
   const adminKey = generateKey();
   const base = defaultTestConfig(upstream.url) as object;
+  let started = 0;
   const start = (extra: object) =>
     startGateway({
       port: 0,
       storage,
       adminKey,
+      nodeId: `node-${started++}`,
       countTokens: false,
       config: parseConfig({ ...base, ...extra }, {}, 'test config'),
     });

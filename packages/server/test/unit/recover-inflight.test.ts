@@ -310,6 +310,36 @@ for (const kind of STORAGES) {
     ]);
   });
 
+  test(`a lease is held by one process at a time: another holder only once it expired or is replaced (${kind})`, async (t) => {
+    const storage = await openStorage(t, kind);
+    const leases = storage.nodeLeases;
+    assert.equal(await leases.hold('n', 'A', 1000, 31_000), null, 'absent: taken');
+    assert.equal(await leases.hold('n', 'A', 2000, 32_000), null, 'own: renewed');
+    assert.deepEqual(await leases.hold('n', 'B', 3000, 33_000), {
+      holder: 'A',
+      expiresAtMs: 32_000,
+    });
+    assert.equal(await leases.expiresAt('n'), 32_000, 'a refused hold changes nothing');
+    assert.equal(await leases.hold('n', 'B', 3000, 33_000, 'A'), null, 'a dead holder replaced');
+    assert.deepEqual(await leases.hold('n', 'A', 4000, 34_000, 'C'), {
+      holder: 'B',
+      expiresAtMs: 33_000,
+    });
+    assert.equal(await leases.hold('n', 'A', 40_000, 70_000), null, 'expired: taken');
+    // A claimer recovering the node's rows is displaced by its holder coming back.
+    assert.ok(await leases.claim('n', 'survivor', 80_000, 110_000));
+    assert.equal(await leases.hold('n', 'A', 81_000, 111_000), null);
+    await leases.release('n', 'survivor');
+    assert.equal(await leases.expiresAt('n'), 111_000, 'the claim was cleared');
+    // A lease written before holders were recorded (or by renew) is taken by the next holder.
+    await leases.renew('legacy', 90_000);
+    assert.equal(await leases.hold('legacy', 'A', 1000, 31_000), null);
+    // Closing: a lease set to expire at once, only by its own holder.
+    assert.deepEqual(await leases.hold('n', 'B', 82_000, 0), { holder: 'A', expiresAtMs: 111_000 });
+    assert.equal(await leases.hold('n', 'A', 82_000, 0), null);
+    assert.equal(await leases.expiresAt('n'), 0);
+  });
+
   test(`an expired node lease is claimed by exactly one node; a renewed one by none (${kind})`, async (t) => {
     const storage = await openStorage(t, kind);
     await storage.nodeLeases.renew('dead', 1000);

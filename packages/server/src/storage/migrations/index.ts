@@ -9,6 +9,7 @@ import * as activity from './0008-activity.js';
 import * as bootstrapKeys from './0009-bootstrap-keys.js';
 import * as generationsKeyModel from './0010-generations-key-model.js';
 import * as recordLz4 from './0011-record-lz4.js';
+import * as leaseHolder from './0012-lease-holder.js';
 
 /** All migrations, in order. Names sort lexically; never rename or edit a shipped one. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-bootstrap-keys': bootstrapKeys,
   '0010-generations-key-model': generationsKeyModel,
   '0011-record-lz4': recordLz4,
+  '0012-lease-holder': leaseHolder,
 };
 
 /** Provides the migrations from code (no filesystem scan, so the bundle is self-contained). */
