@@ -61,10 +61,7 @@ async function main(): Promise<void> {
     );
     process.stderr.write(frameBootstrapKey(gateway.bootstrapKey));
   }
-  logger.info(
-    { url: gateway.url, demo: gateway.demo },
-    `Tollgate listening on ${gateway.url} (OpenRouter API at ${gateway.url}/api/v1)`,
-  );
+  // Before the listening line: whoever waits for that line may stop the gateway at once.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -80,6 +77,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  logger.info(
+    { url: gateway.url, demo: gateway.demo },
+    `Tollgate listening on ${gateway.url} (OpenRouter API at ${gateway.url}/api/v1)`,
+  );
 }
 
 const command = process.argv.slice(2);
