@@ -87,6 +87,8 @@ export function createGatewayHttpServer(
   fastLane: FastLane | null = null,
 ): GatewayHttpServer {
   let draining = false;
+  /** Open connections, so that the drain can mark the responses they are answering. */
+  const sockets = new Set<QueueingSocket>();
   const draining503 = () =>
     new GatewayError(
       'no_provider_available',
@@ -128,6 +130,10 @@ export function createGatewayHttpServer(
       },
     );
     countConnections(server, limits.maxConnectionsPerAddress);
+    server.on('connection', (socket: QueueingSocket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
     server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
       const expectation = String(request.headers.expect).slice(0, 100);
       answer(
@@ -150,6 +156,20 @@ export function createGatewayHttpServer(
     serverFactory,
     drain() {
       draining = true;
+      // A response still being answered says `Connection: close` (the drain closes its
+      // connection right after it anyway: keep-alive timeout 1 ms), so no client reuses the
+      // connection and races that close with its next request. Decided when its head is
+      // written: a request pipelined behind it by then is still answered (503) before the close.
+      // A response whose head is out keeps it.
+      for (const socket of sockets) {
+        const current = (socket as SocketWithResponse)._httpMessage;
+        if (current == null || current.headersSent) continue;
+        const writeHead = current.writeHead;
+        current.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+          if ((socket[QUEUED]?.size ?? 0) === 0) this.shouldKeepAlive = false;
+          return (writeHead as (...all: unknown[]) => ServerResponse).apply(this, args);
+        } as ServerResponse['writeHead'];
+      }
     },
   };
 }
@@ -183,6 +203,9 @@ function closeWithConnection(request: IncomingMessage, response: ServerResponse)
 }
 
 const QUEUED = Symbol('tollgate.queuedResponses');
+
+/** Node's connection with the response it is answering (`_httpMessage`, node:_http_server). */
+type SocketWithResponse = Socket & { _httpMessage?: ServerResponse | null };
 
 /** A connection with the responses still waiting for their turn on it. */
 interface QueueingSocket extends Socket {

@@ -125,6 +125,7 @@ test('a draining gateway answers requests arriving on open connections 503 in th
       kind: 'sse',
       events: openAIStreamEvents({ contents: ['a', 'b'] }),
       gate: gate.opened,
+      gateAfter: 1,
     };
   });
   const body = JSON.stringify({
@@ -146,6 +147,9 @@ test('a draining gateway answers requests arriving on open connections 503 in th
     ].join('\r\n'),
   );
   await upstreamReached.opened;
+  // The stream's head is out (with its first chunk) before the drain: a response whose head is
+  // not out yet says Connection: close instead (drain-connection-close.test.ts).
+  await connection.waitFor('HTTP/1.1 200');
   const closing = harness.gateway.close();
   // The server stops listening right after the drain switch is thrown.
   while (harness.gateway.app.server.listening) {
