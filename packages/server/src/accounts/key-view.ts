@@ -19,31 +19,25 @@ export interface KeyUsage extends WindowedAmounts {
   byok: WindowedAmounts;
 }
 
-async function loadWindows(
-  sum: (sinceIso: string | null) => Promise<bigint>,
-  nowMs: number,
-): Promise<WindowedAmounts> {
-  const [total, daily, weekly, monthly] = await Promise.all([
-    sum(null),
-    sum(windowStartIso('daily', nowMs)),
-    sum(windowStartIso('weekly', nowMs)),
-    sum(windowStartIso('monthly', nowMs)),
-  ]);
-  return { total, daily, weekly, monthly };
-}
-
-/** Sums a key's committed generations from the ledger. */
+/** Sums a key's committed generations from the ledger, every window in one snapshot. */
 export async function loadKeyUsage(
   storage: Storage,
   hash: string,
   nowMs: number,
 ): Promise<KeyUsage> {
-  const [usage, byok] = await Promise.all([
-    loadWindows((sinceIso) => storage.generations.sumUsage(hash, sinceIso), nowMs),
-    loadWindows((sinceIso) => storage.generations.sumByokUsage(hash, sinceIso), nowMs),
-  ]);
-  return { ...usage, byok };
+  const starts = WINDOWS.map((window) => windowStartIso(window, nowMs) as string);
+  const sums = await storage.generations.sumKeyWindows(hash, starts);
+  const amounts = (values: bigint[]): WindowedAmounts => ({
+    total: values[0] ?? 0n,
+    daily: values[1] ?? 0n,
+    weekly: values[2] ?? 0n,
+    monthly: values[3] ?? 0n,
+  });
+  return { ...amounts(sums.usage), byok: amounts(sums.byok) };
 }
+
+/** The calendar windows of {@link WindowedAmounts}, in the order `sumKeyWindows` is asked. */
+const WINDOWS = ['daily', 'weekly', 'monthly'] as const;
 
 /** Usage that counts against the key's limit: the window its `limit_reset` names. */
 export function usageInLimitWindow(row: ApiKeyRow, usage: KeyUsage): bigint {

@@ -20,7 +20,7 @@ import {
   deleteInflightRows,
 } from './kysely-inflight-store.js';
 import { addToRollups, createReportStore } from './kysely-reports.js';
-import { createRetentionStore, sumUsageInRange } from './kysely-usage.js';
+import { createRetentionStore, sumKeyWindows, sumUsageInRange } from './kysely-usage.js';
 import { migrationProvider } from './migrations/index.js';
 import { assertStorableText, isStorableText } from './storable-text.js';
 import type {
@@ -215,6 +215,9 @@ function createGenerationStore(database: Kysely<Database>): GenerationStore {
     },
     sumUsageBefore(keyHash: string | null, sinceIso: string | null, beforeIso: string) {
       return sumUsageInRange(database, { keyHash, sinceIso, beforeIso });
+    },
+    sumKeyWindows(keyHash: string, startsIso: readonly string[]) {
+      return sumKeyWindows(database, keyHash, startsIso);
     },
     sumAllUsage() {
       return sumUsageInRange(database, { keyHash: null, sinceIso: null, beforeIso: null });

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
-import type { RetentionStore } from './storage.js';
+import type { KeyWindowSums, RetentionStore } from './storage.js';
 
 const DAY_MS = 86_400_000;
 
@@ -65,6 +65,62 @@ export async function sumUsageInRange(
     .executeTakeFirst();
   return row?.total === null || row?.total === undefined ? 0n : toBigInt(row.total);
 }
+
+/**
+ * {@link sumUsageInRange} for one key, all time and since each of `startsIso` (UTC midnights:
+ * the limit windows), usage and BYOK usage, in ONE statement: on PostgreSQL every statement has
+ * its own snapshot, so sums read one by one could each see a different set of committed records
+ * (a daily sum above the all-time one). Rolled-up days count like records of that day.
+ */
+export async function sumKeyWindows(
+  database: Kysely<Database>,
+  keyHash: string,
+  startsIso: readonly string[],
+): Promise<KeyWindowSums> {
+  for (const start of startsIso) {
+    // One comparison serves records and rollups only at a day's start: a rollup's `day` (its
+    // UTC midnight, `…T00:00:00.000Z`) sorts at or after that day's start in either form.
+    if (Date.parse(start) % DAY_MS !== 0) throw new RangeError(`not a UTC midnight: ${start}`);
+  }
+  const records = database
+    .selectFrom('generations')
+    .select([
+      'created_at as at',
+      'usage_pico',
+      sql<bigint | number | string>`case when is_byok = 1 then upstream_cost_pico end`.as(
+        'byok_pico',
+      ),
+    ])
+    .where('key_hash', '=', keyHash);
+  const rollups = database
+    .selectFrom('usage_rollups')
+    .select(['day as at', 'usage_pico', 'byok_usage_pico as byok_pico'])
+    .where('key_hash', '=', keyHash);
+  const sums = [
+    sql<Sum>`sum(usage_pico)`.as('u0'),
+    sql<Sum>`sum(byok_pico)`.as('b0'),
+    ...startsIso.flatMap((start, index) => [
+      sql<Sum>`sum(case when at >= ${start} then usage_pico end)`.as(`u${index + 1}`),
+      sql<Sum>`sum(case when at >= ${start} then byok_pico end)`.as(`b${index + 1}`),
+    ]),
+  ];
+  const row = (await database
+    .selectFrom(records.unionAll(rollups).as('usage'))
+    .select(sums)
+    .executeTakeFirst()) as Record<string, Sum> | undefined;
+  const read = (name: string): bigint => {
+    const value = row?.[name];
+    return value === null || value === undefined ? 0n : toBigInt(value);
+  };
+  const windows = [0, ...startsIso.map((_, index) => index + 1)];
+  return {
+    usage: windows.map((index) => read(`u${index}`)),
+    byok: windows.map((index) => read(`b${index}`)),
+  };
+}
+
+/** A SUM as a driver returns it (null over no rows). */
+type Sum = bigint | number | string | null;
 
 /** `pg_try_advisory_xact_lock` key of a retention batch ("tollret\0" as an int8). */
 const RETENTION_LOCK_KEY = 8390043843846042624n;

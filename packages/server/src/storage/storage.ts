@@ -90,6 +90,11 @@ export interface GenerationStore {
   /** Σ usage of every generation (rolled-up ones included), pico-USD. */
   sumAllUsage(): Promise<bigint>;
   /**
+   * A key's usage and BYOK usage, all time then since each of `startsIso` (UTC midnights), read
+   * in one snapshot, so the windows always agree with each other (storage/kysely-usage.ts).
+   */
+  sumKeyWindows(keyHash: string, startsIso: readonly string[]): Promise<KeyWindowSums>;
+  /**
    * Σ usage of generations created in [`sinceIso`, `beforeIso`) — of one key, or of all when
    * `keyHash` is null; `sinceIso` null = from the beginning.
    */
@@ -270,6 +275,14 @@ export interface RetentionStore {
    * another node is purging right now).
    */
   purgeBatch(beforeIso: string, limit: number): Promise<number>;
+}
+
+/** A key's usage and BYOK usage all time and since each start, in one snapshot. */
+export interface KeyWindowSums {
+  /** Σ usage: all time, then since each start, in order. */
+  usage: bigint[];
+  /** Σ upstream cost of BYOK generations, likewise. */
+  byok: bigint[];
 }
 
 /** Filters of the generations log; null = not filtered. All are AND-ed. */

@@ -588,6 +588,26 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           generations.sumByokUsage(key, '2026-11-03T00:00:00.000Z'),
           generations.sumByokUsage(other),
         ]);
+      // A key's windows in one statement: the same sums as one by one, records and rollups.
+      const starts = ['2026-11-02T00:00:00.000Z', '2026-11-03T00:00:00.000Z'];
+      const windows = async () => {
+        const one = await generations.sumKeyWindows(key, starts);
+        assert.deepEqual(one, {
+          usage: await Promise.all([null, ...starts].map((at) => generations.sumUsage(key, at))),
+          byok: await Promise.all([null, ...starts].map((at) => generations.sumByokUsage(key, at))),
+        });
+        return one;
+      };
+      const windowsBefore = await windows();
+      assert.deepEqual(windowsBefore.byok, [3600n, 3600n, 3200n]);
+      assert.deepEqual(await generations.sumKeyWindows(other, []), {
+        usage: [8n + 16n + 64n],
+        byok: [0n],
+      });
+      await assert.rejects(
+        generations.sumKeyWindows(key, ['2026-11-02T10:00:00.000Z']),
+        /not a UTC midnight/,
+      );
       const before = await sums();
       assert.equal(before[0], BEYOND_2_53 + 2n + 4n + 32n);
       // BYOK usage is the upstream cost of BYOK records only (old-3 and new-1).
@@ -600,6 +620,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       }
       assert.deepEqual(deletedPerBatch, [2, 2, 1]);
       assert.deepEqual(await sums(), before);
+      assert.deepEqual(await windows(), windowsBefore);
       for (const row of old) assert.equal(await generations.get(row.id), undefined);
       for (const row of recent) assert.notEqual(await generations.get(row.id), undefined);
       assert.equal(await generations.count(), recent.length);
