@@ -57,10 +57,22 @@ function decodeCursor(value: string): GenerationCursor {
   return { createdAt, id };
 }
 
-/** One CSV cell (RFC 4180): objects as JSON, null as empty, quoted when needed. */
+/**
+ * Text a spreadsheet would run as a formula when the file is opened: a cell starting with `=`,
+ * `+`, `-`, `@`, a tab or a carriage return (OWASP's list for CSV injection).
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV cell (RFC 4180): objects as JSON, null as empty, quoted when needed. Free text a
+ * caller sent (`user`, `session_id`, the referer, …) that starts like a formula is prefixed with
+ * `'`, so a spreadsheet shows it instead of running it; numbers are never text here, and NDJSON
+ * carries every value exactly.
+ */
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

