@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Admission } from './accounts/admission.js';
 import type { ApiKeyAuthenticator } from './accounts/api-keys.js';
+import type { ChangeFeed } from './accounts/change-feed.js';
 import type { RateLimit, RateLimiter } from './accounts/rate-limiter.js';
 import type { SpendControl } from './accounts/spend-guard.js';
 import type { InflightLookup } from './ledger/await-inflight-record.js';
@@ -20,6 +21,8 @@ export interface GatewayContext {
   /** How a lookup that missed waits for a generation still in flight (decision 0017). */
   inflightLookup: InflightLookup;
   authenticator: ApiKeyAuthenticator;
+  /** Key and credit changes, applied on every node at once (decision 0053). */
+  changes: ChangeFeed;
   logger: Logger;
   spendGuard: SpendControl;
   endpointStats: EndpointStats;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { Admission } from './accounts/admission.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './accounts/api-keys.js';
+import { localChangeFeed, redisChangeFeed } from './accounts/change-feed.js';
 import { createLimits, type Limits } from './accounts/create-limits.js';
 import { createApp } from './app.js';
 import type { ConfigFile } from './config/config-schema.js';
@@ -346,7 +347,15 @@ export async function buildGateway(options: GatewayOptions = {}): Promise<Gatewa
     const { metrics, ledger } = startLedger(build, storage, counter);
     const limits = await startLimits(build, storage, node, metrics);
     startRetentionJob(build, storage);
+    const authenticator = new ApiKeyAuthenticator(storage.apiKeys, now);
+    const targets = { authenticator, spendGuard: limits.spendGuard, logger };
+    const changes =
+      limits.redis === null
+        ? localChangeFeed(targets)
+        : await redisChangeFeed(limits.redis, targets);
+    releases.add(() => changes.close());
     const context: GatewayContext = {
+      changes,
       spendGuard: limits.spendGuard,
       endpointStats: new EndpointStats(now),
       rateLimiter: limits.rateLimiter,
@@ -362,7 +371,7 @@ export async function buildGateway(options: GatewayOptions = {}): Promise<Gatewa
         nodeId: settings.nodeId,
         waitMs: settings.inflight.lookupWaitMs,
       },
-      authenticator: new ApiKeyAuthenticator(storage.apiKeys, now),
+      authenticator,
       logger,
       dataRegion: settings.dataRegion,
       storeContent: settings.storeContent,

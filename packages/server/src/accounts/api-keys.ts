@@ -127,6 +127,12 @@ export class ApiKeyAuthenticator {
     this.#changes += 1;
     this.#cache.delete(hash);
   }
+
+  /** Drops every cached key (changes may have been missed: a lost change feed). */
+  forgetAll(): void {
+    this.#changes += 1;
+    this.#cache.clear();
+  }
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;

@@ -91,7 +91,7 @@ export function registerAccount(app: FastifyInstance, context: GatewayContext): 
       note: body.note ?? null,
       createdAt: toRecordTimestamp(context.now()),
     });
-    await context.spendGuard.refreshCredits();
+    await context.changes.creditsChanged();
     return replyJson(reply, 201, { data: await credits() });
   });
 

@@ -496,3 +496,65 @@ test('a dead node’s stream recovered by a surviving node counts against a key 
   assert.equal(refused.status, 402, 'the recovered charge counts against the limit');
   await refused.text();
 });
+
+// Decision 0053: a key disabled, re-limited or deleted, or a credit grant, through one node used
+// to reach the others only when their caches expired (2 s): meanwhile they kept serving the key
+// under its old row. The clock is frozen here, so those caches never expire on their own.
+test('a key change or a credit grant made through one node applies on the others at once', {
+  timeout: 30_000,
+}, async (t) => {
+  const prefix = await freshRedisPrefix(t);
+  const frozen = Date.now();
+  const { nodes, upstream, adminKey, api } = await startNodes(t, {
+    count: 2,
+    redisUrl: TEST_REDIS_URL,
+    prefix,
+    now: () => frozen,
+  });
+  upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
+  const [, second] = nodes;
+  assert.ok(second !== undefined);
+  const key = await createKey(api(0), adminKey, { name: 'changing' });
+  const served = await chat(api(1), key);
+  assert.equal(served.status, 200, 'node 1 has the key row cached');
+  await served.text();
+
+  // A lower limit through node 0: node 1 refuses the next request (402) instead of holding it.
+  let applied = second.context.changes.nextApplied();
+  const limited = await fetch(`${api(0)}/keys/${hashKey(key)}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ limit: 0.000001 }),
+  });
+  assert.equal(limited.status, 200);
+  await applied;
+  const refused = await chat(api(1), key);
+  assert.equal(refused.status, 402);
+  await refused.text();
+
+  // Disabled through node 0: node 1 refuses it.
+  applied = second.context.changes.nextApplied();
+  const disabled = await fetch(`${api(0)}/keys/${hashKey(key)}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ disabled: true, limit: null }),
+  });
+  assert.equal(disabled.status, 200);
+  await applied;
+  const refusedDisabled = await chat(api(1), key);
+  assert.equal(refusedDisabled.status, 401);
+  await refusedDisabled.text();
+
+  // A grant smaller than one request's hold through node 0: node 1 refuses what it cannot afford.
+  const other = await createKey(api(0), adminKey, { name: 'unlimited' });
+  const before = await chat(api(1), other);
+  assert.equal(before.status, 200);
+  await before.text();
+  applied = second.context.changes.nextApplied();
+  const grant = await postJson(api(0), '/credits', adminKey, { amount: 0.000001 });
+  assert.equal(grant.status, 201);
+  await applied;
+  const unaffordable = await chat(api(1), other);
+  assert.equal(unaffordable.status, 402);
+  await unaffordable.text();
+});

@@ -1,0 +1,130 @@
+import type { Logger } from 'pino';
+import type { ApiKeyAuthenticator } from './api-keys.js';
+import type { RedisConnection } from './redis-connection.js';
+import type { SpendControl } from './spend-guard.js';
+
+/**
+ * Changes to keys and credit that every node applies at once instead of when its caches expire
+ * (the key cache and the credit snapshot, 2 s each): a key disabled, deleted or given a lower
+ * limit, or a credit grant, made through one node. Decision 0053.
+ */
+export interface ChangeFeed {
+  /** A key's row changed (patched or deleted): every node drops its cached copy. */
+  keyChanged(hash: string): Promise<void>;
+  /** A credit grant was added: every node reads the account's credit again. */
+  creditsChanged(): Promise<void>;
+  /** Changes applied on this node so far (its own and other nodes'). */
+  readonly applied: number;
+  /** Resolves once this node has applied one more change. */
+  nextApplied(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a change is applied to on this node. */
+export interface ChangeTargets {
+  authenticator: Pick<ApiKeyAuthenticator, 'forget' | 'forgetAll'>;
+  spendGuard: Pick<SpendControl, 'refreshCredits'>;
+  logger: Logger;
+}
+
+/** Applies changes and counts them. */
+class Applier {
+  applied = 0;
+  #waiting: Array<() => void> = [];
+
+  constructor(readonly targets: ChangeTargets) {}
+
+  async apply(message: string): Promise<void> {
+    try {
+      if (message === CREDITS) {
+        await this.targets.spendGuard.refreshCredits();
+      } else if (message.startsWith(KEY)) {
+        this.targets.authenticator.forget(message.slice(KEY.length));
+      } else if (message === EVERYTHING) {
+        this.targets.authenticator.forgetAll();
+        await this.targets.spendGuard.refreshCredits();
+      }
+    } catch (error) {
+      this.targets.logger.warn({ err: error }, 'applying a key or credit change failed');
+    } finally {
+      this.applied += 1;
+      for (const resolve of this.#waiting.splice(0)) resolve();
+    }
+  }
+
+  next(): Promise<void> {
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+}
+
+const KEY = 'key ';
+const CREDITS = 'credits';
+/** Not sent: applied after the feed reconnects, for whatever it missed meanwhile. */
+const EVERYTHING = 'everything';
+
+/** One node: changes are applied here only. */
+export function localChangeFeed(targets: ChangeTargets): ChangeFeed {
+  const applier = new Applier(targets);
+  return {
+    keyChanged: (hash) => applier.apply(`${KEY}${hash}`),
+    creditsChanged: () => applier.apply(CREDITS),
+    get applied() {
+      return applier.applied;
+    },
+    nextApplied: () => applier.next(),
+    close: async () => undefined,
+  };
+}
+
+/**
+ * Nodes sharing Redis: a change is applied here, then published on `<prefix>changes`; every
+ * node's subscriber applies it too. When Redis cannot be reached the change still applies here
+ * and reaches the other nodes through their caches' expiry (2 s), as without Redis; after its
+ * subscriber reconnects, a node drops every cached key and reads the credit again, for the
+ * changes it may have missed.
+ */
+export async function redisChangeFeed(
+  redis: RedisConnection,
+  targets: ChangeTargets,
+): Promise<ChangeFeed> {
+  const applier = new Applier(targets);
+  const channel = `${redis.keyPrefix}changes`;
+  // A connection in subscriber mode serves nothing else; it queues its SUBSCRIBE until
+  // connected and subscribes again after every reconnection.
+  const subscriber = redis.client.duplicate({ enableOfflineQueue: true, lazyConnect: true });
+  subscriber.on('error', (error: Error) => redis.reportError(error));
+  subscriber.on('message', (from: string, message: string) => {
+    if (from === channel) void applier.apply(message);
+  });
+  let readyBefore = false;
+  subscriber.on('ready', () => {
+    if (readyBefore) void applier.apply(EVERYTHING);
+    readyBefore = true;
+  });
+  await subscriber.connect().catch(() => undefined);
+  const subscribed = subscriber
+    .subscribe(channel)
+    .catch((error: unknown) => redis.reportError(error));
+  // Connected: serve only once subscribed. Not (Redis down): the SUBSCRIBE waits in the queue
+  // for the connection, and the start does not.
+  if (subscriber.status === 'ready') await subscribed;
+  const publish = async (message: string): Promise<void> => {
+    await applier.apply(message);
+    try {
+      await redis.client.publish(channel, message);
+    } catch (error) {
+      redis.reportError(error);
+    }
+  };
+  return {
+    keyChanged: (hash) => publish(`${KEY}${hash}`),
+    creditsChanged: () => publish(CREDITS),
+    get applied() {
+      return applier.applied;
+    },
+    nextApplied: () => applier.next(),
+    async close() {
+      subscriber.disconnect();
+    },
+  };
+}
