@@ -4,9 +4,11 @@ import {
   type Kysely,
   Migrator,
   type Selectable,
+  sql,
   type Updateable,
 } from 'kysely';
 import type { ApiKeyTable, Database, GenerationTable } from './database.js';
+import { exactSum, readExactSum } from './exact-sum.js';
 import {
   countEnabledManagementKeys,
   refuseLastManagementKey,
@@ -335,12 +337,12 @@ function createCreditStore(database: Kysely<Database>): CreditStore {
       const row = await database
         .selectFrom('credit_grants')
         .select((builder) => [
-          builder.fn.sum<bigint | number | string | null>('amount_pico').as('total'),
+          ...exactSum(sql.ref('amount_pico'), 'total'),
           builder.fn.countAll<number | bigint | string>().as('count'),
         ])
         .executeTakeFirstOrThrow();
       return {
-        totalPico: row.total === null ? 0n : toBigInt(row.total),
+        totalPico: readExactSum(row, 'total'),
         count: Number(row.count),
       };
     },

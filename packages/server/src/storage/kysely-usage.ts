@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
+import { exactSum, readExactSum } from './exact-sum.js';
 import type { KeyWindowSums, RetentionStore } from './storage.js';
 
 const DAY_MS = 86_400_000;
@@ -59,11 +60,9 @@ export async function sumUsageInRange(
   }
   const row = await database
     .selectFrom(records.unionAll(rollups).as('usage'))
-    .select((builder) =>
-      builder.fn.sum<bigint | number | string | null>('usage.usage_pico').as('total'),
-    )
+    .select(exactSum(sql.ref('usage.usage_pico'), 'total'))
     .executeTakeFirst();
-  return row?.total === null || row?.total === undefined ? 0n : toBigInt(row.total);
+  return readExactSum(row, 'total');
 }
 
 /**
@@ -97,30 +96,23 @@ export async function sumKeyWindows(
     .select(['day as at', 'usage_pico', 'byok_usage_pico as byok_pico'])
     .where('key_hash', '=', keyHash);
   const sums = [
-    sql<Sum>`sum(usage_pico)`.as('u0'),
-    sql<Sum>`sum(byok_pico)`.as('b0'),
+    ...exactSum(sql.ref('usage_pico'), 'u0'),
+    ...exactSum(sql.ref('byok_pico'), 'b0'),
     ...startsIso.flatMap((start, index) => [
-      sql<Sum>`sum(case when at >= ${start} then usage_pico end)`.as(`u${index + 1}`),
-      sql<Sum>`sum(case when at >= ${start} then byok_pico end)`.as(`b${index + 1}`),
+      ...exactSum(sql`case when at >= ${start} then usage_pico end`, `u${index + 1}`),
+      ...exactSum(sql`case when at >= ${start} then byok_pico end`, `b${index + 1}`),
     ]),
   ];
   const row = (await database
     .selectFrom(records.unionAll(rollups).as('usage'))
     .select(sums)
-    .executeTakeFirst()) as Record<string, Sum> | undefined;
-  const read = (name: string): bigint => {
-    const value = row?.[name];
-    return value === null || value === undefined ? 0n : toBigInt(value);
-  };
+    .executeTakeFirst()) as Record<string, unknown> | undefined;
   const windows = [0, ...startsIso.map((_, index) => index + 1)];
   return {
-    usage: windows.map((index) => read(`u${index}`)),
-    byok: windows.map((index) => read(`b${index}`)),
+    usage: windows.map((index) => readExactSum(row, `u${index}`)),
+    byok: windows.map((index) => readExactSum(row, `b${index}`)),
   };
 }
-
-/** A SUM as a driver returns it (null over no rows). */
-type Sum = bigint | number | string | null;
 
 /** `pg_try_advisory_xact_lock` key of a retention batch ("tollret\0" as an int8). */
 const RETENTION_LOCK_KEY = 8390043843846042624n;

@@ -214,6 +214,46 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       assert.deepEqual(await storage.credits.totals(), { totalPico: BEYOND_2_53 - 5n, count: 2 });
     });
 
+    test('keeps sums exact beyond 2^63 (SQLite’s SUM overflows there)', async () => {
+      const key = 'f'.repeat(64);
+      const each = 2n ** 62n + 3n;
+      // One a year: no rollup bucket of the activity tables holds two of them.
+      const years = [2021, 2022, 2023, 2024, 2025];
+      await storage.generations.insertMany(
+        years.map((year) =>
+          generationRow({
+            id: `gen-huge-${year}`,
+            keyHash: key,
+            createdAt: `${year}-06-01T10:00:00.000Z`,
+            usagePico: each,
+            isByok: true,
+            upstreamCostPico: each,
+          }),
+        ),
+      );
+      const total = 5n * each;
+      assert.ok(total > 2n ** 63n);
+      assert.equal(await storage.generations.sumUsage(key), total);
+      assert.equal(await storage.generations.sumAllUsage(), total);
+      assert.equal(
+        await storage.generations.sumUsageBefore(key, null, '2024-01-01T00:00:00.000Z'),
+        3n * each,
+      );
+      assert.deepEqual(await storage.generations.sumKeyWindows(key, ['2024-01-01T00:00:00.000Z']), {
+        usage: [total, 2n * each],
+        byok: [total, 2n * each],
+      });
+      for (const [index, amountPico] of [each, each, each, -7n].entries()) {
+        await storage.credits.insert({
+          id: `grant-huge-${index}`,
+          amountPico,
+          note: null,
+          createdAt: `2026-11-22T08:00:0${index}.000Z`,
+        });
+      }
+      assert.deepEqual(await storage.credits.totals(), { totalPico: 3n * each - 7n, count: 4 });
+    });
+
     test('sums usage per key, per window and before an instant', async () => {
       const key = 'c'.repeat(64);
       const other = 'd'.repeat(64);
