@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /**
@@ -10,6 +10,11 @@ import { hostname } from 'node:os';
  */
 export interface LeaseHolder {
   host: string;
+  /**
+   * Where `pid` means something: the boot and the pid namespace (`/proc`), or null where they
+   * cannot be read. Two containers may share a host name on one machine or on two.
+   */
+  scope: string | null;
   pid: number;
   /**
    * The process's start time in clock ticks since boot (`/proc/<pid>/stat`, field 22), which
@@ -26,6 +31,8 @@ export type HolderLiveness = 'alive' | 'dead' | 'unknown';
 /** What {@link holderLiveness} reads of this machine (a test passes its own). */
 export interface ProcessTable {
   host: string;
+  /** This process's boot and pid namespace, or null where they cannot be read. */
+  scope: string | null;
   /** The start time of `pid`, null when no such process runs, undefined where it cannot be read. */
   startOf(pid: number): string | null | undefined;
   /** Whether a process `pid` runs (a signal-0 probe), for hosts without `/proc`. */
@@ -35,6 +42,7 @@ export interface ProcessTable {
 /** This machine's process table. */
 export const LOCAL_PROCESSES: ProcessTable = {
   host: hostname(),
+  scope: localScope(),
   startOf(pid) {
     let stat: string;
     try {
@@ -60,11 +68,22 @@ export const LOCAL_PROCESSES: ProcessTable = {
   },
 };
 
+/** This machine's boot id and this process's pid namespace, or null without `/proc`. */
+function localScope(): string | null {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+    return `${boot} ${readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    return null;
+  }
+}
+
 /** A new holder for a gateway of this process. */
 export function newLeaseHolder(processes: ProcessTable = LOCAL_PROCESSES): LeaseHolder {
   const start = processes.startOf(process.pid);
   return {
     host: processes.host,
+    scope: processes.scope,
     pid: process.pid,
     start: typeof start === 'string' ? start : null,
     token: randomBytes(6).toString('hex'),
@@ -84,27 +103,36 @@ export function parseHolder(text: string): LeaseHolder | null {
       value === null ||
       typeof value !== 'object' ||
       typeof value.host !== 'string' ||
+      (value.scope !== null && typeof value.scope !== 'string') ||
       typeof value.pid !== 'number' ||
       (value.start !== null && typeof value.start !== 'string') ||
       typeof value.token !== 'string'
     ) {
       return null;
     }
-    return { host: value.host, pid: value.pid, start: value.start, token: value.token };
+    return {
+      host: value.host,
+      scope: value.scope ?? null,
+      pid: value.pid,
+      start: value.start,
+      token: value.token,
+    };
   } catch {
     return null;
   }
 }
 
 /**
- * Whether `holder`'s process runs: a holder on another host is `unknown`; on this one, its pid
- * must run with the start time it recorded (another process may have taken the pid since).
+ * Whether `holder`'s process runs: a holder on another host, boot or pid namespace (another
+ * container with the same host name, say, or a container restarted in a new namespace) is
+ * `unknown`; in this one, its pid must run with the start time it recorded (another process may
+ * have taken the pid since).
  */
 export function holderLiveness(
   holder: LeaseHolder,
   processes: ProcessTable = LOCAL_PROCESSES,
 ): HolderLiveness {
-  if (holder.host !== processes.host) return 'unknown';
+  if (holder.host !== processes.host || holder.scope !== processes.scope) return 'unknown';
   const start = processes.startOf(holder.pid);
   if (start === undefined || holder.start === null) {
     return processes.exists(holder.pid) ? 'unknown' : 'dead';

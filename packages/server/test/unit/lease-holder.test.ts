@@ -23,13 +23,20 @@ const logger = pino({ level: 'silent' });
 function processTable(host: string, running: Record<number, string>, proc = true): ProcessTable {
   return {
     host,
+    scope: proc ? 'boot-1 pid:[1]' : null,
     startOf: (pid) => (proc ? (running[pid] ?? null) : undefined),
     exists: (pid) => running[pid] !== undefined,
   };
 }
 
-const holder = (host: string, pid: number, start: string | null): LeaseHolder => ({
+const holder = (
+  host: string,
+  pid: number,
+  start: string | null,
+  scope: string | null = start === null ? null : 'boot-1 pid:[1]',
+): LeaseHolder => ({
   host,
+  scope,
   pid,
   start,
   token: 'abc',
@@ -41,15 +48,19 @@ test('a holder on this host is alive only while its pid runs with its start time
   assert.equal(holderLiveness(holder('h1', 11, '500'), here), 'dead', 'the pid was reused');
   assert.equal(holderLiveness(holder('h1', 12, '500'), here), 'dead', 'no such process');
   assert.equal(holderLiveness(holder('h2', 10, '500'), here), 'unknown', 'another host');
+  // The same host name in another pid namespace or boot: its pid means nothing here.
+  assert.equal(holderLiveness(holder('h1', 12, '500', 'boot-1 pid:[2]'), here), 'unknown');
+  assert.equal(holderLiveness(holder('h1', 12, '500', 'boot-2 pid:[1]'), here), 'unknown');
   // Without /proc: a running pid may be another process, a missing one is dead.
   const noProc = processTable('h1', { 10: '500' }, false);
-  assert.equal(holderLiveness(holder('h1', 10, '500'), noProc), 'unknown');
+  assert.equal(holderLiveness(holder('h1', 10, '500', null), noProc), 'unknown');
   assert.equal(holderLiveness(holder('h1', 12, null), noProc), 'dead');
 });
 
 test('this machine’s process table knows this process and no unused pid', () => {
   const start = LOCAL_PROCESSES.startOf(process.pid);
   assert.match(String(start), /^\d+$/);
+  assert.match(String(LOCAL_PROCESSES.scope), /^[0-9a-f-]{36} pid:\[\d+\]$/);
   assert.equal(holderLiveness(newLeaseHolder(), LOCAL_PROCESSES), 'alive');
   // Above the kernel's pid_max (at most 2^22), so never a running process.
   assert.equal(LOCAL_PROCESSES.startOf(2 ** 23), null);
