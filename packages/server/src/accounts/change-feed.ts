@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ApiKeyRow } from '../storage/storage.js';
 import type { ApiKeyAuthenticator } from './api-keys.js';
 import type { RedisConnection } from './redis-connection.js';
 import type { SpendControl } from './spend-guard.js';
@@ -9,8 +10,11 @@ import type { SpendControl } from './spend-guard.js';
  * limit, or a credit grant, made through one node. Decision 0053.
  */
 export interface ChangeFeed {
-  /** A key's row changed (patched or deleted): every node drops its cached copy. */
-  keyChanged(hash: string): Promise<void>;
+  /**
+   * A key's row changed (patched; undefined: deleted): its limit terms are stored where every
+   * node's reservations check them, then every node drops its cached copy.
+   */
+  keyChanged(hash: string, row: ApiKeyRow | undefined): Promise<void>;
   /** A credit grant was added: every node reads the account's credit again. */
   creditsChanged(): Promise<void>;
   /** Changes applied on this node so far (its own and other nodes'). */
@@ -23,7 +27,7 @@ export interface ChangeFeed {
 /** What a change is applied to on this node. */
 export interface ChangeTargets {
   authenticator: Pick<ApiKeyAuthenticator, 'forget' | 'forgetAll'>;
-  spendGuard: Pick<SpendControl, 'refreshCredits'>;
+  spendGuard: Pick<SpendControl, 'refreshCredits' | 'keyChanged'>;
   logger: Logger;
 }
 
@@ -66,7 +70,10 @@ const EVERYTHING = 'everything';
 export function localChangeFeed(targets: ChangeTargets): ChangeFeed {
   const applier = new Applier(targets);
   return {
-    keyChanged: (hash) => applier.apply(`${KEY}${hash}`),
+    async keyChanged(hash, row) {
+      await targets.spendGuard.keyChanged(hash, row);
+      await applier.apply(`${KEY}${hash}`);
+    },
     creditsChanged: () => applier.apply(CREDITS),
     get applied() {
       return applier.applied;
@@ -117,7 +124,10 @@ export async function redisChangeFeed(
     }
   };
   return {
-    keyChanged: (hash) => publish(`${KEY}${hash}`),
+    async keyChanged(hash, row) {
+      await targets.spendGuard.keyChanged(hash, row);
+      await publish(`${KEY}${hash}`);
+    },
     creditsChanged: () => publish(CREDITS),
     get applied() {
       return applier.applied;

@@ -88,13 +88,34 @@ export class RedisSpendGuard implements SpendControl {
   /** Nothing to do: a spender's `since` is fixed in Redis by its first reservation or charge. */
   touch(_key: ApiKeyRow): void {}
 
+  /**
+   * A key's row changed (PATCH, DELETE; `row` undefined when deleted): its limit terms go to
+   * Redis before the change is answered, so a reservation on any node made with a row read
+   * before it is answered `stale` and made again with the row read afresh.
+   */
+  async keyChanged(hash: string, row: ApiKeyRow | undefined): Promise<void> {
+    try {
+      await this.#redis.client.hset(this.#stateKey(`key:${hash}`), 'terms', termsOf(row));
+    } catch (error) {
+      // Reservations refuse while Redis is unreachable; others see the change within 2 s.
+      this.#redis.reportError(error);
+    }
+  }
+
   /** Holds `maxCost` for a request, or throws 402 when it cannot be afforded (503 without Redis). */
-  async reserve(key: ApiKeyRow, maxCost: Pico, maxTokens: number): Promise<Reservation> {
+  async reserve(cached: ApiKeyRow, maxCost: Pico, maxTokens: number): Promise<Reservation> {
     const id = randomUUID();
+    let key = cached;
     try {
       let outcome = await this.#tryReserve(id, key, maxCost);
       // Redis lost its state (a restart without persistence): learn the new `since`, once.
       if (outcome[0] === 'since') outcome = await this.#tryReserve(id, key, maxCost, true);
+      // The key changed after this node read its row: read it again, and hold under it.
+      if (outcome[0] === 'stale') {
+        key = await this.#freshRow(key.hash);
+        outcome = await this.#tryReserve(id, key, maxCost, false, true);
+        if (outcome[0] === 'since') outcome = await this.#tryReserve(id, key, maxCost, true, true);
+      }
       if (outcome[0] === 'refused') {
         const scope = outcome[1] === '0' ? 'key' : 'account';
         throw insufficient(scope, BigInt(outcome[2] ?? '0'), maxCost, maxTokens);
@@ -170,7 +191,21 @@ export class RedisSpendGuard implements SpendControl {
     return `${this.#redis.keyPrefix}used:${spender}:${reset ?? 'ever'}:${start ?? 0}`;
   }
 
-  async #tryReserve(id: string, key: ApiKeyRow, maxCost: Pico, refresh = false): Promise<string[]> {
+  /** A key's row as the ledger has it now; 401 as at authentication when it is gone or off. */
+  async #freshRow(hash: string): Promise<ApiKeyRow> {
+    const row = await this.#storage.apiKeys.get(hash);
+    if (row === undefined) throw new GatewayError('unauthenticated', 'Invalid API key');
+    if (row.disabled) throw new GatewayError('unauthenticated', 'This API key is disabled');
+    return row;
+  }
+
+  async #tryReserve(
+    id: string,
+    key: ApiKeyRow,
+    maxCost: Pico,
+    refresh = false,
+    fresh = false,
+  ): Promise<string[]> {
     const nowMs = this.#now();
     const keySpender = `key:${key.hash}`;
     const credits = this.#credits !== null && this.#credits.count > 0 ? this.#credits : null;
@@ -206,9 +241,11 @@ export class RedisSpendGuard implements SpendControl {
         keySince,
         String(keyStored),
         key.limitPico === null ? '' : String(key.limitPico),
+        fresh ? `!${termsOf(key)}` : termsOf(key),
         accountSince,
         String(accountStored),
         credits === null ? '' : String(credits.totalPico),
+        '',
       ],
     );
     return (reply as unknown[]).map(String);
@@ -352,4 +389,13 @@ export class RedisSpendGuard implements SpendControl {
       this.#redis.reportError(error);
     }
   }
+}
+
+/**
+ * What of a key's row a reservation depends on: its limit, its reset, whether it is enabled;
+ * `deleted` for a deleted key (no row ever matches it).
+ */
+function termsOf(row: ApiKeyRow | undefined): string {
+  if (row === undefined) return 'deleted';
+  return `${row.limitPico ?? 'none'}|${row.limitReset ?? 'never'}|${row.disabled ? 'off' : 'on'}`;
 }

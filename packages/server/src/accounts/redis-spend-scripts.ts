@@ -49,7 +49,10 @@ return result`);
  * Checks and holds in one step. KEYS: holds (zset of lease expiries), hold data (hash), scratch,
  * then per spender its state hash and its usage counter for the limit window. ARGV: now, lease
  * expiry, hold id, amount, then per spender: the `since` the caller assumed, the stored usage in
- * [window start, since), and the limit ('' = none). Replies {'ok'}, {'since', index} or
+ * [window start, since), the limit ('' = none), and the limit terms of the caller's key row
+ * ('' = not checked; `!terms` = read afresh from the ledger: stored as the key's terms). A state
+ * whose `terms` (set when the key was changed: `RedisSpendGuard.keyChanged`) differ from the caller's was
+ * read before that change. Replies {'ok'}, {'since', index}, {'stale', index} or
  * {'refused', index, remaining}.
  */
 export const RESERVE = new RedisScript(`${COMMON}
@@ -60,11 +63,20 @@ local spenders = (#KEYS - 3) / 2
 local states = {}
 for i = 0, spenders - 1 do
   local state, counter = KEYS[4 + 2 * i], KEYS[5 + 2 * i]
-  local since, stored, limit = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
+  local since, stored, limit, terms = ARGV[5 + 4 * i], ARGV[6 + 4 * i], ARGV[7 + 4 * i], ARGV[8 + 4 * i]
   states[i + 1] = state
   if redis.call('HGET', state, 'since') ~= since then
     redis.call('DEL', scratch)
     return {'since', tostring(i)}
+  end
+  if string.sub(terms, 1, 1) == '!' then
+    redis.call('HSET', state, 'terms', string.sub(terms, 2))
+  elseif terms ~= '' then
+    local current = redis.call('HGET', state, 'terms')
+    if current and current ~= terms then
+      redis.call('DEL', scratch)
+      return {'stale', tostring(i)}
+    end
   end
   if limit ~= '' then
     local used = redis.call('GET', counter) or '0'

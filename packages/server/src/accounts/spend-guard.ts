@@ -86,6 +86,11 @@ class SpenderState {
  */
 export interface SpendControl {
   refreshCredits(): Promise<void>;
+  /**
+   * A key's row changed (undefined: deleted), before the change is answered: with limits shared
+   * by several nodes, every reservation from then on is checked against it (decision 0053).
+   */
+  keyChanged(hash: string, row: ApiKeyRow | undefined): Promise<void>;
   isLimited(key: ApiKeyRow): boolean;
   touch(key: ApiKeyRow): void;
   reserve(key: ApiKeyRow, maxCost: Pico, maxTokens: number): Promise<Reservation>;
@@ -126,6 +131,9 @@ export class SpendGuard implements SpendControl {
   }
 
   /** Loads the account's credit grants; call at start and after a grant. */
+  /** Nothing to do: one node reads a changed key's row afresh once its cache dropped it. */
+  async keyChanged(_hash: string, _row: ApiKeyRow | undefined): Promise<void> {}
+
   async refreshCredits(): Promise<void> {
     this.#credits = await this.#storage.credits.totals();
   }

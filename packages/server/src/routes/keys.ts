@@ -103,7 +103,7 @@ export function registerKeys(app: FastifyInstance, context: GatewayContext): voi
     }
     const row = await context.storage.apiKeys.update(hash, patch);
     if (row === undefined) throw keyNotFound();
-    await context.changes.keyChanged(hash);
+    await context.changes.keyChanged(hash, row);
     const updated: ApiKeyResponse = { data: await view(row) };
     return replyJson(reply, 200, updated);
   });
@@ -115,7 +115,7 @@ export function registerKeys(app: FastifyInstance, context: GatewayContext): voi
       throw new GatewayError('invalid_request', 'A key cannot delete itself');
     }
     if (!(await context.storage.apiKeys.delete(hash))) throw keyNotFound();
-    await context.changes.keyChanged(hash);
+    await context.changes.keyChanged(hash, undefined);
     const deleted: DeleteApiKeyResponse = { deleted: true };
     return replyJson(reply, 200, deleted);
   });

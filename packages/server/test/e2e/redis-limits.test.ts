@@ -558,3 +558,63 @@ test('a key change or a credit grant made through one node applies on the others
   assert.equal(unaffordable.status, 402);
   await unaffordable.text();
 });
+
+// Decision 0053: the change feed's message could arrive after node 1 admits a request with the
+// row it read before the change. A limited key's reservation is checked against the key's terms
+// stored in Redis at the change, so that request is held under the new row. Here the change is
+// made as a PATCH makes it, minus the message: node 1 has nothing but Redis to learn it from.
+test('a reservation with a key row read before a change is held under the changed row', {
+  timeout: 30_000,
+}, async (t) => {
+  const prefix = await freshRedisPrefix(t);
+  const frozen = Date.now();
+  const { nodes, upstream, adminKey, api } = await startNodes(t, {
+    count: 2,
+    redisUrl: TEST_REDIS_URL,
+    prefix,
+    now: () => frozen,
+  });
+  upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
+  const [first] = nodes;
+  assert.ok(first !== undefined);
+  const change = async (hash: string, patch: object | null) => {
+    const storage = first.context.storage;
+    const row = patch === null ? undefined : await storage.apiKeys.update(hash, patch);
+    if (patch === null) assert.ok(await storage.apiKeys.delete(hash));
+    await first.context.spendGuard.keyChanged(hash, row);
+  };
+  const served = async (key: string) => {
+    const response = await chat(api(1), key);
+    await response.text();
+    return response.status;
+  };
+
+  // A lower limit: refused (402) on node 1, whose cached row still has $1.
+  const lowered = await createKey(api(0), adminKey, { name: 'lowered', limit: 1 });
+  assert.equal(await served(lowered), 200, 'node 1 has the row with the $1 limit cached');
+  await change(hashKey(lowered), { limitPico: 1_000_000n });
+  assert.equal(await served(lowered), 402);
+
+  // Disabled, and deleted: refused (401) on node 1.
+  const disabled = await createKey(api(0), adminKey, { name: 'disabled', limit: 1 });
+  assert.equal(await served(disabled), 200);
+  await change(hashKey(disabled), { disabled: true });
+  assert.equal(await served(disabled), 401);
+  const deleted = await createKey(api(0), adminKey, { name: 'deleted', limit: 1 });
+  assert.equal(await served(deleted), 200);
+  await change(hashKey(deleted), null);
+  assert.equal(await served(deleted), 401);
+
+  // A raised limit is held under the new row at once too, and keeps being served.
+  // Room for one answer's hold, not for a second one after its charge ($0.00021).
+  const roomForOne = (await holdOfChat(api(0), adminKey)) + parseUsd('0.0001');
+  const raised = await createKey(api(0), adminKey, {
+    name: 'raised',
+    limit: Number(formatUsd(roomForOne)),
+  });
+  assert.equal(await served(raised), 200);
+  assert.equal(await served(raised), 402, 'a second answer does not fit');
+  await change(hashKey(raised), { limitPico: 1_000_000_000_000n });
+  assert.equal(await served(raised), 200);
+  assert.equal(await served(raised), 200);
+});
