@@ -7,6 +7,7 @@
 //   node --import tsx bench/relay-hooks-ab.ts --build base=<main.js of the base build> \
 //     --build lean=packages/server/dist/main.js [--build …] [--seconds 5] [--rounds 3] [--connections 64]
 //     [--only stream|non-stream] [--profile DIR (a CPU profile of each build, written at exit)]
+//     [--durability power|process (default power)]
 // Besides the process's CPU per request, the event loop thread's alone (`main thread`) is shown: the
 // rest is the threadpool (fsync, log writes), the token-count worker and V8's helper threads.
 
@@ -30,8 +31,14 @@ const { values } = parseArgs({
     chunks: { type: 'string', default: '20' },
     only: { type: 'string' },
     profile: { type: 'string' },
+    durability: { type: 'string', default: 'power' },
   },
 });
+if (values.durability !== 'power' && values.durability !== 'process') {
+  throw new Error(`--durability takes power or process, not ${values.durability}`);
+}
+/** `TOLLGATE_DURABILITY` of every build (each its own process and store). */
+const DURABILITY: 'power' | 'process' = values.durability;
 const BUILDS = (values.build ?? []).map((build) => {
   const [name, main] = build.split('=', 2);
   if (name === undefined || main === undefined) throw new Error(`--build name=path, not ${build}`);
@@ -112,7 +119,7 @@ try {
       nodeFlags:
         values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`],
       main,
-      durability: 'power',
+      durability: DURABILITY,
     });
     targets.push({ ...target, name });
   }
