@@ -31,23 +31,37 @@ export interface ChangeTargets {
   logger: Logger;
 }
 
-/** Applies changes and counts them. */
+/** Applies changes on this node and counts them. */
 class Applier {
   applied = 0;
   #waiting: Array<() => void> = [];
 
   constructor(readonly targets: ChangeTargets) {}
 
-  async apply(message: string): Promise<void> {
+  /** Applies one message of the feed: `key <hash>` or `credits`; anything else is ignored. */
+  apply(message: string): Promise<void> {
+    if (message === CREDITS) return this.#run(() => this.targets.spendGuard.refreshCredits());
+    if (message.startsWith(KEY)) {
+      return this.#run(async () => this.targets.authenticator.forget(message.slice(KEY.length)));
+    }
+    return Promise.resolve();
+  }
+
+  /** Drops every cached key and reads the credit again (messages may have been missed). */
+  resync(): Promise<void> {
+    return this.#run(async () => {
+      this.targets.authenticator.forgetAll();
+      await this.targets.spendGuard.refreshCredits();
+    });
+  }
+
+  next(): Promise<void> {
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  async #run(change: () => Promise<void>): Promise<void> {
     try {
-      if (message === CREDITS) {
-        await this.targets.spendGuard.refreshCredits();
-      } else if (message.startsWith(KEY)) {
-        this.targets.authenticator.forget(message.slice(KEY.length));
-      } else if (message === EVERYTHING) {
-        this.targets.authenticator.forgetAll();
-        await this.targets.spendGuard.refreshCredits();
-      }
+      await change();
     } catch (error) {
       this.targets.logger.warn({ err: error }, 'applying a key or credit change failed');
     } finally {
@@ -55,32 +69,45 @@ class Applier {
       for (const resolve of this.#waiting.splice(0)) resolve();
     }
   }
-
-  next(): Promise<void> {
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
 }
 
 const KEY = 'key ';
 const CREDITS = 'credits';
-/** Not sent: applied after the feed reconnects, for whatever it missed meanwhile. */
-const EVERYTHING = 'everything';
 
-/** One node: changes are applied here only. */
-export function localChangeFeed(targets: ChangeTargets): ChangeFeed {
-  const applier = new Applier(targets);
+/**
+ * The feed over an applier: a change is applied here, then handed to `publish` (other nodes),
+ * whose failure leaves the others to their caches' expiry.
+ */
+function feedOf(
+  applier: Applier,
+  publish: (message: string) => Promise<void>,
+  close: () => Promise<void>,
+): ChangeFeed {
+  const announce = async (message: string): Promise<void> => {
+    await applier.apply(message);
+    await publish(message);
+  };
   return {
     async keyChanged(hash, row) {
-      await targets.spendGuard.keyChanged(hash, row);
-      await applier.apply(`${KEY}${hash}`);
+      await applier.targets.spendGuard.keyChanged(hash, row);
+      await announce(`${KEY}${hash}`);
     },
-    creditsChanged: () => applier.apply(CREDITS),
+    creditsChanged: () => announce(CREDITS),
     get applied() {
       return applier.applied;
     },
     nextApplied: () => applier.next(),
-    close: async () => undefined,
+    close,
   };
+}
+
+/** One node: changes are applied here only. */
+export function localChangeFeed(targets: ChangeTargets): ChangeFeed {
+  return feedOf(
+    new Applier(targets),
+    async () => undefined,
+    async () => undefined,
+  );
 }
 
 /**
@@ -105,7 +132,7 @@ export async function redisChangeFeed(
   });
   let readyBefore = false;
   subscriber.on('ready', () => {
-    if (readyBefore) void applier.apply(EVERYTHING);
+    if (readyBefore) void applier.resync();
     readyBefore = true;
   });
   await subscriber.connect().catch(() => undefined);
@@ -115,26 +142,17 @@ export async function redisChangeFeed(
   // Connected: serve only once subscribed. Not (Redis down): the SUBSCRIBE waits in the queue
   // for the connection, and the start does not.
   if (subscriber.status === 'ready') await subscribed;
-  const publish = async (message: string): Promise<void> => {
-    await applier.apply(message);
-    try {
-      await redis.client.publish(channel, message);
-    } catch (error) {
-      redis.reportError(error);
-    }
-  };
-  return {
-    async keyChanged(hash, row) {
-      await targets.spendGuard.keyChanged(hash, row);
-      await publish(`${KEY}${hash}`);
+  return feedOf(
+    applier,
+    async (message) => {
+      try {
+        await redis.client.publish(channel, message);
+      } catch (error) {
+        redis.reportError(error);
+      }
     },
-    creditsChanged: () => publish(CREDITS),
-    get applied() {
-      return applier.applied;
-    },
-    nextApplied: () => applier.next(),
-    async close() {
+    async () => {
       subscriber.disconnect();
     },
-  };
+  );
 }

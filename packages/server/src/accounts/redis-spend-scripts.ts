@@ -50,9 +50,9 @@ return result`);
  * then per spender its state hash and its usage counter for the limit window. ARGV: now, lease
  * expiry, hold id, amount, then per spender: the `since` the caller assumed, the stored usage in
  * [window start, since), the limit ('' = none), and the limit terms of the caller's key row
- * ('' = not checked; `!terms` = read afresh from the ledger: stored as the key's terms). A state
- * whose `terms` (set when the key was changed: `RedisSpendGuard.keyChanged`) differ from the caller's was
- * read before that change. Replies {'ok'}, {'since', index}, {'stale', index} or
+ * ('' = not checked; `!terms` = read afresh from the ledger: stored as the key's terms). A row
+ * whose terms differ from the state's `terms` (set by `RedisSpendGuard.keyChanged`) was read
+ * before that change. Replies {'ok'}, {'since', index}, {'stale', index} or
  * {'refused', index, remaining}.
  */
 export const RESERVE = new RedisScript(`${COMMON}

@@ -130,10 +130,10 @@ export class SpendGuard implements SpendControl {
     );
   }
 
-  /** Loads the account's credit grants; call at start and after a grant. */
   /** Nothing to do: one node reads a changed key's row afresh once its cache dropped it. */
   async keyChanged(_hash: string, _row: ApiKeyRow | undefined): Promise<void> {}
 
+  /** Loads the account's credit grants; call at start and after a grant. */
   async refreshCredits(): Promise<void> {
     this.#credits = await this.#storage.credits.totals();
   }

@@ -497,21 +497,29 @@ test('a dead node’s stream recovered by a surviving node counts against a key 
   await refused.text();
 });
 
+/**
+ * Two gateways sharing Redis with their clock frozen, so that no key cache or credit snapshot
+ * expires by itself: a change reaches the second node only through what the test is about.
+ */
+async function startFrozenPair(t: TestContext): Promise<Nodes> {
+  const frozen = Date.now();
+  const pair = await startNodes(t, {
+    count: 2,
+    redisUrl: TEST_REDIS_URL,
+    prefix: await freshRedisPrefix(t),
+    now: () => frozen,
+  });
+  pair.upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
+  return pair;
+}
+
 // Decision 0053: a key disabled, re-limited or deleted, or a credit grant, through one node used
 // to reach the others only when their caches expired (2 s): meanwhile they kept serving the key
 // under its old row. The clock is frozen here, so those caches never expire on their own.
 test('a key change or a credit grant made through one node applies on the others at once', {
   timeout: 30_000,
 }, async (t) => {
-  const prefix = await freshRedisPrefix(t);
-  const frozen = Date.now();
-  const { nodes, upstream, adminKey, api } = await startNodes(t, {
-    count: 2,
-    redisUrl: TEST_REDIS_URL,
-    prefix,
-    now: () => frozen,
-  });
-  upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
+  const { nodes, adminKey, api } = await startFrozenPair(t);
   const [, second] = nodes;
   assert.ok(second !== undefined);
   const key = await createKey(api(0), adminKey, { name: 'changing' });
@@ -566,15 +574,7 @@ test('a key change or a credit grant made through one node applies on the others
 test('a reservation with a key row read before a change is held under the changed row', {
   timeout: 30_000,
 }, async (t) => {
-  const prefix = await freshRedisPrefix(t);
-  const frozen = Date.now();
-  const { nodes, upstream, adminKey, api } = await startNodes(t, {
-    count: 2,
-    redisUrl: TEST_REDIS_URL,
-    prefix,
-    now: () => frozen,
-  });
-  upstream.route('/v1/chat/completions', { kind: 'json', body: ANSWER });
+  const { nodes, adminKey, api } = await startFrozenPair(t);
   const [first] = nodes;
   assert.ok(first !== undefined);
   const change = async (hash: string, patch: object | null) => {
